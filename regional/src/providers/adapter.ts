@@ -1,0 +1,95 @@
+/**
+ * The contract between the gateway core and a provider. The core knows no provider's wire format; an adapter
+ * knows no HTTP server. Canonical request/response shape inside the gateway: the OpenAI API.
+ *
+ * The OpenAI-compatible family (OpenAI, vLLM, Ollama, Groq, Together, DeepSeek, OpenRouter…) passes bodies
+ * through untouched; other providers translate in their own folder under `providers/<name>/`.
+ */
+import type { GatewayError } from '../errors/catalogue.js';
+
+/** What the client asked for, by endpoint. */
+export type Operation = 'chat' | 'completions' | 'embeddings';
+
+/** A deployment after configuration is resolved (secrets read, defaults applied). */
+export interface Deployment {
+  /** Stable id, unique in the config: `<model name>/<index>` unless set. */
+  readonly id: string;
+  /** Provider adapter name (`openai`, `anthropic`, `bedrock`, `azure`, `gemini`, …). */
+  readonly provider: string;
+  /** The model name the upstream knows. */
+  readonly upstreamModel: string;
+  /** Base URL including any path prefix, without a trailing slash, e.g. `https://api.openai.com/v1`. */
+  readonly apiBase: string;
+  /** Resolved credential (never logged, never returned by any API). */
+  readonly apiKey: string | undefined;
+  readonly weight: number;
+  /** Time allowed for the upstream to send response headers, and between body chunks (ms). */
+  readonly timeoutMs: number;
+  /** Extra headers sent upstream with every request. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Provider-specific settings (api_version, region, …), validated by the adapter. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** The upstream HTTP request an adapter asks the core to send. */
+export interface UpstreamRequest {
+  /** `https://host:port` — the key of the keep-alive pool. */
+  readonly origin: string;
+  /** Path and query, starting with `/`. */
+  readonly path: string;
+  readonly method: 'POST' | 'GET';
+  readonly headers: Record<string, string>;
+  readonly body: string | Buffer | undefined;
+}
+
+/** Token usage in OpenAI terms. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  cachedPromptTokens?: number;
+}
+
+export interface TranslatedResponse {
+  /** OpenAI-shaped JSON body to send to the client. */
+  readonly body: Buffer | string;
+  readonly usage: Usage | undefined;
+}
+
+/** Turns upstream stream bytes into OpenAI SSE bytes (`data: {...}\n\n` … `data: [DONE]\n\n`). */
+export interface StreamTranslator {
+  /** Feed upstream bytes; returns the bytes to send to the client now (possibly empty). */
+  push(chunk: Buffer): Buffer | string;
+  /** Upstream ended; returns any final bytes. */
+  end(): Buffer | string;
+  /** Usage seen so far in the stream (set once the upstream reported it). */
+  readonly usage: Usage | undefined;
+}
+
+export interface RequestContext {
+  readonly requestId: string;
+  readonly operation: Operation;
+  readonly stream: boolean;
+  /** The public model name the client used. */
+  readonly model: string;
+}
+
+export interface ProviderAdapter {
+  readonly name: string;
+  /**
+   * Build the upstream request. `body` is the parsed client request (OpenAI shape); `raw` its original bytes,
+   * which a pass-through adapter may forward unchanged when no field needs rewriting.
+   */
+  buildRequest(
+    ctx: RequestContext,
+    body: Record<string, unknown>,
+    raw: Buffer,
+    deployment: Deployment,
+  ): UpstreamRequest | Promise<UpstreamRequest>;
+  /** Translate a successful (2xx) non-streaming upstream body. */
+  translateResponse(ctx: RequestContext, body: Buffer, deployment: Deployment): TranslatedResponse;
+  /** A translator for one streaming response. */
+  createStreamTranslator(ctx: RequestContext, deployment: Deployment): StreamTranslator;
+  /** Map a non-2xx upstream response to a catalogue error. */
+  translateError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>, deployment: Deployment): GatewayError;
+}

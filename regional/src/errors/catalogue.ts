@@ -36,7 +36,7 @@ export abstract class GatewayError extends Error {
   }
 }
 
-// ── request shape (400, 404, 405, 413, 415) ────────────────────────────────────────────────────────────
+// ── request shape (400, 404, 405, 413) ────────────────────────────────────────────────────────────
 
 export class InvalidJson extends GatewayError {
   readonly status = 400;
@@ -99,15 +99,6 @@ export class PayloadTooLarge extends GatewayError {
   readonly code = 'request_too_large';
   constructor(limitBytes: number) {
     super(`The request body exceeds the limit of ${limitBytes} bytes.`);
-  }
-}
-
-export class UnsupportedMediaType extends GatewayError {
-  readonly status = 415;
-  readonly type = 'invalid_request_error';
-  readonly code = 'unsupported_media_type';
-  constructor(contentType: string) {
-    super(`Content-Type '${contentType}' is not supported; send application/json.`);
   }
 }
 

@@ -1,0 +1,62 @@
+/**
+ * Process settings from the environment, with the YAML `server:` section as a fallback and built-in defaults
+ * last. Environment wins so that one config file serves every environment.
+ */
+import { resolve } from 'node:path';
+import type { RawConfig } from './schema.js';
+
+export interface Settings {
+  role: 'api' | 'admin';
+  host: string;
+  port: number;
+  adminPort: number;
+  dataDir: string;
+  maxBodyBytes: number;
+  upstreamTimeoutMs: number;
+  heartbeatMs: number;
+  drainTimeoutMs: number;
+  logLevel: string;
+  /** One log line per request (pino, buffered). */
+  accessLog: boolean;
+  /** When set, requests must carry this value in `x-skyway-origin-verify` (set by the edge). */
+  originVerifySecret: string | undefined;
+}
+
+export class SettingsError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new SettingsError(`${name} must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new SettingsError(`${name} must be true or false, got '${raw}'`);
+}
+
+export function readSettings(env: NodeJS.ProcessEnv, server: RawConfig['server'] = {}): Settings {
+  const role = env.SKYWAY_ROLE ?? 'api';
+  if (role !== 'api' && role !== 'admin') throw new SettingsError(`SKYWAY_ROLE must be 'api' or 'admin', got '${role}'`);
+  const port = int(env, 'PORT', 4000);
+  if (port > 65535) throw new SettingsError(`PORT must be at most 65535, got ${port}`);
+  return {
+    role,
+    host: env.HOST || '127.0.0.1',
+    port,
+    adminPort: int(env, 'ADMIN_PORT', 4001),
+    dataDir: resolve(env.SKYWAY_DATA_DIR || '.skyway'),
+    maxBodyBytes: int(env, 'SKYWAY_MAX_BODY_BYTES', server.max_body_bytes ?? 4 * 1024 * 1024),
+    upstreamTimeoutMs: int(env, 'SKYWAY_UPSTREAM_TIMEOUT_MS', server.upstream_timeout_ms ?? 600_000),
+    heartbeatMs: int(env, 'SKYWAY_HEARTBEAT_MS', server.heartbeat_interval_ms ?? 15_000),
+    drainTimeoutMs: int(env, 'SKYWAY_DRAIN_TIMEOUT_MS', server.drain_timeout_ms ?? 30_000),
+    logLevel: env.LOG_LEVEL || 'info',
+    accessLog: bool(env, 'SKYWAY_ACCESS_LOG', true),
+    originVerifySecret: env.SKYWAY_ORIGIN_VERIFY_SECRET || undefined,
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * One client request/response on uWebSockets.js: reading the body under a size cap, writing JSON or an SSE
+ * stream with backpressure, and knowing when the client went away. All uWS response calls live here (and in
+ * server.ts), so the rest of the gateway never touches the transport.
+ *
+ * uWS rules honoured: onAborted is registered before anything async; writes made outside a uWS callback are
+ * corked; nothing touches `res` after it ended or was aborted; streamed writes respect backpressure.
+ */
+import type { HttpResponse } from 'uWebSockets.js';
+import { PayloadTooLarge, type GatewayError } from '../errors/catalogue.js';
+import { statusLine } from './status.js';
+
+export type HeaderList = Array<[string, string]>;
+
+const EMPTY = Buffer.alloc(0);
+/** Oversized bodies up to this size are read and dropped so the client sees the 413 (see readBody). */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
+export class Exchange {
+  readonly startedAt: number;
+  readonly requestId: string;
+  aborted = false;
+  /** The response has been completed (or the client aborted). */
+  finished = false;
+  /** Status sent to the client (499 when it went away first). */
+  status = 0;
+  streaming = false;
+  /** ms timestamp of the last byte written (for SSE heartbeats). */
+  lastWriteAt = 0;
+  /** Time spent waiting for the upstream, excluded from the overhead figure. */
+  upstreamMs = 0;
+  /** Close the connection after the response (set while draining). */
+  closeConnection = false;
+  private abortHandlers: Array<() => void> | undefined;
+  private writableHandler: (() => void) | undefined;
+
+  constructor(
+    readonly res: HttpResponse,
+    requestId: string,
+    startedAt: number,
+  ) {
+    this.requestId = requestId;
+    this.startedAt = startedAt;
+    res.onAborted(() => {
+      this.aborted = true;
+      if (!this.finished) {
+        this.finished = true;
+        this.status = 499;
+        const handlers = this.abortHandlers;
+        this.abortHandlers = undefined;
+        if (handlers) for (const h of handlers) h();
+      }
+    });
+  }
+
+  /** Run `fn` when the client goes away before the response completes. */
+  onAbort(fn: () => void): void {
+    (this.abortHandlers ??= []).push(fn);
+  }
+
+  /** Gateway time so far, excluding upstream time. */
+  overheadMs(now: number): number {
+    return now - this.startedAt - this.upstreamMs;
+  }
+
+  /**
+   * Read the whole body, refusing it with 413 once it passes `limit` bytes. Calls `done` once with the body
+   * (a private copy: uWS reuses its chunk memory) unless it was refused or the client went away.
+   *
+   * An oversized body is still read to its end (and dropped) before the 413 goes out, up to DISCARD_LIMIT:
+   * clients such as fetch report a connection reset, not our answer, when the server closes while they are
+   * still sending. Past DISCARD_LIMIT the connection is closed at once.
+   */
+  readBody(limit: number, declaredLength: number, done: (body: Buffer) => void, reject: (err: GatewayError) => void): void {
+    const discardLimit = Math.max(limit * 4, DISCARD_LIMIT);
+    if (declaredLength > discardLimit) {
+      this.closeConnection = true;
+      reject(new PayloadTooLarge(limit));
+      return;
+    }
+    let buf: Buffer | undefined;
+    let len = 0;
+    let tooLarge = declaredLength > limit;
+    this.res.onData((chunk, isLast) => {
+      if (this.finished) return;
+      const n = chunk.byteLength;
+      len += n;
+      if (!tooLarge && len > limit) {
+        tooLarge = true;
+        buf = undefined;
+      }
+      if (tooLarge) {
+        if (len > discardLimit) this.closeConnection = true;
+        if (isLast || len > discardLimit) reject(new PayloadTooLarge(limit));
+        return;
+      }
+      if (n > 0) {
+        const at = len - n;
+        if (!buf) buf = Buffer.allocUnsafe(declaredLength > 0 ? declaredLength : Math.max(n, 16 * 1024));
+        else if (len > buf.length) {
+          const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(buf.length * 2, len)));
+          buf.copy(grown, 0, 0, at);
+          buf = grown;
+        }
+        buf.set(new Uint8Array(chunk), at);
+      }
+      if (isLast) done(buf ? buf.subarray(0, len) : EMPTY);
+    });
+  }
+
+  private writeHead(status: number, contentType: string, headers: HeaderList | undefined, overheadMs: number): void {
+    const res = this.res;
+    res.writeStatus(statusLine(status));
+    res.writeHeader('content-type', contentType);
+    res.writeHeader('x-skyway-request-id', this.requestId);
+    res.writeHeader('x-skyway-overhead-ms', overheadMs.toFixed(3));
+    if (headers) for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i]![0], headers[i]![1]);
+  }
+
+  /** Send a complete JSON response. Safe to call from any callback. */
+  sendJson(status: number, body: string | Buffer, headers?: HeaderList): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.status = status;
+    const overhead = this.overheadMs(performance.now());
+    this.res.cork(() => {
+      this.writeHead(status, 'application/json', headers, overhead);
+      this.res.end(body, this.closeConnection);
+    });
+  }
+
+  /** Send a catalogue error in the OpenAI shape. */
+  sendError(err: GatewayError, closeConnection = false): void {
+    let headers: HeaderList | undefined;
+    if (err.headers) headers = Object.entries(err.headers);
+    if (closeConnection) this.closeConnection = true;
+    this.sendJson(err.status, err.toJSON(), headers);
+  }
+
+  /** Start an SSE response. */
+  startStream(headers?: HeaderList): void {
+    if (this.finished) return;
+    this.streaming = true;
+    this.status = 200;
+    const overhead = this.overheadMs(performance.now());
+    this.lastWriteAt = Date.now();
+    this.res.cork(() => {
+      this.writeHead(200, 'text/event-stream; charset=utf-8', headers, overhead);
+      this.res.writeHeader('cache-control', 'no-cache');
+      this.res.writeHeader('x-accel-buffering', 'no');
+    });
+  }
+
+  /**
+   * Write stream bytes. Returns false when the client's socket is backed up: the caller pauses its source
+   * and resumes it from `whenWritable`.
+   */
+  write(chunk: Buffer | string): boolean {
+    if (this.finished) return true;
+    this.lastWriteAt = Date.now();
+    let ok = true;
+    this.res.cork(() => {
+      ok = this.res.write(chunk);
+    });
+    return ok;
+  }
+
+  /** Call `fn` once the client's socket drained (after `write` returned false). */
+  whenWritable(fn: () => void): void {
+    if (this.finished) return;
+    const first = this.writableHandler === undefined;
+    this.writableHandler = fn;
+    if (first) {
+      this.res.onWritable(() => {
+        const h = this.writableHandler;
+        if (h && !this.finished) h();
+        return true;
+      });
+    }
+  }
+
+  /** End a stream (optionally with final bytes). */
+  endStream(tail?: Buffer | string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.res.cork(() => {
+      this.res.end(tail ?? EMPTY, this.closeConnection);
+    });
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * pino, writing through a buffered asynchronous destination so that a log line costs the request path a
+ * few microseconds. Flushed on shutdown. Keys and prompt text are never logged.
+ */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(level: string, role: string): { logger: Logger; flush: () => void } {
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const logger = pino(
+    {
+      level,
+      base: { role, pid: process.pid },
+      redact: { paths: ['authorization', 'apiKey', 'api_key', '*.authorization', '*.apiKey'], remove: true },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    dest,
+  );
+  // Bounded staleness: a quiet gateway still shows its last lines within a second.
+  setInterval(() => {
+    try {
+      dest.flush();
+    } catch {
+      /* not ready yet */
+    }
+  }, 1000).unref();
+  return {
+    logger,
+    flush: () => {
+      try {
+        dest.flushSync();
+      } catch {
+        /* destination not ready yet or already closed */
+      }
+    },
+  };
+}

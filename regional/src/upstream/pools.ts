@@ -1,0 +1,37 @@
+/**
+ * One undici keep-alive pool per upstream origin, created on first use and shared by every deployment that
+ * points at the same origin.
+ */
+import { Pool } from 'undici';
+
+export interface PoolOptions {
+  /** Sockets per origin. */
+  connections: number;
+  keepAliveTimeoutMs: number;
+}
+
+export class UpstreamPools {
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(private readonly opts: PoolOptions = { connections: 256, keepAliveTimeoutMs: 60_000 }) {}
+
+  get(origin: string): Pool {
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: this.opts.connections,
+        keepAliveTimeout: this.opts.keepAliveTimeoutMs,
+        keepAliveMaxTimeout: this.opts.keepAliveTimeoutMs * 10,
+        pipelining: 1,
+      });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(all.map((p) => p.close()));
+  }
+}

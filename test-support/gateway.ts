@@ -1,0 +1,98 @@
+/**
+ * Runs the real gateway process (dist/regional/src/main.js) for integration tests, with a generated config,
+ * on a free loopback port. Always stop it (`stop()`), also when the test fails.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { distRoot } from './paths.js';
+import { freePort } from './free-port.js';
+
+export interface GatewayProcess {
+  url: string;
+  port: number;
+  masterKey: string;
+  proc: ChildProcess;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Send a signal and wait for the exit code. */
+  signal(sig: NodeJS.Signals): Promise<number | null>;
+  stop(): Promise<void>;
+  dataDir: string;
+}
+
+export interface GatewayOptions {
+  /** YAML text of the config file. */
+  config: string;
+  env?: Record<string, string>;
+}
+
+/** A config with one OpenAI-compatible model per name, all served by the mock at `mockUrl`. */
+export function mockConfig(mockUrl: string, models: string[] = ['mock-1', 'mock-embed']): string {
+  return (
+    'models:\n' +
+    models.map((m) => `  - name: ${m}\n    deployments:\n      - provider: openai\n        model: ${m}\n        api_base: ${mockUrl}/v1\n`).join('')
+  );
+}
+
+export async function startGatewayProcess(opts: GatewayOptions): Promise<GatewayProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skyway-gw-'));
+  const configFile = join(dataDir, 'config.yaml');
+  writeFileSync(configFile, opts.config);
+  const port = await freePort();
+  const masterKey = 'sk-test-master-' + port;
+  const proc = spawn(process.execPath, [join(distRoot(), 'regional/src/main.js')], {
+    env: {
+      ...process.env,
+      SKYWAY_CONFIG: configFile,
+      SKYWAY_DATA_DIR: dataDir,
+      SKYWAY_MASTER_KEY: masterKey,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 10_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}: ${out}`);
+    try {
+      const r = await fetch(url + '/health/readiness');
+      if (r.status === 200) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > until) {
+      proc.kill('SIGKILL');
+      throw new Error('gateway did not become ready: ' + out);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const signal = async (sig: NodeJS.Signals) => {
+    if (proc.exitCode === null) proc.kill(sig);
+    return exited;
+  };
+  return {
+    url,
+    port,
+    masterKey,
+    proc,
+    dataDir,
+    output: () => out,
+    signal,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

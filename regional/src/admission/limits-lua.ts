@@ -1,0 +1,190 @@
+/**
+ * The Lua scripts behind Redis admission: one EVALSHA per admission and one per settlement.
+ *
+ * Per scope, 6 KEYS (all inside one hash tag, so one script touches one cluster slot):
+ *   w      ZSET   sliding-window log: member `<reqId>|<tokens>`, score = admission time (ms, Redis TIME)
+ *   wt     STRING sum of the tokens of the members of w
+ *   p      ZSET   leases (in-flight slots and budget reservations): member reqId, score = expiry (ms)
+ *   r      HASH   reqId → reserved micro-USD
+ *   bres   STRING sum of r (reserved micro-USD)
+ *   bspent STRING settled micro-USD of the current budget period (the key name carries the period id)
+ *
+ * Invariants: wt = Σ tokens in w; bres = Σ r; every r field has a p member. Expired entries are reaped at the
+ * start of each call on the scope, so a replica that dies holding leases frees them when the lease expires.
+ * Every key gets a TTL, so idle scopes vanish (bspent lives to the end of its period plus a day).
+ * All checks run before any write: a request is reserved in every scope or in none.
+ */
+
+/**
+ * ARGV: reqId, estTokens, estMicro, leaseMs, windowMs, then per scope: rpm, tpm, maxParallel, budgetMicro,
+ * bspentTtlMs (−1 = no such limit; ttl 0 = never expires).
+ * Returns {1, rqLimit, rqRemaining, rqResetMs, tkLimit, tkRemaining, tkResetMs} or
+ * {0, kind(1 requests, 2 tokens, 3 parallel, 4 budget), scopeIndex(0-based), retryAfterMs, limit, remaining}.
+ */
+export const ADMIT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local id = ARGV[1]
+local est = tonumber(ARGV[2])
+local estMicro = tonumber(ARGV[3])
+local lease = tonumber(ARGV[4])
+local win = tonumber(ARGV[5])
+local n = #KEYS / 6
+local rqL, rqR, rqT, tkL, tkR, tkT = -1, -1, 0, -1, -1, 0
+
+local function reapWindow(w, wt)
+  local old = redis.call('ZRANGEBYSCORE', w, '-inf', now - win)
+  if #old > 0 then
+    local sum = 0
+    for i = 1, #old do sum = sum + (tonumber(string.match(old[i], '|(%d+)$')) or 0) end
+    redis.call('ZREMRANGEBYSCORE', w, '-inf', now - win)
+    if sum > 0 then redis.call('DECRBY', wt, sum) end
+  end
+end
+
+local function reapLeases(p, r, bres)
+  local old = redis.call('ZRANGEBYSCORE', p, '-inf', now)
+  if #old > 0 then
+    local sum = 0
+    for i = 1, #old do
+      local v = redis.call('HGET', r, old[i])
+      if v then sum = sum + tonumber(v); redis.call('HDEL', r, old[i]) end
+    end
+    redis.call('ZREMRANGEBYSCORE', p, '-inf', now)
+    if sum > 0 then redis.call('DECRBY', bres, sum) end
+  end
+end
+
+for i = 1, n do
+  local k = (i - 1) * 6
+  local a = 5 + (i - 1) * 5
+  local rpm, tpm, par, bmax = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+  local w, wt, p, r, bres, bspent = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
+  if rpm >= 0 or tpm >= 0 then
+    reapWindow(w, wt)
+    local count = redis.call('ZCARD', w)
+    local reset = win
+    if count > 0 then
+      local oldest = redis.call('ZRANGE', w, 0, 0, 'WITHSCORES')
+      reset = tonumber(oldest[2]) + win - now
+    end
+    if rpm >= 0 then
+      if count + 1 > rpm then
+        local retry = win
+        if rpm > 0 then
+          local e = redis.call('ZRANGE', w, count - rpm, count - rpm, 'WITHSCORES')
+          if e[2] then retry = tonumber(e[2]) + win - now end
+        end
+        return {0, 1, i - 1, retry, rpm, 0}
+      end
+      if rqL < 0 or rpm - count - 1 < rqR then rqL, rqR, rqT = rpm, rpm - count - 1, reset end
+    end
+    if tpm >= 0 then
+      local sum = tonumber(redis.call('GET', wt) or '0')
+      if sum + est > tpm then
+        local retry = -1
+        if est <= tpm then
+          retry = win
+          local entries = redis.call('ZRANGE', w, 0, 9999, 'WITHSCORES')
+          local freed = 0
+          for j = 1, #entries, 2 do
+            freed = freed + (tonumber(string.match(entries[j], '|(%d+)$')) or 0)
+            if sum - freed + est <= tpm then retry = tonumber(entries[j + 1]) + win - now; break end
+          end
+        end
+        return {0, 2, i - 1, retry, tpm, math.max(0, tpm - sum)}
+      end
+      if tkL < 0 or tpm - sum - est < tkR then tkL, tkR, tkT = tpm, tpm - sum - est, reset end
+    end
+  end
+  if par >= 0 or bmax >= 0 then
+    reapLeases(p, r, bres)
+    if par >= 0 and redis.call('ZCARD', p) + 1 > par then return {0, 3, i - 1, 1000, par, 0} end
+    if bmax >= 0 then
+      local spent = tonumber(redis.call('GET', bspent) or '0')
+      local reserved = tonumber(redis.call('GET', bres) or '0')
+      if spent >= bmax or spent + reserved + estMicro > bmax then
+        local ttl = tonumber(ARGV[a + 5])
+        local retry = -1
+        if ttl > 0 then retry = ttl - 86400000 end
+        return {0, 4, i - 1, retry, bmax, math.max(0, bmax - spent - reserved)}
+      end
+    end
+  end
+end
+
+local member = id .. '|' .. est
+for i = 1, n do
+  local k = (i - 1) * 6
+  local a = 5 + (i - 1) * 5
+  local rpm, tpm, par, bmax = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+  if rpm >= 0 or tpm >= 0 then
+    redis.call('ZADD', KEYS[k + 1], now, member)
+    redis.call('PEXPIRE', KEYS[k + 1], win + 1000)
+    redis.call('INCRBY', KEYS[k + 2], est)
+    redis.call('PEXPIRE', KEYS[k + 2], win + 1000)
+  end
+  if par >= 0 or bmax >= 0 then
+    redis.call('ZADD', KEYS[k + 3], now + lease, id)
+    redis.call('PEXPIRE', KEYS[k + 3], lease + 1000)
+    if bmax >= 0 and estMicro > 0 then
+      redis.call('HSET', KEYS[k + 4], id, estMicro)
+      redis.call('PEXPIRE', KEYS[k + 4], lease + 1000)
+      redis.call('INCRBY', KEYS[k + 5], estMicro)
+      redis.call('PEXPIRE', KEYS[k + 5], lease + 1000)
+    end
+  end
+end
+return {1, rqL, rqR, rqT, tkL, tkR, tkT}
+`;
+
+/**
+ * ARGV: reqId, estTokens, actualTokens, actualMicro, windowMs, then per scope: hasTpm (0/1), hasLease (0/1),
+ * hasBudget (0/1), bspentTtlMs. Returns 1.
+ */
+export const SETTLE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local id = ARGV[1]
+local est = tonumber(ARGV[2])
+local actual = tonumber(ARGV[3])
+local micro = tonumber(ARGV[4])
+local win = tonumber(ARGV[5])
+local n = #KEYS / 6
+for i = 1, n do
+  local k = (i - 1) * 6
+  local a = 5 + (i - 1) * 4
+  local w, wt, p, r, bres, bspent = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
+  if ARGV[a + 1] == '1' then
+    local old = id .. '|' .. est
+    local score = redis.call('ZSCORE', w, old)
+    if score and tonumber(score) > now - win then
+      if actual ~= est then
+        redis.call('ZREM', w, old)
+        redis.call('ZADD', w, score, id .. '|' .. actual)
+        redis.call('INCRBY', wt, actual - est)
+      end
+    elseif actual > est then
+      -- the reservation already left the window: charge what exceeded it, now
+      redis.call('ZADD', w, now, id .. '+|' .. (actual - est))
+      redis.call('INCRBY', wt, actual - est)
+      redis.call('PEXPIRE', w, win + 1000)
+      redis.call('PEXPIRE', wt, win + 1000)
+    end
+  end
+  if ARGV[a + 2] == '1' then
+    redis.call('ZREM', p, id)
+    local v = redis.call('HGET', r, id)
+    if v then
+      redis.call('HDEL', r, id)
+      redis.call('DECRBY', bres, tonumber(v))
+    end
+  end
+  if ARGV[a + 3] == '1' and micro > 0 then
+    redis.call('INCRBY', bspent, micro)
+    local ttl = tonumber(ARGV[a + 4])
+    if ttl > 0 then redis.call('PEXPIRE', bspent, ttl) end
+  end
+end
+return 1
+`;

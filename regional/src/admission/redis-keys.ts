@@ -1,0 +1,33 @@
+/**
+ * Key layout of the Redis limiter. Every key of one admission shares one hash tag, so the script touches a
+ * single cluster slot (Redis Cluster refuses a script whose keys span slots).
+ *
+ * - `global` (default): one tag for every limit key. Exact for every scope; all limit traffic lands on one
+ *   shard (one ElastiCache shard runs on the order of 10^5 small scripts per second — far beyond a gateway
+ *   fleet's request rate; scale it with a bigger node before sharding).
+ * - `team`: the tag is the principal's team (else its user, else its key). Key, key+model and team limits stay
+ *   exact and spread across shards; user limits are then counted per team (a user with keys in two teams has
+ *   two independent user counters), which is the trade-off of cluster-wide sharding.
+ */
+import type { Principal } from '../auth/principal.js';
+import type { HashTagMode } from './config.js';
+import type { ScopePlan } from './plan.js';
+
+const SHORT = { key: 'k', team: 't', user: 'u', key_model: 'km' } as const;
+
+function clean(s: string): string {
+  return s.replace(/[{}]/g, '_');
+}
+
+export function hashTag(mode: HashTagMode, p: Principal): string {
+  if (mode === 'global') return 'lim';
+  if (p.team?.id) return `t:${clean(p.team.id)}`;
+  if (p.user?.id) return `u:${clean(p.user.id)}`;
+  return `k:${clean(p.key?.id ?? p.keyId ?? 'master')}`;
+}
+
+/** The 6 keys of one scope, in the order the Lua scripts expect: w, wt, p, r, bres, bspent. */
+export function scopeKeys(prefix: string, tag: string, s: ScopePlan): string[] {
+  const base = `${prefix}{${tag}}:${SHORT[s.kind]}:${s.id}:`;
+  return [base + 'w', base + 'wt', base + 'p', base + 'r', base + 'bres', base + 'b:' + (s.period || '-')];
+}

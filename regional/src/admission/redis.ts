@@ -1,0 +1,274 @@
+/**
+ * Admission against Redis: one EVALSHA per admission and one per settlement (limits-lua.ts), auto-pipelined
+ * so that concurrent admissions share a round trip. While Redis is unreachable each limit kind follows its
+ * failure policy (config.ts): `local` = the in-process limiter with limits divided by the replica count,
+ * `open` = not enforced, `closed` = 503. Every such decision is counted (metrics.fallback) and logged
+ * (when degraded mode starts, every 10 s while it lasts, and when it ends) — never a silent bypass.
+ * Recovery: a probe PINGs Redis every second while degraded; the first success returns to Redis.
+ */
+import { ServiceUnavailable } from '../errors/catalogue.js';
+import type { AdmissionConfig } from './config.js';
+import { ADMIT_LUA, SETTLE_LUA } from './limits-lua.js';
+import { MemoryLimitStore } from './memory-store.js';
+import type { AdmissionPlan, ScopePlan } from './plan.js';
+import { connectRedis } from './redis-client.js';
+import type { RedisLike } from './redis-client.js';
+import { hashTag, scopeKeys } from './redis-keys.js';
+import { admitWith } from './ticket.js';
+import type { LimiterBackend } from './ticket.js';
+import type {
+  Admission,
+  AdmissionLogger,
+  AdmissionMetrics,
+  AdmissionRequest,
+  AdmissionTicket,
+  FailurePolicy,
+  LimitKind,
+  Verdict,
+} from './types.js';
+
+const WINDOW_MS = 60_000;
+const DAY = 86_400_000;
+const KIND_CODES: readonly LimitKind[] = ['requests', 'requests', 'tokens', 'parallel', 'budget'];
+/** Settlements kept while Redis is down, replayed when it returns (oldest dropped beyond this). */
+const MAX_PENDING_SETTLES = 10_000;
+
+type Reply = (string | number)[];
+interface LimiterCommands {
+  skywayAdmit(...args: (string | number)[]): Promise<number[]>;
+  skywaySettle(...args: (string | number)[]): Promise<number>;
+}
+
+export interface RedisAdmissionOptions {
+  config: AdmissionConfig;
+  logger: AdmissionLogger;
+  metrics?: AdmissionMetrics;
+  /** An existing client (tests); otherwise one is made from config.redisUrl. */
+  client?: RedisLike;
+}
+
+function kindsOf(s: ScopePlan): LimitKind[] {
+  const out: LimitKind[] = [];
+  if (s.rpm >= 0) out.push('requests');
+  if (s.tpm >= 0) out.push('tokens');
+  if (s.maxParallel >= 0) out.push('parallel');
+  if (s.budgetMicro >= 0) out.push('budget');
+  return out;
+}
+
+interface PendingSettle {
+  keys: string[];
+  args: (string | number)[];
+}
+
+export class RedisAdmission implements Admission {
+  private readonly cmd: LimiterCommands;
+  private readonly local: MemoryLimitStore;
+  private readonly backend: LimiterBackend;
+  /** Request ids admitted by the local fallback: their settlement goes to the local store. */
+  private readonly localTickets = new Set<string>();
+  private pending: PendingSettle[] = [];
+  private degradedSince = 0;
+  private probe: NodeJS.Timeout | undefined;
+  private summary: NodeJS.Timeout | undefined;
+  private readonly fallbackCounts = new Map<string, number>();
+  private closed = false;
+
+  private constructor(
+    private readonly client: RedisLike,
+    private readonly cfg: AdmissionConfig,
+    private readonly log: AdmissionLogger,
+    private readonly metrics: AdmissionMetrics | undefined,
+  ) {
+    client.defineCommand('skywayAdmit', { lua: ADMIT_LUA });
+    client.defineCommand('skywaySettle', { lua: SETTLE_LUA });
+    this.cmd = client as unknown as LimiterCommands;
+    this.local = new MemoryLimitStore({ windowMs: WINDOW_MS, leaseMs: cfg.leaseMs, scaleDivisor: cfg.replicas });
+    this.backend = {
+      reserve: (plan, req) => this.reserve(plan, req),
+      settle: (plan, req, tokens, micro) => this.settle(plan, req, tokens, micro),
+    };
+  }
+
+  static async create(opts: RedisAdmissionOptions): Promise<RedisAdmission> {
+    const { config } = opts;
+    if (!opts.client && !config.redisUrl) throw new Error('RedisAdmission needs REDIS_URL');
+    const client = opts.client ?? (await connectRedis({ url: config.redisUrl!, cluster: config.cluster, commandTimeoutMs: config.commandTimeoutMs }));
+    return new RedisAdmission(client, config, opts.logger, opts.metrics);
+  }
+
+  /** True while Redis is unreachable and limits follow the failure policy. */
+  get degraded(): boolean {
+    return this.degradedSince > 0;
+  }
+
+  admit(req: AdmissionRequest): AdmissionTicket | Promise<AdmissionTicket> {
+    return admitWith(this.backend, req, this.metrics);
+  }
+
+  async check(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.probe);
+    clearInterval(this.summary);
+    this.local.close();
+    this.client.disconnect();
+  }
+
+  // ── Redis path ─────────────────────────────────────────────────────────────────────────────────────────
+
+  private keysAndArgs(plan: AdmissionPlan, req: AdmissionRequest): { keys: string[]; args: (string | number)[] } {
+    const tag = hashTag(this.cfg.hashTag, req.principal);
+    const keys: string[] = [];
+    const args: (string | number)[] = [req.requestId, plan.estTokens, plan.estMicro, this.cfg.leaseMs, WINDOW_MS];
+    for (const s of plan.scopes) {
+      keys.push(...scopeKeys(this.cfg.prefix, tag, s));
+      args.push(s.rpm, s.tpm, s.maxParallel, s.budgetMicro, s.budgetMicro >= 0 && s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0);
+    }
+    return { keys, args };
+  }
+
+  private async reserve(plan: AdmissionPlan, req: AdmissionRequest): Promise<Verdict> {
+    if (this.degradedSince > 0) return this.fallback(plan, req);
+    const { keys, args } = this.keysAndArgs(plan, req);
+    let r: Reply;
+    try {
+      r = await this.cmd.skywayAdmit(keys.length, ...keys, ...args);
+    } catch (err) {
+      this.metrics?.redisError?.('admit');
+      this.enterDegraded(err);
+      return this.fallback(plan, req);
+    }
+    const n = (i: number) => Number(r[i]);
+    if (n(0) === 1) {
+      return { ok: true, status: { requestsLimit: n(1), requestsRemaining: n(2), requestsResetMs: n(3), tokensLimit: n(4), tokensRemaining: n(5), tokensResetMs: n(6) } };
+    }
+    const kind = KIND_CODES[n(1)] ?? 'requests';
+    const status = { requestsLimit: -1, requestsRemaining: -1, requestsResetMs: 0, tokensLimit: -1, tokensRemaining: -1, tokensResetMs: 0 };
+    if (kind === 'requests') Object.assign(status, { requestsLimit: n(4), requestsRemaining: n(5), requestsResetMs: Math.max(0, n(3)) });
+    if (kind === 'tokens') Object.assign(status, { tokensLimit: n(4), tokensRemaining: n(5), tokensResetMs: Math.max(0, n(3)) });
+    return { ok: false, kind, scope: n(2), retryAfterMs: n(3), status };
+  }
+
+  private settleArgs(plan: AdmissionPlan, req: AdmissionRequest, tokens: number, micro: number): PendingSettle {
+    const tag = hashTag(this.cfg.hashTag, req.principal);
+    const keys: string[] = [];
+    const args: (string | number)[] = [req.requestId, plan.estTokens, tokens, micro, WINDOW_MS];
+    for (const s of plan.scopes) {
+      keys.push(...scopeKeys(this.cfg.prefix, tag, s));
+      args.push(
+        s.tpm >= 0 ? 1 : 0,
+        s.maxParallel >= 0 || s.budgetMicro >= 0 ? 1 : 0,
+        s.budgetMicro >= 0 ? 1 : 0,
+        s.budgetMicro >= 0 && s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0,
+      );
+    }
+    return { keys, args };
+  }
+
+  private async settle(plan: AdmissionPlan, req: AdmissionRequest, tokens: number, micro: number): Promise<void> {
+    if (this.localTickets.delete(req.requestId)) {
+      this.local.settle(this.localPlan(plan), req.requestId, tokens, micro);
+      return;
+    }
+    const s = this.settleArgs(plan, req, tokens, micro);
+    if (this.degradedSince > 0) {
+      this.queueSettle(s);
+      return;
+    }
+    try {
+      await this.cmd.skywaySettle(s.keys.length, ...s.keys, ...s.args);
+    } catch (err) {
+      this.metrics?.redisError?.('settle');
+      this.enterDegraded(err);
+      this.queueSettle(s);
+    }
+  }
+
+  private queueSettle(s: PendingSettle): void {
+    if (this.pending.length >= MAX_PENDING_SETTLES) {
+      this.pending.shift();
+      this.log.warn({ max: MAX_PENDING_SETTLES }, 'admission: pending settlement dropped (Redis down too long); its lease expires on its own');
+    }
+    this.pending.push(s);
+  }
+
+  // ── degraded mode ──────────────────────────────────────────────────────────────────────────────────────
+
+  private localPlan(plan: AdmissionPlan): AdmissionPlan {
+    const p = this.cfg.policy;
+    const scopes = plan.scopes.map((s) => ({
+      ...s,
+      rpm: p.requests === 'local' ? s.rpm : -1,
+      tpm: p.tokens === 'local' ? s.tpm : -1,
+      maxParallel: p.parallel === 'local' ? s.maxParallel : -1,
+      budgetMicro: -1,
+    }));
+    return { ...plan, scopes };
+  }
+
+  private countFallback(kind: LimitKind, policy: FailurePolicy): void {
+    this.metrics?.fallback?.(kind, policy);
+    const k = `${kind}=${policy}`;
+    this.fallbackCounts.set(k, (this.fallbackCounts.get(k) ?? 0) + 1);
+  }
+
+  private fallback(plan: AdmissionPlan, req: AdmissionRequest): Verdict {
+    const kinds = new Set<LimitKind>();
+    for (const s of plan.scopes) for (const k of kindsOf(s)) kinds.add(k);
+    for (const k of kinds) {
+      if (this.cfg.policy[k] === 'closed') {
+        this.countFallback(k, 'closed');
+        throw new ServiceUnavailable(`The limit store is unavailable and ${k} limits fail closed; retry shortly.`, 'limits_unavailable');
+      }
+    }
+    for (const k of kinds) this.countFallback(k, this.cfg.policy[k]);
+    const v = this.local.reserve(this.localPlan(plan), req.requestId);
+    if (v.ok) this.localTickets.add(req.requestId);
+    return v;
+  }
+
+  private enterDegraded(err: unknown): void {
+    if (this.degradedSince > 0 || this.closed) return;
+    this.degradedSince = Date.now();
+    this.metrics?.degraded?.(true);
+    this.log.error({ err: err instanceof Error ? err.message : String(err), policy: this.cfg.policy, replicas: this.cfg.replicas }, 'admission: Redis unreachable, limits follow the failure policy until it returns');
+    this.probe = setInterval(() => void this.tryRecover(), 1000);
+    this.probe.unref();
+    this.summary = setInterval(() => this.logSummary('admission: still degraded (Redis unreachable)'), 10_000);
+    this.summary.unref();
+  }
+
+  private logSummary(msg: string): void {
+    const decisions = Object.fromEntries(this.fallbackCounts);
+    this.fallbackCounts.clear();
+    this.log.warn({ decisions, pendingSettlements: this.pending.length, sinceMs: Date.now() - this.degradedSince }, msg);
+  }
+
+  private async tryRecover(): Promise<void> {
+    if (this.degradedSince === 0 || this.closed) return;
+    try {
+      await this.client.ping();
+    } catch {
+      return;
+    }
+    if (this.degradedSince === 0) return;
+    clearInterval(this.probe);
+    clearInterval(this.summary);
+    this.logSummary('admission: Redis is back; limits are enforced in Redis again');
+    this.degradedSince = 0;
+    this.metrics?.degraded?.(false);
+    const pending = this.pending;
+    this.pending = [];
+    await Promise.all(
+      pending.map((s) =>
+        this.cmd.skywaySettle(s.keys.length, ...s.keys, ...s.args).catch(() => {
+          this.metrics?.redisError?.('settle');
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Change notifications between the admin role and every api replica: a key, team, user or deployment changed,
+ * so caches drop it and routing reloads. Over Redis pub/sub when REDIS_URL is set (every replica hears it within
+ * a round trip); otherwise in-process only (embedded mode: only components in this same process hear it).
+ */
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+
+export type ChangeEvent =
+  | { type: 'key'; id: string; action: 'created' | 'updated' | 'revoked' | 'rotated' | 'deleted'; replacedBy?: string; graceExpiresAt?: string | null; expiresAt?: string | null }
+  | { type: 'team' | 'user'; id: string; action: 'created' | 'updated' | 'deleted' }
+  | { type: 'deployment'; id: string; action: 'created' | 'updated' | 'deleted' };
+
+export type ChangeHandler = (e: ChangeEvent) => void;
+
+export interface ChangeBus {
+  publish(e: ChangeEvent): Promise<void>;
+  /** Returns an unsubscribe function. */
+  subscribe(handler: ChangeHandler): () => void;
+  /** Called when delivery may have had a gap (subscriber reconnected): drop whatever is cached. */
+  onResync(handler: () => void): () => void;
+  /** Whether events published elsewhere reach this process right now. */
+  readonly live: boolean;
+  close(): Promise<void>;
+}
+
+/** Default channel; tests pass a prefix so that they do not hear each other. */
+export const CHANGE_CHANNEL = 'skyway:changes';
+
+/** Process-wide bus for embedded mode (admin server and gateway in one process). */
+class LocalChangeBus implements ChangeBus {
+  readonly live = true;
+  readonly #emitter = new EventEmitter();
+  constructor() {
+    this.#emitter.setMaxListeners(0);
+  }
+  async publish(e: ChangeEvent): Promise<void> {
+    this.#emitter.emit('change', e);
+  }
+  subscribe(handler: ChangeHandler): () => void {
+    this.#emitter.on('change', handler);
+    return () => this.#emitter.off('change', handler);
+  }
+  onResync(): () => void {
+    return () => undefined;
+  }
+  async close(): Promise<void> {
+    /* shared: nothing to close */
+  }
+}
+
+export const localChangeBus: ChangeBus = new LocalChangeBus();
+
+/** Redis pub/sub bus: one publisher connection, one subscriber connection (opened lazily on first subscribe). */
+export class RedisChangeBus implements ChangeBus {
+  readonly #url: string;
+  readonly #channel: string;
+  readonly #handlers = new Set<ChangeHandler>();
+  readonly #resync = new Set<() => void>();
+  #pub: Redis | undefined;
+  #sub: Redis | undefined;
+  #live = false;
+  #ready: Promise<void> | undefined;
+
+  constructor(url: string, opts: { channel?: string } = {}) {
+    this.#url = url;
+    this.#channel = opts.channel ?? CHANGE_CHANNEL;
+  }
+
+  get live(): boolean {
+    return this.#live;
+  }
+
+  async publish(e: ChangeEvent): Promise<void> {
+    this.#pub ??= new Redis(this.#url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    await this.#pub.publish(this.#channel, JSON.stringify(e));
+  }
+
+  subscribe(handler: ChangeHandler): () => void {
+    this.#handlers.add(handler);
+    this.#connectSubscriber();
+    return () => this.#handlers.delete(handler);
+  }
+
+  onResync(handler: () => void): () => void {
+    this.#resync.add(handler);
+    return () => this.#resync.delete(handler);
+  }
+
+  /** Resolves once the subscription is active (tests and start-up readiness). */
+  ready(): Promise<void> {
+    this.#connectSubscriber();
+    return this.#ready!;
+  }
+
+  #connectSubscriber(): void {
+    if (this.#sub) return;
+    const sub = new Redis(this.#url, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 1000) });
+    this.#sub = sub;
+    sub.on('error', () => undefined);
+    sub.on('close', () => {
+      this.#live = false;
+    });
+    // Each (re)subscription may follow a gap in which events were lost: tell caches to start over.
+    const subscribed = () => {
+      this.#live = true;
+      for (const h of this.#resync) h();
+    };
+    sub.on('ready', () => {
+      // ioredis re-subscribes by itself after a reconnect (autoResubscribe); 'ready' follows it.
+      if (this.#ready) subscribed();
+    });
+    this.#ready = sub.subscribe(this.#channel).then(() => subscribed());
+    sub.on('message', (channel: string, message: string) => {
+      if (channel !== this.#channel) return;
+      let e: ChangeEvent;
+      try {
+        e = JSON.parse(message) as ChangeEvent;
+      } catch {
+        return;
+      }
+      for (const h of this.#handlers) h(e);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#live = false;
+    await Promise.all([this.#pub?.quit().catch(() => undefined), this.#sub?.quit().catch(() => undefined)]);
+    this.#pub = undefined;
+    this.#sub = undefined;
+  }
+}
+
+/** The bus for this process: Redis when a URL is given, else the in-process one. */
+export function changeBus(redisUrl: string | undefined, opts: { channel?: string } = {}): ChangeBus {
+  return redisUrl ? new RedisChangeBus(redisUrl, opts) : localChangeBus;
+}

@@ -1,0 +1,69 @@
+/**
+ * ClickHouse sink: each batch becomes one insert into `request_log` and one into `traces`, each with a dedup
+ * token derived from the batch (replays of a spooled batch carry the same token). Tables come from the
+ * versioned DDL in clickhouse-ddl.ts, applied on first use.
+ */
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { UsageEvent } from '../event.js';
+import { batchToken, genAiSpan, requestLogRow, traceRow } from '../rows.js';
+import type { UsageSink } from '../sink.js';
+import { migrateClickHouse, type DdlOptions } from './clickhouse-ddl.js';
+
+export interface ClickHouseSinkOptions extends DdlOptions {
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  database?: string | undefined;
+  /** `service.name` of the spans. @default 'skyway-gateway' */
+  serviceName?: string | undefined;
+  /** Per-request timeout (ms). @default 10000 */
+  requestTimeoutMs?: number | undefined;
+}
+
+export class ClickHouseSink implements UsageSink {
+  readonly name = 'clickhouse';
+  readonly client: ClickHouseClient;
+  private migrated = false;
+  private readonly serviceName: string;
+
+  constructor(private readonly opts: ClickHouseSinkOptions) {
+    this.serviceName = opts.serviceName ?? 'skyway-gateway';
+    this.client = createClient({
+      url: opts.url,
+      username: opts.username ?? 'default',
+      password: opts.password ?? '',
+      database: opts.database ?? 'default',
+      request_timeout: opts.requestTimeoutMs ?? 10_000,
+      compression: { request: true, response: false },
+      application: 'skyway',
+    });
+  }
+
+  async init(): Promise<void> {
+    if (this.migrated) return;
+    await migrateClickHouse(this.client, this.opts);
+    this.migrated = true;
+  }
+
+  async write(batch: readonly UsageEvent[], signal: AbortSignal): Promise<void> {
+    const token = batchToken(batch);
+    await this.client.insert({
+      table: 'request_log',
+      values: batch.map(requestLogRow),
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: `rl-${token}` },
+      abort_signal: signal,
+    });
+    await this.client.insert({
+      table: 'traces',
+      values: batch.map((e) => traceRow(genAiSpan(e, this.serviceName), e.requestId)),
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: `tr-${token}` },
+      abort_signal: signal,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * `npm start`: the whole stack on this machine, bound to 127.0.0.1, on embedded defaults.
+ *
+ *   local edge (EDGE_PORT 8080) → regional API gateway (PORT 4000) → mock upstream (MOCK_PORT 9000)
+ *                                  └─ embedded Postgres (SKYWAY_PG_PORT 5433) unless DATABASE_URL is set
+ *
+ * Data (master key, config, Postgres, KVS file, spool) lives in SKYWAY_DATA_DIR (default .skyway/).
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLocalEdge, type LocalEdge } from '../edge/local/server.js';
+import { resolveMasterKey } from '../regional/src/auth/master-key.js';
+import { httpOk, startChild, type Child } from './local/children.js';
+import { writeDefaultConfig } from './local/config.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './local/postgres.js';
+
+const dist = resolve(fileURLToPath(import.meta.url), '../..');
+const env = process.env;
+const host = env.HOST || '127.0.0.1';
+const port = (name: string, fallback: number) => Number(env[name] || fallback);
+const ports = { edge: port('EDGE_PORT', 8080), api: port('PORT', 4000), admin: port('ADMIN_PORT', 4001), mock: port('MOCK_PORT', 9000), pg: port('SKYWAY_PG_PORT', 5433) };
+const dataDir = resolve(env.SKYWAY_DATA_DIR || '.skyway');
+
+const stops: Array<() => Promise<void>> = [];
+
+async function main(): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  const master = resolveMasterKey(env, dataDir);
+
+  const mockUrl = `http://${host}:${ports.mock}`;
+  const mock: Child = await startChild('mock upstream', [join(dist, 'loadtest/mock/main.js'), '--port', String(ports.mock), '--host', host], env, () => httpOk(`${mockUrl}/v1/models`), {
+    inheritOutput: false,
+  });
+  stops.unshift(() => mock.stop());
+
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    const pg: EmbeddedPostgres = await startEmbeddedPostgres(dataDir, ports.pg);
+    stops.push(() => pg.stop());
+    databaseUrl = pg.url;
+  }
+
+  const config = env.SKYWAY_CONFIG ? { file: env.SKYWAY_CONFIG, models: [] as string[] } : writeDefaultConfig(dataDir, mockUrl, env);
+  const apiUrl = `http://${host}:${ports.api}`;
+  const api = await startChild(
+    'regional gateway',
+    [join(dist, 'regional/src/main.js')],
+    { ...env, HOST: host, PORT: String(ports.api), ADMIN_PORT: String(ports.admin), SKYWAY_CONFIG: config.file, SKYWAY_DATA_DIR: dataDir, SKYWAY_MASTER_KEY: master.key, DATABASE_URL: databaseUrl },
+    () => httpOk(`${apiUrl}/health/readiness`),
+  );
+  stops.unshift(() => api.stop());
+
+  const edge: LocalEdge = await startLocalEdge({ host, port: ports.edge, originUrl: apiUrl, kvsFile: join(dataDir, 'edge-kvs.json') });
+  stops.unshift(() => edge.close());
+
+  const models = config.models.length ? config.models.join(', ') : `(from ${config.file})`;
+  console.log(`
+Skyway is running (data in ${dataDir}):
+  edge (use this)     http://${host}:${ports.edge}/v1
+  regional gateway    ${apiUrl}/v1
+  mock upstream       ${mockUrl}/v1
+  postgres            ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
+  models              ${models}
+  master key          ${master.key}${master.generated ? `   (generated; kept in ${master.file})` : ''}
+
+Try:
+  curl http://${host}:${ports.edge}/v1/chat/completions -H "authorization: Bearer ${master.key}" \\
+    -H 'content-type: application/json' -d '{"model":"mock-1","messages":[{"role":"user","content":"hello"}]}'
+`);
+}
+
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const stop of stops) await stop().catch((err) => console.error(err));
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+main().catch(async (err) => {
+  console.error(`npm start failed: ${(err as Error).message}`);
+  await shutdown(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * Where archive objects go: S3 in production, a directory tree with the same keys as the embedded default.
+ * Keys are deterministic, so writing an object twice replaces it with identical bytes: that is the archive's
+ * idempotency.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, normalize, sep } from 'node:path';
+import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+
+export interface ObjectStore {
+  /** Human-readable location for logs (`s3://bucket/prefix`, a directory). */
+  readonly location: string;
+  put(key: string, body: Buffer, contentType: string, signal: AbortSignal): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface S3StoreOptions {
+  bucket: string;
+  /** Custom endpoint (S3-compatible servers, tests); implies path-style addressing. */
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+}
+
+export class S3ObjectStore implements ObjectStore {
+  readonly location: string;
+  private readonly client: S3Client;
+
+  constructor(private readonly opts: S3StoreOptions) {
+    this.location = `s3://${opts.bucket}`;
+    const config: S3ClientConfig = { region: opts.region ?? 'us-east-1', maxAttempts: 2 };
+    if (opts.endpoint) {
+      config.endpoint = opts.endpoint;
+      config.forcePathStyle = true;
+      // S3-compatible servers do not all understand the SDK's default CRC trailers.
+      config.requestChecksumCalculation = 'WHEN_REQUIRED';
+      config.responseChecksumValidation = 'WHEN_REQUIRED';
+    }
+    if (opts.credentials) config.credentials = opts.credentials;
+    this.client = new S3Client(config);
+  }
+
+  async put(key: string, body: Buffer, contentType: string, signal: AbortSignal): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body, ContentType: contentType, ContentEncoding: 'gzip' }),
+      { abortSignal: signal },
+    );
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
+
+/** The embedded default: `<root>/<key>`, written to a temporary name and renamed (whole or absent). */
+export class FileObjectStore implements ObjectStore {
+  readonly location: string;
+
+  constructor(private readonly root: string) {
+    this.location = root;
+  }
+
+  async put(key: string, body: Buffer, _contentType?: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const file = normalize(join(this.root, key));
+    if (!file.startsWith(normalize(this.root) + sep)) throw new Error(`object key escapes the archive directory: ${key}`);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file + '.tmp', body);
+    await rename(file + '.tmp', file);
+  }
+}

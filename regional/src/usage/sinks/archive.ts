@@ -1,0 +1,62 @@
+/**
+ * The archive sink: usage events (with payloads, redacted, for principals that opted in) as gzipped NDJSON
+ * objects, partitioned for Athena:
+ *
+ *   <prefix>dt=YYYY-MM-DD/hour=HH/region=<region>/<batch token>.ndjson.gz
+ *
+ * A batch is split by partition (UTC hour of the event, region); each part's key is derived from the request
+ * ids it holds, so a replayed batch overwrites its own objects with the same bytes instead of adding copies.
+ */
+import { gzipSync } from 'node:zlib';
+import type { UsageEvent } from '../event.js';
+import type { ObjectStore } from '../object-store.js';
+import { DEFAULT_REDACTION, redactor, type RedactionRules } from '../redact.js';
+import { batchToken } from '../rows.js';
+import type { UsageSink } from '../sink.js';
+
+export interface ArchiveSinkOptions {
+  /** Key prefix, e.g. `usage/`. @default 'usage/' */
+  prefix?: string | undefined;
+  redaction?: RedactionRules | undefined;
+}
+
+/** Partition path of an event: `dt=…/hour=…/region=…/`. */
+export function archivePartition(e: UsageEvent): string {
+  const iso = new Date(e.time).toISOString();
+  return `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/region=${encodeURIComponent(e.region)}/`;
+}
+
+export class ArchiveSink implements UsageSink {
+  readonly name = 'archive';
+  readonly wantsPayload = true;
+  private readonly prefix: string;
+  private readonly redact: (v: unknown) => unknown;
+
+  constructor(
+    private readonly store: ObjectStore,
+    opts: ArchiveSinkOptions = {},
+  ) {
+    this.prefix = opts.prefix ?? 'usage/';
+    this.redact = redactor(opts.redaction ?? DEFAULT_REDACTION);
+  }
+
+  async write(batch: readonly UsageEvent[], signal: AbortSignal): Promise<void> {
+    const parts = new Map<string, UsageEvent[]>();
+    for (const e of batch) {
+      const p = archivePartition(e);
+      let list = parts.get(p);
+      if (!list) parts.set(p, (list = []));
+      list.push(e);
+    }
+    for (const [partition, events] of parts) {
+      let text = '';
+      for (const e of events) text += JSON.stringify(e.payload ? { ...e, payload: this.redact(e.payload) } : e) + '\n';
+      const key = `${this.prefix}${partition}${batchToken(events)}.ndjson.gz`;
+      await this.store.put(key, gzipSync(text), 'application/x-ndjson', signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.store.close?.();
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The embedded default for the ClickHouse sink (no CLICKHOUSE_URL): the same `request_log` and `traces` rows as
+ * NDJSON files under the data dir, one file per batch and day, named by the batch's token:
+ *
+ *   <data dir>/clickhouse/request_log/dt=YYYY-MM-DD/<token>.ndjson
+ *   <data dir>/clickhouse/traces/dt=YYYY-MM-DD/<token>.ndjson
+ *
+ * Readable by `clickhouse local`/chDB (`file('…/request_log/*\/*.ndjson', JSONEachRow)`) or loaded into a
+ * server with `INSERT … SELECT`. Same name as the ClickHouse sink ("clickhouse"), so a spool written by one
+ * is replayed by the other after a configuration change.
+ */
+import type { UsageEvent } from '../event.js';
+import { FileObjectStore } from '../object-store.js';
+import { batchToken, genAiSpan, requestLogRow, traceRow } from '../rows.js';
+import type { UsageSink } from '../sink.js';
+
+export class LocalClickHouseFilesSink implements UsageSink {
+  readonly name = 'clickhouse';
+  private readonly store: FileObjectStore;
+
+  constructor(root: string, private readonly serviceName = 'skyway-gateway') {
+    this.store = new FileObjectStore(root);
+  }
+
+  async write(batch: readonly UsageEvent[], signal: AbortSignal): Promise<void> {
+    const days = new Map<string, UsageEvent[]>();
+    for (const e of batch) {
+      const day = new Date(e.time).toISOString().slice(0, 10);
+      let list = days.get(day);
+      if (!list) days.set(day, (list = []));
+      list.push(e);
+    }
+    for (const [day, events] of days) {
+      const token = batchToken(events);
+      let log = '';
+      let spans = '';
+      for (const e of events) {
+        log += JSON.stringify(requestLogRow(e)) + '\n';
+        spans += JSON.stringify(traceRow(genAiSpan(e, this.serviceName), e.requestId)) + '\n';
+      }
+      await this.store.put(`request_log/dt=${day}/${token}.ndjson`, Buffer.from(log), 'application/x-ndjson');
+      await this.store.put(`traces/dt=${day}/${token}.ndjson`, Buffer.from(spans), 'application/x-ndjson');
+      signal.throwIfAborted();
+    }
+  }
+}

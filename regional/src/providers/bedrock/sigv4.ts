@@ -1,0 +1,71 @@
+/**
+ * SigV4 signing for bedrock-runtime with the AWS SDK's signer. Credentials come from the standard provider
+ * chain (env, SSO, shared config, web identity, ECS task role, IMDS), memoised per profile, or from static
+ * keys in the deployment options.
+ */
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { ResolvedBedrock } from './options.js';
+
+type AwsCredentialIdentityProvider = ReturnType<typeof fromNodeProviderChain>;
+interface AwsCredentialIdentity {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+const chains = new Map<string, AwsCredentialIdentityProvider>();
+const signers = new Map<string, SignatureV4>();
+
+function credentialsFor(o: ResolvedBedrock): AwsCredentialIdentity | AwsCredentialIdentityProvider {
+  if (o.aws_access_key_id && o.aws_secret_access_key) {
+    return { accessKeyId: o.aws_access_key_id, secretAccessKey: o.aws_secret_access_key, ...(o.aws_session_token ? { sessionToken: o.aws_session_token } : {}) };
+  }
+  const key = o.aws_profile ?? '';
+  let chain = chains.get(key);
+  if (!chain) {
+    // The chain caches credentials and refreshes them before they expire.
+    chain = fromNodeProviderChain(o.aws_profile ? { profile: o.aws_profile } : {});
+    chains.set(key, chain);
+  }
+  return chain;
+}
+
+function signerFor(o: ResolvedBedrock): SignatureV4 {
+  const key = `${o.region}\0${o.aws_profile ?? ''}\0${o.aws_access_key_id ?? ''}\0${o.aws_session_token ?? ''}`;
+  let s = signers.get(key);
+  if (!s) {
+    s = new SignatureV4({ service: 'bedrock', region: o.region, credentials: credentialsFor(o), sha256: Sha256 });
+    signers.set(key, s);
+  }
+  return s;
+}
+
+/**
+ * Sign a POST. `path` must already be URI-encoded (model ids contain ':'); the signer encodes it once more
+ * for the canonical request, as the AWS SDK does for every service but S3.
+ */
+export async function signRequest(
+  o: ResolvedBedrock,
+  url: URL,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+  signingDate?: Date,
+): Promise<Record<string, string>> {
+  const signed = await signerFor(o).sign(
+    {
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path,
+      query: {},
+      headers: { ...headers, host: url.host },
+      body,
+    },
+    signingDate ? { signingDate } : {},
+  );
+  return signed.headers as Record<string, string>;
+}

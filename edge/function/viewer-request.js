@@ -1,0 +1,221 @@
+import cf from 'cloudfront';
+// Skyway viewer-request function (CloudFront Functions, runtime cloudfront-js-2.0).
+// A pre-filter, never the authority: the regional gateway re-checks everything. It answers junk here so it
+// costs nothing in a region, and it chooses the region. Checks run cheapest first:
+//   1 method and path  2 declared content-length  3 key present  4 key shape and checksum
+//   5 key MAC (signing secret sig:<version> from the KVS)  6 key state k:<keyId> (revoked, blocked, home region)
+// Restricted language: ES5.1 plus const/let, arrows, templates, async/await. No destructuring, spread, classes,
+// for-of, optional chaining, Map/Set. Only whole-line comments (the build strips them). Must stay under 10 KB
+// built; it is tested under njs and in the local edge against shared/keys/vectors.json.
+// KVS entries (written by edge/publisher): sig:<n> signing secret of version n; k:<keyId> {"s":"r"|"b","h":region};
+// regions {"<region>":{"w":weight,"up":0|1,"near":["US",..],"o":originId}}; ov origin-verify value;
+// mk hex sha256 of the master key.
+const crypto = require('crypto');
+const kvs = cf.kvs();
+// Replaced by edge/build/bundle.ts from its options.
+const MAX_BODY = 4194304;
+// Model routes (with or without /v1) and the method each accepts.
+const ROUTES = {
+  'chat/completions': 'POST',
+  'completions': 'POST',
+  'embeddings': 'POST',
+  'responses': 'POST',
+  'messages': 'POST',
+  'messages/count_tokens': 'POST',
+  'models': 'GET'
+};
+const HEALTH = { '/health': 1, '/health/liveness': 1, '/health/liveliness': 1 };
+const KEY_RE = /^sk-sky-([0-9a-z]{12})_[0-9A-Za-z]{32}([0-9a-z]{2})([0-9a-f]{24})([0-9a-f]{8})$/;
+
+function fail(status, type, code, message, extra) {
+  const headers = {
+    'content-type': { value: 'application/json' },
+    'x-skyway-edge': { value: '1' },
+    'cache-control': { value: 'no-store' }
+  };
+  if (extra) {
+    headers[extra[0]] = { value: extra[1] };
+  }
+  return {
+    statusCode: status,
+    headers: headers,
+    body: { encoding: 'text', data: JSON.stringify({ error: { message: message, type: type, code: code, param: null } }) }
+  };
+}
+
+function badKey(message, code) {
+  return fail(401, 'invalid_request_error', code || 'invalid_api_key', message);
+}
+
+async function kv(name) {
+  // get() throws on a missing key: one lookup instead of exists() + get().
+  try {
+    return await kvs.get(name);
+  } catch (e) {
+    return null;
+  }
+}
+
+function json(text) {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+function sha256(s) {
+  return crypto.createHash('sha256').update(s).digest('hex');
+}
+
+// Equal-length hex strings compared without an early exit.
+function same(a, b) {
+  if (a.length !== b.length) {
+    return false;
+  }
+  let d = 0;
+  for (let i = 0; i < a.length; i++) {
+    d |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  }
+  return d === 0;
+}
+
+// The allowed method for a path, '' for health, undefined for an unknown path.
+function routeOf(uri) {
+  if (HEALTH[uri]) {
+    return '';
+  }
+  let p = uri.indexOf('/v1/') === 0 ? uri.slice(4) : uri.slice(1);
+  if (p.indexOf('models/') === 0 && p.length > 7 && p.indexOf('/', 7) < 0) {
+    p = 'models';
+  }
+  return ROUTES.hasOwnProperty(p) ? ROUTES[p] : undefined;
+}
+
+function tokenOf(h) {
+  if (h.authorization) {
+    const v = h.authorization.value;
+    const m = /^bearer\s+(\S+)\s*$/i.exec(v);
+    return m ? m[1] : '';
+  }
+  return h['x-api-key'] ? h['x-api-key'].value.trim() : null;
+}
+
+// Picks a healthy region: the viewer's nearby ones first, then any, by weight; `n` spreads keys across them.
+function pickRegion(regions, country, n) {
+  const up = [];
+  const near = [];
+  let name;
+  for (name in regions) {
+    const r = regions[name];
+    if (r && r.up !== 0 && r.w !== 0) {
+      up.push(name);
+      if (country && r.near && r.near.indexOf(country) >= 0) {
+        near.push(name);
+      }
+    }
+  }
+  const pool = near.length ? near : up;
+  let total = 0;
+  for (let i = 0; i < pool.length; i++) {
+    total += regions[pool[i]].w > 0 ? regions[pool[i]].w : 1;
+  }
+  let at = total > 0 ? n % total : 0;
+  for (let i = 0; i < pool.length; i++) {
+    at -= regions[pool[i]].w > 0 ? regions[pool[i]].w : 1;
+    if (at < 0) {
+      return pool[i];
+    }
+  }
+  return null;
+}
+
+function select(regions, name) {
+  const r = regions[name];
+  cf.selectRequestOriginById(r && r.o ? r.o : name);
+}
+
+async function handler(event) {
+  const req = event.request;
+  const h = req.headers;
+  // The gateway's own headers are set here only.
+  let name;
+  for (name in h) {
+    if (name.indexOf('x-skyway-') === 0) {
+      delete h[name];
+    }
+  }
+  // 1 method and path
+  const method = routeOf(req.uri);
+  if (method === undefined) {
+    return fail(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${req.method} ${req.uri}. Please check the URL for typos.`);
+  }
+  const allowed = method || 'GET';
+  if (req.method !== allowed) {
+    return fail(405, 'invalid_request_error', 'method_not_allowed', `Method ${req.method} is not allowed on ${req.uri}; use ${allowed}.`, ['allow', allowed]);
+  }
+  const ov = await kv('ov');
+  if (ov) {
+    h['x-skyway-origin-verify'] = { value: ov };
+  }
+  if (method === '') {
+    return req;
+  }
+  // 2 declared body size (a body without content-length is capped by the regional gateway)
+  if (h['content-length'] && Number(h['content-length'].value) > MAX_BODY) {
+    return fail(413, 'invalid_request_error', 'request_too_large', `The request body exceeds the limit of ${MAX_BODY} bytes.`);
+  }
+  // 3 key present
+  const token = tokenOf(h);
+  if (token === null) {
+    return badKey('You did not provide an API key. Send it as a bearer token: Authorization: Bearer <key>.', 'missing_api_key');
+  }
+  const rtext = await kv('regions');
+  const regions = json(rtext) || {};
+  const m = KEY_RE.exec(token);
+  let spread;
+  if (!m) {
+    // Not a virtual key: only the master key (known by its hash) goes on.
+    const mk = token ? await kv('mk') : null;
+    const digest = sha256(token);
+    if (!mk || !same(digest, mk)) {
+      return badKey('Incorrect API key provided: it is not a Skyway key.');
+    }
+    spread = parseInt(digest.slice(0, 6), 16);
+  } else {
+    // 4 checksum
+    if (m[2] === '00' || sha256(token.slice(0, 78)).slice(0, 8) !== m[4]) {
+      return badKey('Incorrect API key provided: the key fails its checksum (check for a copy and paste error).');
+    }
+    // 5 MAC with the signing secret of the key's version
+    const secret = await kv('sig:' + parseInt(m[2], 36));
+    if (!secret || !same(crypto.createHmac('sha256', secret).update(token.slice(0, 54)).digest('hex').slice(0, 24), m[3])) {
+      return badKey('Incorrect API key provided.');
+    }
+    // 6 key state
+    const stext = await kv('k:' + m[1]);
+    const st = json(stext) || {};
+    if (st.s === 'r') {
+      return badKey('This API key has been revoked.', 'key_revoked');
+    }
+    if (st.s === 'b') {
+      return fail(403, 'permission_error', 'key_blocked', 'This API key is blocked. Contact the gateway administrator.');
+    }
+    h['x-skyway-key-id'] = { value: m[1] };
+    if (st.h) {
+      // Data residency: the home region or nothing.
+      if (regions[st.h] && regions[st.h].up === 0) {
+        return fail(503, 'service_unavailable', 'home_region_unavailable', `The home region of this key (${st.h}) is unavailable; retry later.`, ['retry-after', '5']);
+      }
+      select(regions, st.h);
+      return req;
+    }
+    spread = parseInt(m[4].slice(0, 6), 16);
+  }
+  const country = h['cloudfront-viewer-country'] ? h['cloudfront-viewer-country'].value : '';
+  const region = pickRegion(regions, country, spread);
+  if (region) {
+    select(regions, region);
+  }
+  return req;
+}

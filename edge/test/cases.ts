@@ -1,0 +1,154 @@
+/**
+ * One table of viewer-request cases, run against the built function both in the local edge's vm and under
+ * `njs`. Each case is a CloudFront event plus what must come out: an edge answer (status, error code) or a
+ * request passed on (origin chosen, headers added). The KVS below is what the publisher would have written.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildKey } from '../../shared/keys/key-format.js';
+import type { KeyVectors } from '../../shared/keys/make-vectors.js';
+import { repoRoot } from '../../test-support/paths.js';
+import type { CfEvent, CfMap } from '../local/function-runner.js';
+
+export const vectors = JSON.parse(readFileSync(join(repoRoot(), 'shared/keys/vectors.json'), 'utf8')) as KeyVectors;
+const S1 = vectors.signingSecrets['1']!;
+const secretPart = 'Ab3De5Gh7Jk9Mn1Pq3St5Vw7Yz9Bc1Ef';
+
+export const keys = {
+  valid: vectors.vectors[0]!.key,
+  revoked: buildKey('revoked00001', secretPart, 1, S1),
+  blocked: buildKey('blocked00001', secretPart, 1, S1),
+  homeEu: buildKey('homeeu000001', secretPart, 1, S1),
+  homeDown: buildKey('homeap000001', secretPart, 1, S1),
+};
+export const MASTER_KEY = 'sk-skyway-master-test-0123456789';
+export const ORIGIN_VERIFY = 'ov-secret-for-tests';
+
+export const EDGE_KVS: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(vectors.signingSecrets).map(([v, s]) => [`sig:${v}`, s])),
+  'k:revoked00001': JSON.stringify({ s: 'r', x: 4102444800 }),
+  'k:blocked00001': JSON.stringify({ s: 'b' }),
+  'k:homeeu000001': JSON.stringify({ h: 'eu-west-1' }),
+  'k:homeap000001': JSON.stringify({ h: 'ap-south-1' }),
+  regions: JSON.stringify({
+    'us-east-1': { w: 2, up: 1, near: ['US', 'CA'] },
+    'eu-west-1': { w: 1, up: 1, near: ['DE', 'FR', 'IE'], o: 'regional-eu-west-1' },
+    'ap-south-1': { w: 5, up: 0, near: ['IN'] },
+  }),
+  ov: ORIGIN_VERIFY,
+  mk: createHash('sha256').update(MASTER_KEY).digest('hex'),
+};
+
+export interface EdgeExpect {
+  /** Set when the edge answers; absent when the request must go on to the origin. */
+  status?: number;
+  code?: string;
+  /** Response header `allow` (405). */
+  allow?: string;
+  /** Origin chosen with selectRequestOriginById; null = none (the distribution's default origin). */
+  originId?: string | null;
+  notOriginIds?: string[];
+  /** x-skyway-key-id on the forwarded request; null = must be absent. */
+  keyId?: string | null;
+}
+
+export interface EdgeCase {
+  name: string;
+  event: CfEvent;
+  expect: EdgeExpect;
+}
+
+function ev(method: string, uri: string, headers: Record<string, string> = {}): CfEvent {
+  const h: CfMap = { host: { value: 'api.example.com' } };
+  for (const [k, v] of Object.entries(headers)) h[k] = { value: v };
+  return {
+    version: '1.0',
+    context: { distributionDomainName: 'd111.cloudfront.net', distributionId: 'EDFDVBD6EXAMPLE', eventType: 'viewer-request', requestId: 'r' },
+    viewer: { ip: '198.51.100.7' },
+    request: { method, uri, querystring: {}, headers: h, cookies: {} },
+  };
+}
+
+const bearer = (key: string, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${key}`, ...extra });
+const chat = (headers: Record<string, string>) => ev('POST', '/v1/chat/completions', { 'content-type': 'application/json', 'content-length': '120', ...headers });
+
+export const EDGE_CASES: EdgeCase[] = [
+  { name: 'health needs no key and goes to the default origin', event: ev('GET', '/health'), expect: { originId: null, keyId: null } },
+  { name: 'valid key from the US goes to us-east-1 with the key id', event: chat(bearer(keys.valid, { 'cloudfront-viewer-country': 'US' })), expect: { originId: 'us-east-1', keyId: 'a1b2c3d4e5f6' } },
+  { name: 'valid key without /v1 prefix', event: ev('POST', '/chat/completions', bearer(vectors.vectors[1]!.key)), expect: { keyId: 'zz00yy11xx22' } },
+  { name: 'valid key on GET /v1/models/<id>', event: ev('GET', '/v1/models/gpt-4o', bearer(keys.valid)), expect: { keyId: 'a1b2c3d4e5f6' } },
+  { name: 'Anthropic ingress with x-api-key', event: ev('POST', '/v1/messages', { 'x-api-key': keys.valid }), expect: { keyId: 'a1b2c3d4e5f6' } },
+  { name: 'lower-case bearer scheme', event: chat({ authorization: `bearer ${keys.valid}` }), expect: { keyId: 'a1b2c3d4e5f6' } },
+  { name: 'spoofed x-skyway headers are replaced', event: chat(bearer(keys.valid, { 'x-skyway-key-id': 'zzzzzzzzzzzz', 'x-skyway-origin-verify': 'guess' })), expect: { keyId: 'a1b2c3d4e5f6' } },
+  { name: 'wrong method on a POST route', event: ev('GET', '/v1/chat/completions', bearer(keys.valid)), expect: { status: 405, code: 'method_not_allowed', allow: 'POST' } },
+  { name: 'wrong method on a GET route', event: ev('DELETE', '/v1/models', bearer(keys.valid)), expect: { status: 405, code: 'method_not_allowed', allow: 'GET' } },
+  { name: 'unknown path', event: ev('POST', '/v1/admin/keys', bearer(keys.valid)), expect: { status: 404, code: 'unknown_url' } },
+  { name: 'operational path is not public', event: ev('GET', '/metrics'), expect: { status: 404, code: 'unknown_url' } },
+  { name: 'nested models path', event: ev('GET', '/v1/models/a/b', bearer(keys.valid)), expect: { status: 404, code: 'unknown_url' } },
+  { name: 'oversized declared body (checked before the key)', event: chat({ 'content-length': '4194305' }), expect: { status: 413, code: 'request_too_large' } },
+  { name: 'body at the limit passes', event: chat(bearer(keys.valid, { 'content-length': '4194304' })), expect: { keyId: 'a1b2c3d4e5f6' } },
+  { name: 'no key', event: chat({}), expect: { status: 401, code: 'missing_api_key' } },
+  { name: 'non-bearer authorization', event: chat({ authorization: 'Basic dXNlcjpwYXNz' }), expect: { status: 401, code: 'invalid_api_key' } },
+  { name: 'random token', event: chat(bearer('sk-1234567890abcdef')), expect: { status: 401, code: 'invalid_api_key' } },
+  { name: 'master key (known by its hash) passes without a key id', event: chat(bearer(MASTER_KEY)), expect: { keyId: null, notOriginIds: ['ap-south-1'] } },
+  { name: 'revoked key', event: chat(bearer(keys.revoked)), expect: { status: 401, code: 'key_revoked' } },
+  { name: 'blocked key', event: chat(bearer(keys.blocked)), expect: { status: 403, code: 'key_blocked' } },
+  { name: 'home-region key goes home whatever the viewer', event: chat(bearer(keys.homeEu, { 'cloudfront-viewer-country': 'US' })), expect: { originId: 'regional-eu-west-1', keyId: 'homeeu000001' } },
+  { name: 'home region unhealthy: 503 rather than another region', event: chat(bearer(keys.homeDown)), expect: { status: 503, code: 'home_region_unavailable' } },
+  { name: 'viewer near an unhealthy region goes to a healthy one', event: chat(bearer(keys.valid, { 'cloudfront-viewer-country': 'IN' })), expect: { notOriginIds: ['ap-south-1'], keyId: 'a1b2c3d4e5f6' } },
+  { name: 'viewer in Germany goes to eu-west-1', event: chat(bearer(keys.valid, { 'cloudfront-viewer-country': 'DE' })), expect: { originId: 'regional-eu-west-1' } },
+  // Every key vector, as a bearer token. (Header values lose surrounding whitespace in HTTP, so the vector
+  // about trailing whitespace is a key-string case only.)
+  ...vectors.vectors
+    .filter((v) => v.key === v.key.trim())
+    .map((v): EdgeCase => ({
+      name: `key vector: ${v.name}`,
+      event: chat(bearer(v.key)),
+      expect: v.ok ? { keyId: v.keyId! } : { status: 401, code: 'invalid_api_key' },
+    })),
+];
+
+/** What a runner observed for one case, normalised across the vm and njs. */
+export interface EdgeObserved {
+  status?: number;
+  responseHeaders?: Record<string, string>;
+  body?: string;
+  requestHeaders?: Record<string, string>;
+  originId: string | null;
+}
+
+/** Differences between what a case expects and what was observed (empty = pass). */
+export function mismatches(c: EdgeCase, o: EdgeObserved): string[] {
+  const out: string[] = [];
+  const e = c.expect;
+  if (e.status !== undefined) {
+    if (o.status !== e.status) return [`status ${String(o.status)} (passed on: ${o.status === undefined}), expected ${e.status}`];
+    if (o.responseHeaders?.['x-skyway-edge'] !== '1') out.push('missing x-skyway-edge: 1');
+    if (o.responseHeaders?.['content-type'] !== 'application/json') out.push('content-type is not application/json');
+    let body: { error?: { message?: unknown; type?: unknown; code?: unknown } } = {};
+    try {
+      body = JSON.parse(o.body ?? '') as typeof body;
+    } catch {
+      out.push(`body is not JSON: ${o.body}`);
+    }
+    if (body.error?.code !== e.code) out.push(`error code ${String(body.error?.code)}, expected ${e.code}`);
+    if (typeof body.error?.message !== 'string' || typeof body.error?.type !== 'string') out.push('error lacks message/type');
+    if (e.allow !== undefined && o.responseHeaders?.['allow'] !== e.allow) out.push(`allow ${o.responseHeaders?.['allow']}, expected ${e.allow}`);
+    return out;
+  }
+  if (o.status !== undefined) return [`edge answered ${o.status} ${o.body ?? ''}, expected the request to pass`];
+  const rh = o.requestHeaders ?? {};
+  if (rh['x-skyway-origin-verify'] !== ORIGIN_VERIFY) out.push('origin-verify header missing or wrong');
+  if (e.keyId !== undefined && (rh['x-skyway-key-id'] ?? null) !== e.keyId) out.push(`key id header ${rh['x-skyway-key-id']}, expected ${e.keyId}`);
+  if (e.originId !== undefined && o.originId !== e.originId) out.push(`origin ${o.originId}, expected ${e.originId}`);
+  if (e.notOriginIds?.includes(o.originId ?? '')) out.push(`origin ${o.originId} must not be chosen`);
+  return out;
+}
+
+/** Flatten `{name: {value}}` maps to `{name: value}`. */
+export function flat(map: CfMap | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(map ?? {})) out[k] = v.value;
+  return out;
+}

@@ -15,9 +15,9 @@ const OVERHEAD_S = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1]
 const TTFT_S = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
 
 interface ModelChildren {
-  latency: Histogram.Internal;
-  overhead: Histogram.Internal;
-  ttft: Histogram.Internal;
+  latency: Histogram.Internal<string>;
+  overhead: Histogram.Internal<string>;
+  ttft: Histogram.Internal<string>;
   prompt: Counter.Internal;
   completion: Counter.Internal;
   cached: Counter.Internal;

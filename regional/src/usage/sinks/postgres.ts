@@ -6,6 +6,8 @@
  *
  * Empty strings stand for "no key/team/user" (`key_id` '' is the master key), matching spend_daily's primary key.
  */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { UsageEvent } from '../event.js';
 import type { UsageSink } from '../sink.js';
@@ -51,7 +53,7 @@ export class PostgresSpendSink implements UsageSink {
     private readonly opts: PostgresSpendSinkOptions = {},
   ) {}
 
-  async write(batch: readonly UsageEvent[]): Promise<void> {
+  async write(batch: readonly UsageEvent[], _signal?: AbortSignal): Promise<void> {
     const rows = batch.map((e) => ({
       request_id: e.requestId,
       time: new Date(e.time).toISOString(),
@@ -83,3 +85,6 @@ export class PostgresSpendSink implements UsageSink {
     if (this.opts.ownsPool) await this.pool.end();
   }
 }
+
+/** Compiled node-pg-migrate migrations of the usage ledger (run with regional/src/db's). */
+export const USAGE_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');

@@ -1,0 +1,78 @@
+/** The shape of one admin route: method, path template, schemas (for validation and OpenAPI) and handler. */
+import type { z } from 'zod';
+import type { AdminIdentity } from './auth.js';
+
+export interface RouteContext<B, Q> {
+  params: Record<string, string>;
+  body: B;
+  query: Q;
+  identity: AdminIdentity;
+}
+
+export interface RouteResult {
+  status?: number;
+  body?: unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** OpenAPI-style template: `/admin/keys/{id}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Needs the admin role (viewers may only read). */
+  write: boolean;
+  body?: z.ZodType | undefined;
+  query?: z.ZodType | undefined;
+  status: number;
+  response?: z.ZodType | undefined;
+  handle(ctx: RouteContext<unknown, unknown>): Promise<RouteResult>;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+/** Declare a route with typed body/query; the server validates both before calling `handler`. */
+export function defineRoute<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(spec: {
+  method: Route['method'];
+  path: string;
+  summary: string;
+  tag: string;
+  body?: B;
+  query?: Q;
+  status?: number;
+  response?: z.ZodType;
+  handler(ctx: RouteContext<Infer<B>, Infer<Q>>): Promise<RouteResult>;
+}): Route {
+  return {
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    tag: spec.tag,
+    write: spec.method !== 'GET',
+    body: spec.body,
+    query: spec.query,
+    status: spec.status ?? 200,
+    response: spec.response,
+    handle: (ctx) => spec.handler(ctx as RouteContext<Infer<B>, Infer<Q>>),
+  };
+}
+
+/** Compile `/admin/keys/{id}` into a matcher returning the path parameters. */
+export function compilePath(template: string): (path: string) => Record<string, string> | null {
+  const names: string[] = [];
+  const re = new RegExp(
+    '^' +
+      template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      }) +
+      '$',
+  );
+  return (path) => {
+    const m = re.exec(path);
+    if (!m) return null;
+    const params: Record<string, string> = {};
+    names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+    return params;
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The admin API on its own listener (ADMIN_PORT, default 4001), never on the API port. node:http: admin
+ * traffic is light, and uWebSockets.js stays confined to the API server module.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
+import { z } from 'zod';
+import { GatewayError, InternalError, InvalidJson, InvalidRequest, MethodNotAllowed, PayloadTooLarge, PermissionDenied, RouteNotFound } from '../errors/catalogue.js';
+import { envelopeCipherFromEnv, type EnvelopeCipher } from '../keys/envelope.js';
+import { changeBus, type ChangeBus, type ChangeEvent } from '../keys/events.js';
+import { KeyService } from '../keys/service.js';
+import { loadSigningSecrets, type SigningSecrets } from '../keys/signing-secrets.js';
+import { createAdminAuthenticator, type OidcOptions } from './auth.js';
+import { DeploymentService } from './deployments.js';
+import { TeamService, UserService } from './directory.js';
+import { buildOpenApi } from './openapi.js';
+import { compilePath, type Route } from './route.js';
+import { adminRoutes } from './routes.js';
+
+export interface AdminServerOptions {
+  host: string;
+  port: number;
+  db: pg.Pool;
+  /** Change events go over Redis pub/sub to every api replica; without it, in-process only (embedded mode). */
+  redisUrl?: string | undefined;
+  /** SKYWAY_MASTER_KEY. */
+  masterKey: string;
+  oidc?: OidcOptions | undefined;
+  /** After every committed key change (hook for the edge KVS publisher: revocations, rotations). */
+  onKeyChange?: ((e: ChangeEvent) => void) | undefined;
+  /** After every committed deployment change in this process (api replicas use watchDeployments instead). */
+  onDeploymentChange?: ((e: ChangeEvent) => void) | undefined;
+  /** Default: SKYWAY_KEY_SIGNING_SECRETS, else `<dataDir>/key-signing-secret`. */
+  signingSecrets?: SigningSecrets | undefined;
+  dataDir?: string | undefined;
+  /** Default: from SKYWAY_ENCRYPTION_KEY (none = deployments take Secrets Manager references only). */
+  cipher?: EnvelopeCipher | undefined;
+  /** Change channel name (tests isolate with it). */
+  channel?: string | undefined;
+  /** Called with unexpected errors (answered as 500). */
+  onError?: ((err: unknown) => void) | undefined;
+  version?: string;
+}
+
+export interface AdminServer {
+  url: string;
+  port: number;
+  bus: ChangeBus;
+  routes: readonly Route[];
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT = 1 << 20;
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const data = JSON.stringify(body ?? {});
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'cache-control': 'no-store', ...headers });
+  res.end(data);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > BODY_LIMIT) throw new PayloadTooLarge(BODY_LIMIT);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InvalidJson((err as Error).message);
+  }
+}
+
+function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const param = issue.path.length ? issue.path.join('.') : null;
+  throw new InvalidRequest(`Invalid ${where}${param ? ` at '${param}'` : ''}: ${issue.message}`, param);
+}
+
+/**
+ * Start the admin listener.
+ *
+ * @example
+ * const admin = await startAdminServer({ host: '0.0.0.0', port: Number(process.env.ADMIN_PORT ?? 4001), db,
+ *   redisUrl: process.env.REDIS_URL, masterKey: process.env.SKYWAY_MASTER_KEY!, oidc: oidcFromEnv(),
+ *   onKeyChange: (e) => kvsPublisher.onKeyChange(e) });
+ */
+export async function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {
+  const bus = changeBus(opts.redisUrl, { channel: opts.channel });
+  const secrets = opts.signingSecrets ?? loadSigningSecrets(process.env, opts.dataDir);
+  const cipher = opts.cipher ?? envelopeCipherFromEnv();
+  const services = {
+    db: opts.db,
+    keys: new KeyService({ db: opts.db, bus, secrets, onKeyChange: opts.onKeyChange }),
+    teams: new TeamService(opts.db, bus),
+    users: new UserService(opts.db, bus),
+    deployments: new DeploymentService(opts.db, bus, cipher, opts.onDeploymentChange),
+  };
+  const routes = adminRoutes(services);
+  const matchers = routes.map((r) => ({ route: r, match: compilePath(r.path) }));
+  const authenticate = createAdminAuthenticator({ masterKey: opts.masterKey, oidc: opts.oidc });
+  let openapi: string | undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/health/liveliness') return send(res, 200, { status: 'ok' });
+    if (url.pathname === '/health/readiness') {
+      await opts.db.query('select 1');
+      return send(res, 200, { status: 'ok' });
+    }
+    if (url.pathname === '/admin/openapi.json' && method === 'GET') {
+      openapi ??= JSON.stringify(buildOpenApi(routes, { version: opts.version ?? '0.1.0' }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(openapi);
+    }
+    const candidates = matchers.map((m) => ({ route: m.route, params: m.match(url.pathname) })).filter((m) => m.params);
+    if (!candidates.length) throw new RouteNotFound(method, url.pathname);
+    const hit = candidates.find((c) => c.route.method === method);
+    if (!hit) throw new MethodNotAllowed(method, url.pathname, candidates.map((c) => c.route.method));
+    const identity = await authenticate(req.headers.authorization);
+    if (hit.route.write && identity.role !== 'admin') throw new PermissionDenied('The viewer role is read-only; this needs the admin role.', 'admin_role_required');
+    const query = hit.route.query ? validate(hit.route.query, Object.fromEntries(url.searchParams), 'query') : undefined;
+    const body = hit.route.body ? validate(hit.route.body, await readJson(req), 'body') : undefined;
+    const result = await hit.route.handle({ params: hit.params!, query, body, identity });
+    send(res, result.status ?? hit.route.status, result.body);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!(err instanceof GatewayError)) opts.onError?.(err);
+      const e = err instanceof GatewayError ? err : new InternalError();
+      if (!res.headersSent) send(res, e.status, e.toBody(), e.headers);
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    bus,
+    routes,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bus.close();
+    },
+  };
+}

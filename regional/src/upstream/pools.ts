@@ -5,15 +5,18 @@
 import { Pool } from 'undici';
 
 export interface PoolOptions {
-  /** Sockets per origin. */
-  connections: number;
+  /**
+   * Sockets per origin; null = no cap. A stream holds its socket for its whole life, so a cap would queue
+   * streams behind each other (5,000 open streams need 5,000 sockets).
+   */
+  connections: number | null;
   keepAliveTimeoutMs: number;
 }
 
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
 
-  constructor(private readonly opts: PoolOptions = { connections: 256, keepAliveTimeoutMs: 60_000 }) {}
+  constructor(private readonly opts: PoolOptions = { connections: null, keepAliveTimeoutMs: 60_000 }) {}
 
   get(origin: string): Pool {
     let pool = this.pools.get(origin);

@@ -32,6 +32,7 @@ const DAY = 86_400_000;
 const KIND_CODES: readonly LimitKind[] = ['requests', 'requests', 'tokens', 'parallel', 'budget'];
 /** Settlements kept while Redis is down, replayed when it returns (oldest dropped beyond this). */
 const MAX_PENDING_SETTLES = 10_000;
+const MAX_LOCAL_TICKETS = 100_000;
 
 type Reply = (string | number)[];
 interface LimiterCommands {
@@ -227,7 +228,11 @@ export class RedisAdmission implements Admission {
     }
     for (const k of kinds) this.countFallback(k, this.cfg.policy[k]);
     const v = this.local.reserve(this.localPlan(plan), req.requestId);
-    if (v.ok) this.localTickets.add(req.requestId);
+    if (v.ok) {
+      this.localTickets.add(req.requestId);
+      // A ticket that is never settled must not grow this set forever (its local lease expires anyway).
+      if (this.localTickets.size > MAX_LOCAL_TICKETS) this.localTickets.delete(this.localTickets.values().next().value!);
+    }
     return v;
   }
 

@@ -1,0 +1,301 @@
+import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Validations } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { AlarmTopic } from './alarm-topic.js';
+import { ArchiveBucket } from './archive-bucket.js';
+import { GatewayCache } from './gateway-cache.js';
+import { GatewayDatabase } from './gateway-database.js';
+import { type GatewayScaling, GatewayService } from './gateway-service.js';
+import { LogBucket } from './log-bucket.js';
+import { OriginLoadBalancer } from './origin-load-balancer.js';
+import { RegionMonitoring } from './region-monitoring.js';
+import { RegionNetwork } from './region-network.js';
+
+/** KeyValueStore actions the admin role's publisher needs. */
+export const KVS_PUBLISHER_ACTIONS = [
+  'cloudfront-keyvaluestore:DescribeKeyValueStore',
+  'cloudfront-keyvaluestore:GetKey',
+  'cloudfront-keyvaluestore:ListKeys',
+  'cloudfront-keyvaluestore:UpdateKeys',
+  'cloudfront-keyvaluestore:PutKey',
+  'cloudfront-keyvaluestore:DeleteKey',
+];
+
+export const API_PORT = 4000;
+export const ADMIN_PORT = 4001;
+
+export interface SkywayRegionProps {
+  /** Short name used in resource names (`skyway-<name>-<region>`), e.g. the environment name. */
+  readonly name: string;
+  /** The gateway image, e.g. `ecs.ContainerImage.fromAsset(repoRoot)`. */
+  readonly image: ecs.ContainerImage;
+  /** VPC CIDR. */
+  readonly cidr: string;
+  /** Id of the CloudFront origin-facing managed prefix list in this region. */
+  readonly cloudFrontPrefixListId: string;
+  /** Zone holding `originDomainName`. */
+  readonly hostedZone: route53.IHostedZone;
+  /** Name CloudFront uses for this region's ALB. */
+  readonly originDomainName: string;
+  /** Names of the secrets replicated from the edge stack. */
+  readonly secretNames: { readonly originVerify: string; readonly masterKey: string };
+  /** ARN of the edge KeyValueStore the admin role publishes to. */
+  readonly keyValueStoreArn: string;
+  /**
+   * Availability zones.
+   * @default 2
+   */
+  readonly maxAzs?: number;
+  /**
+   * NAT gateways.
+   * @default 1
+   */
+  readonly natGateways?: number;
+  /**
+   * Postgres sizing and protection.
+   * @default { instanceType: 't4g.medium', multiAz: true, allocatedStorageGiB: 50, maxAllocatedStorageGiB: 200, backupRetentionDays: 7, deletionProtection: true, maxConnections: 200 }
+   */
+  readonly database?: {
+    readonly instanceType: string;
+    readonly multiAz: boolean;
+    readonly allocatedStorageGiB: number;
+    readonly maxAllocatedStorageGiB: number;
+    readonly backupRetentionDays: number;
+    readonly deletionProtection: boolean;
+    readonly maxConnections: number;
+  };
+  /**
+   * Valkey sizing.
+   * @default { nodeType: 'cache.t4g.small', replicas: 1 }
+   */
+  readonly cache?: { readonly nodeType: string; readonly replicas: number };
+  /**
+   * api service sizing and scaling.
+   * @default { cpu: 1024, memoryMiB: 2048, minTasks: 2, maxTasks: 10, requestsPerTarget: 1000 }
+   */
+  readonly api?: { readonly cpu: number; readonly memoryMiB: number } & GatewayScaling;
+  /**
+   * admin service sizing.
+   * @default { cpu: 256, memoryMiB: 512, tasks: 1 }
+   */
+  readonly admin?: { readonly cpu: number; readonly memoryMiB: number; readonly tasks: number };
+  /**
+   * How long stopping tasks drain streams.
+   * @default Duration.seconds(90)
+   */
+  readonly drainTime?: Duration;
+  /**
+   * Log retention.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Archive lifecycle in days.
+   * @default { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 365 }
+   */
+  readonly archive?: { readonly infrequentAccessAfterDays: number; readonly glacierAfterDays: number; readonly expireAfterDays: number };
+  /**
+   * E-mail subscribed to the alarm topic.
+   * @default - none
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Keep data (database snapshot, archive, logs) when the stack is deleted.
+   * @default true
+   */
+  readonly retainData?: boolean;
+  /**
+   * Extra plain settings for both roles (e.g. SKYWAY_CONFIG pointing at a file in the image).
+   * @default {}
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * LOG_LEVEL of the gateway.
+   * @default 'info'
+   */
+  readonly logLevel?: string;
+}
+
+/**
+ * One Skyway region: network, origin ALB (CloudFront only), the api and admin services from one image, Postgres,
+ * Valkey, the payload archive, secrets, and the reference alarms and dashboard.
+ *
+ * @example
+ * new SkywayRegion(this, 'Skyway', {
+ *   name: 'prod', image: ecs.ContainerImage.fromAsset('.'), cidr: '10.40.0.0/16',
+ *   cloudFrontPrefixListId: 'pl-4fa04526', hostedZone, originDomainName: 'origin-eu-west-1.skyway.example.com',
+ *   secretNames: { originVerify: 'skyway/prod/origin-verify', masterKey: 'skyway/prod/master-key' },
+ *   keyValueStoreArn: edge.keyValueStoreArn,
+ * });
+ */
+export class SkywayRegion extends Construct {
+  readonly network: RegionNetwork;
+  readonly origin: OriginLoadBalancer;
+  readonly cluster: ecs.Cluster;
+  readonly api: GatewayService;
+  readonly admin: GatewayService;
+  readonly database: GatewayDatabase;
+  readonly cache: GatewayCache;
+  readonly archive: ArchiveBucket;
+  readonly clickHouse: secretsmanager.Secret;
+  readonly monitoring: RegionMonitoring;
+  readonly alarmTopic: AlarmTopic;
+
+  constructor(scope: Construct, id: string, props: SkywayRegionProps) {
+    super(scope, id);
+    const retain = props.retainData ?? true;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const database = props.database ?? {
+      instanceType: 't4g.medium',
+      multiAz: true,
+      allocatedStorageGiB: 50,
+      maxAllocatedStorageGiB: 200,
+      backupRetentionDays: 7,
+      deletionProtection: true,
+      maxConnections: 200,
+    };
+    const cacheSize = props.cache ?? { nodeType: 'cache.t4g.small', replicas: 1 };
+    const apiSize = props.api ?? { cpu: 1024, memoryMiB: 2048, minTasks: 2, maxTasks: 10, requestsPerTarget: 1000 };
+    const adminSize = props.admin ?? { cpu: 256, memoryMiB: 512, tasks: 1 };
+
+    this.network = new RegionNetwork(this, 'Network', {
+      cidr: props.cidr,
+      maxAzs: props.maxAzs ?? 2,
+      natGateways: props.natGateways ?? 1,
+      logRetention,
+      retain,
+    });
+    const vpc = this.network.vpc;
+    const logBucket = new LogBucket(this, 'AccessLogs', { retain });
+    this.origin = new OriginLoadBalancer(this, 'Origin', {
+      vpc,
+      cloudFrontPrefixListId: props.cloudFrontPrefixListId,
+      domainName: props.originDomainName,
+      hostedZone: props.hostedZone,
+      logBucket: logBucket.bucket,
+    });
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENHANCED });
+    this.archive = new ArchiveBucket(this, 'Archive', { accessLogBucket: logBucket.bucket, retain, ...props.archive });
+
+    const originVerify = secretsmanager.Secret.fromSecretNameV2(this, 'OriginVerify', props.secretNames.originVerify);
+    const masterKey = secretsmanager.Secret.fromSecretNameV2(this, 'MasterKey', props.secretNames.masterKey);
+    this.clickHouse = new secretsmanager.Secret(this, 'ClickHouse', {
+      description: 'ClickHouse Cloud connection of the Skyway gateway: fill in url, user and password after the first deploy',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ url: 'https://CHANGE-ME.clickhouse.cloud:8443', user: 'default' }),
+        generateStringKey: 'password',
+        excludePunctuation: true,
+      },
+    });
+    Validations.of(this.clickHouse).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Credentials of an external service (ClickHouse Cloud): rotated in ClickHouse by its owner, then pasted here; AWS cannot rotate them.',
+    });
+
+    // Both roles share one image, one set of settings and one security group boundary per role.
+    const plain: Record<string, string> = {
+      ...props.environment,
+      PORT: String(API_PORT),
+      ADMIN_PORT: String(ADMIN_PORT),
+      HOST: '0.0.0.0',
+      LOG_LEVEL: props.logLevel ?? 'info',
+      SKYWAY_S3_BUCKET: this.archive.bucket.bucketName,
+    };
+    const secrets = (): Record<string, ecs.Secret> => ({
+      SKYWAY_MASTER_KEY: ecs.Secret.fromSecretsManager(masterKey),
+      SKYWAY_ORIGIN_VERIFY_SECRET: ecs.Secret.fromSecretsManager(originVerify),
+      DATABASE_URL: ecs.Secret.fromSecretsManager(this.database.urlSecret),
+      REDIS_URL: ecs.Secret.fromSecretsManager(this.cache.urlSecret),
+      CLICKHOUSE_URL: ecs.Secret.fromSecretsManager(this.clickHouse, 'url'),
+      CLICKHOUSE_USER: ecs.Secret.fromSecretsManager(this.clickHouse, 'user'),
+      CLICKHOUSE_PASSWORD: ecs.Secret.fromSecretsManager(this.clickHouse, 'password'),
+    });
+    // Referenced by name: the replica in this region resolves it, and no cross-region reference is needed.
+    const originVerifyValue = SecretValue.secretsManager(props.secretNames.originVerify).unsafeUnwrap();
+    const drainTime = props.drainTime ?? Duration.seconds(90);
+
+    // The stores admit the services' security groups and the services read the stores' URL secrets: create the
+    // services first, then the stores, then hand the secrets to the containers.
+    const common = {
+      cluster: this.cluster,
+      image: props.image,
+      listener: this.origin.listener,
+      loadBalancerSecurityGroup: this.origin.securityGroup,
+      originVerifyValue,
+      drainTime,
+      logRetention,
+    };
+    this.admin = new GatewayService(this, 'Admin', {
+      ...common,
+      role: 'admin',
+      port: ADMIN_PORT,
+      cpu: adminSize.cpu,
+      memoryMiB: adminSize.memoryMiB,
+      desiredCount: adminSize.tasks,
+      environment: { ...plain, SKYWAY_KVS_ARN: props.keyValueStoreArn },
+      secrets: {},
+      priority: 10,
+      pathPatterns: ['/admin', '/admin/*'],
+    });
+    this.api = new GatewayService(this, 'Api', {
+      ...common,
+      role: 'api',
+      port: API_PORT,
+      cpu: apiSize.cpu,
+      memoryMiB: apiSize.memoryMiB,
+      desiredCount: apiSize.minTasks,
+      environment: plain,
+      secrets: {},
+      priority: 20,
+      scaling: apiSize,
+    });
+    const clients = [this.api.securityGroup, this.admin.securityGroup];
+    this.database = new GatewayDatabase(this, 'Database', {
+      vpc,
+      clientSecurityGroups: clients,
+      instanceType: database.instanceType,
+      multiAz: database.multiAz,
+      allocatedStorageGiB: database.allocatedStorageGiB,
+      maxAllocatedStorageGiB: database.maxAllocatedStorageGiB,
+      backupRetention: Duration.days(database.backupRetentionDays),
+      deletionProtection: database.deletionProtection,
+      maxConnections: database.maxConnections,
+      retain,
+    });
+    this.cache = new GatewayCache(this, 'Cache', { vpc, clientSecurityGroups: clients, nodeType: cacheSize.nodeType, replicas: cacheSize.replicas });
+    for (const service of [this.api, this.admin]) {
+      const container = service.taskDefinition.defaultContainer!;
+      for (const [name, secret] of Object.entries(secrets())) container.addSecret(name, secret);
+    }
+    this.archive.bucket.grantReadWrite(this.api.taskDefinition.taskRole);
+    this.archive.bucket.grantRead(this.admin.taskDefinition.taskRole);
+    const stack = Stack.of(this);
+    const bucketArnFinding = `<${stack.resolve(stack.getLogicalId(this.archive.bucket.node.defaultChild as s3.CfnBucket)) as string}.Arn>`;
+    const readActions = ['s3:GetObject*', 's3:GetBucket*', 's3:List*'];
+    this.api.acknowledgeArchiveGrants(bucketArnFinding, [...readActions, 's3:DeleteObject*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']);
+    this.admin.acknowledgeArchiveGrants(bucketArnFinding, readActions);
+    for (const service of [this.api, this.admin]) this.network.allowEndpointsFrom(service.securityGroup);
+    this.admin.taskDefinition.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: KVS_PUBLISHER_ACTIONS, resources: [props.keyValueStoreArn] }),
+    );
+
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', props.alarmEmail ? { email: props.alarmEmail } : {});
+    this.monitoring = new RegionMonitoring(this, 'Monitoring', {
+      loadBalancer: this.origin.loadBalancer,
+      apiTargetGroup: this.api.targetGroup,
+      cluster: this.cluster,
+      services: [this.api.service, this.admin.service],
+      database: this.database.instance,
+      databaseMaxConnections: this.database.maxConnections,
+      cache: this.cache.replicationGroup,
+      topic: this.alarmTopic.topic,
+      dashboardName: `skyway-${props.name}-${Stack.of(this).region}`,
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import type { Construct } from 'constructs';
+import { type EnvironmentConfig, globalSecretNames, originHostName, type RegionConfig } from '../config/environment.js';
+import { SkywayRegion } from '../constructs/skyway-region.js';
+
+export interface RegionalStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  readonly region: RegionConfig;
+  /** The gateway image. */
+  readonly image: ecs.ContainerImage;
+  /** ARN of the edge KeyValueStore. */
+  readonly keyValueStoreArn: string;
+}
+
+/** One region of one environment. */
+export class RegionalStack extends Stack {
+  readonly skyway: SkywayRegion;
+
+  constructor(scope: Construct, id: string, props: RegionalStackProps) {
+    super(scope, id, { ...props, env: { account: props.config.account, region: props.region.region }, crossRegionReferences: true });
+    const { config, region } = props;
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: config.domain.hostedZoneId,
+      zoneName: config.domain.zoneName,
+    });
+    this.skyway = new SkywayRegion(this, 'Skyway', {
+      name: config.name,
+      image: props.image,
+      cidr: region.cidr,
+      cloudFrontPrefixListId: region.cloudFrontPrefixListId,
+      hostedZone,
+      originDomainName: originHostName(config, region.region),
+      secretNames: globalSecretNames(config),
+      keyValueStoreArn: props.keyValueStoreArn,
+      maxAzs: config.network.maxAzs,
+      natGateways: config.network.natGateways,
+      database: config.database,
+      cache: config.cache,
+      api: config.api,
+      admin: config.admin,
+      drainTime: Duration.seconds(config.drainSeconds),
+      logRetention: config.logRetentionDays,
+      archive: config.archive,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+      retainData: config.retainData,
+      logLevel: config.logLevel,
+    });
+  }
+}

@@ -1,0 +1,66 @@
+/** The cost of one request from the upstream's reported usage. */
+import type { Deployment, Usage } from '../providers/adapter.js';
+import { DEFAULT_PRICES, normaliseModel, type ModelPrice } from './price-table.js';
+
+export class PriceBook {
+  private readonly keys: string[];
+  private readonly cache = new Map<string, ModelPrice | null>();
+
+  /**
+   * @param overrides prices from config by model name (public or upstream); they win over the defaults.
+   * @example new PriceBook({ 'my-finetune': { input: 3, output: 12 } })
+   */
+  constructor(
+    overrides: Readonly<Record<string, ModelPrice>> = {},
+    private readonly table: Readonly<Record<string, ModelPrice>> = { ...DEFAULT_PRICES, ...normaliseKeys(overrides) },
+  ) {
+    // Longest key first, so `gpt-4o-mini` wins over `gpt-4o`.
+    this.keys = Object.keys(this.table).sort((a, b) => b.length - a.length);
+  }
+
+  /** The price for a model name, by exact match then longest prefix of the normalised name. */
+  priceOf(model: string): ModelPrice | undefined {
+    const hit = this.cache.get(model);
+    if (hit !== undefined) return hit ?? undefined;
+    const n = normaliseModel(model);
+    let found: ModelPrice | undefined = this.table[n];
+    if (!found) {
+      const key = this.keys.find((k) => n.startsWith(k) && (n.length === k.length || /[-.:@_]/.test(n.charAt(k.length))));
+      found = key ? this.table[key] : undefined;
+    }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(model, found ?? null);
+    return found;
+  }
+
+  /**
+   * Cost in USD of one request. A deployment's `options.pricing` (same shape as ModelPrice) wins; then the
+   * public model name; then the upstream model. Returns undefined when no price is known.
+   */
+  costOf(usage: Usage, deployment?: Pick<Deployment, 'upstreamModel' | 'options'>, publicModel?: string): number | undefined {
+    const price =
+      deploymentPrice(deployment) ?? (publicModel ? this.priceOf(publicModel) : undefined) ?? (deployment ? this.priceOf(deployment.upstreamModel) : undefined);
+    return price ? costWith(price, usage) : undefined;
+  }
+}
+
+function normaliseKeys(o: Readonly<Record<string, ModelPrice>>): Record<string, ModelPrice> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [normaliseModel(k), v]));
+}
+
+function deploymentPrice(d: Pick<Deployment, 'options'> | undefined): ModelPrice | undefined {
+  const p = d?.options?.pricing as Partial<ModelPrice> | undefined;
+  if (p && typeof p.input === 'number' && typeof p.output === 'number') return p as ModelPrice;
+  return undefined;
+}
+
+export function costWith(price: ModelPrice, u: Usage): number {
+  const cached = Math.min(u.cachedPromptTokens ?? 0, u.promptTokens);
+  const fresh = u.promptTokens - cached;
+  return (fresh * price.input + cached * (price.cachedInput ?? price.input) + u.completionTokens * price.output) / 1_000_000;
+}
+
+/** For the `x-skyway-cost-usd` header: fixed-point, no exponent, trailing zeros trimmed. */
+export function formatUsd(cost: number): string {
+  return cost.toFixed(10).replace(/\.?0+$/, '') || '0';
+}

@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalEdge, type LocalEdge } from '../edge/local/server.js';
 import { resolveMasterKey } from '../regional/src/auth/master-key.js';
+import { createPool } from '../regional/src/db/pool.js';
+import { ensureDemoKey } from '../regional/src/keys/demo.js';
 import { httpOk, startChild, type Child } from './local/children.js';
 import { writeDefaultConfig } from './local/config.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './local/postgres.js';
@@ -43,13 +45,19 @@ async function main(): Promise<void> {
 
   const config = env.SKYWAY_CONFIG ? { file: env.SKYWAY_CONFIG, models: [] as string[] } : writeDefaultConfig(dataDir, mockUrl, env);
   const apiUrl = `http://${host}:${ports.api}`;
+  // One process plays both roles locally, so a revocation through the admin API reaches the API's key cache
+  // at once without Redis (in production they are separate services sharing Redis pub/sub).
   const api = await startChild(
     'regional gateway',
     [join(dist, 'regional/src/main.js')],
-    { ...env, HOST: host, PORT: String(ports.api), ADMIN_PORT: String(ports.admin), SKYWAY_CONFIG: config.file, SKYWAY_DATA_DIR: dataDir, SKYWAY_MASTER_KEY: master.key, DATABASE_URL: databaseUrl },
+    { ...env, SKYWAY_ROLE: env.SKYWAY_ROLE || 'all', HOST: host, PORT: String(ports.api), ADMIN_PORT: String(ports.admin), SKYWAY_CONFIG: config.file, SKYWAY_DATA_DIR: dataDir, SKYWAY_MASTER_KEY: master.key, DATABASE_URL: databaseUrl },
     () => httpOk(`${apiUrl}/health/readiness`),
   );
   stops.unshift(() => api.stop());
+
+  const db = createPool(databaseUrl, { max: 1, applicationName: 'skyway-start' });
+  const demoKey = await ensureDemoKey(db, dataDir);
+  await db.end();
 
   const edge: LocalEdge = await startLocalEdge({ host, port: ports.edge, originUrl: apiUrl, kvsFile: join(dataDir, 'edge-kvs.json') });
   stops.unshift(() => edge.close());
@@ -62,10 +70,12 @@ Skyway is running (data in ${dataDir}):
   mock upstream       ${mockUrl}/v1
   postgres            ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
   models              ${models}
+  admin API           http://${host}:${ports.admin}/admin   (OpenAPI: /admin/openapi.json; CLI: npx skyway)
   master key          ${master.key}${master.generated ? `   (generated; kept in ${master.file})` : ''}
+  demo key            ${demoKey}   (also in ${join(dataDir, 'demo-key')})
 
 Try:
-  curl http://${host}:${ports.edge}/v1/chat/completions -H "authorization: Bearer ${master.key}" \\
+  curl http://${host}:${ports.edge}/v1/chat/completions -H "authorization: Bearer $(cat ${join(dataDir, 'demo-key')})" \\
     -H 'content-type: application/json' -d '{"model":"mock-1","messages":[{"role":"user","content":"hello"}]}'
 `);
 }

@@ -1,33 +1,89 @@
 /**
- * Builds the API gateway from the environment: configuration, model catalog, authentication, pools.
- * Separate from main.ts (the process: signals, exit codes) so tests and the local stack can embed it.
+ * Builds a Skyway process from the environment: the `api` role (inference traffic on uWebSockets.js), the
+ * `admin` role (management API on its own port), or both (`SKYWAY_ROLE=all`, as `npm start` runs it).
+ * Separate from main.ts (signals, exit codes) so that tests and the local stack can embed it.
  */
+import { createAdmission, admissionConfigFromEnv, type Admission } from './admission/index.js';
+import { startAdminServer, type AdminServer } from './admin/server.js';
+import { oidcFromEnv } from './admin/auth.js';
+import { watchDeployments } from './admin/deployments.js';
 import { MasterKeyAuthenticator, resolveMasterKey, type MasterKeySource } from './auth/master-key.js';
-import { loadConfigFile, loadSecrets, resolveConfig } from './config/load.js';
-import { readSettings } from './config/settings.js';
+import type { Authenticator } from './auth/principal.js';
+import { VirtualKeyAuthenticator } from './auth/virtual-keys.js';
+import { startEdgeSync } from './boot/edge-sync.js';
+import { openStores, type Stores } from './boot/stores.js';
+import { loadConfigFile, loadSecrets, mergeManaged, resolveConfig, type ModelTable } from './config/load.js';
+import { readSettings, type Settings } from './config/settings.js';
 import { startApiServer, type ApiServer } from './http/server.js';
 import { loadNativeUws } from './http/uws.js';
+import { envelopeCipherFromEnv } from './keys/envelope.js';
+import type { ChangeEvent } from './keys/events.js';
 import { Inflight } from './lifecycle/inflight.js';
-import { createLogger } from './logging/logger.js';
+import { createLogger, type Logger } from './logging/logger.js';
 import { ModelCatalog } from './pipeline/catalog.js';
 import type { Gateway } from './pipeline/context.js';
 import { nativeProviderNames } from './providers/registry.js';
 import { Heartbeats } from './stream/heartbeats.js';
+import { closeTokenCounter } from './tokens/index.js';
 import { UpstreamPools } from './upstream/pools.js';
 
 export interface RunningGateway {
-  gateway: Gateway;
-  server: ApiServer;
+  settings: Settings;
+  logger: Logger;
+  gateway: Gateway | undefined;
+  server: ApiServer | undefined;
+  admin: AdminServer | undefined;
   masterKey: MasterKeySource;
+  stores: Stores;
   /** Stop accepting, wait for requests in flight (up to the drain timeout), release resources. */
   shutdown(): Promise<{ drained: boolean }>;
 }
 
-export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promise<RunningGateway> {
-  loadNativeUws(); // refuse to start on the JS fallback before doing anything else
+export interface StartOptions {
+  /** Hook for key changes made through this process's admin API (the edge KVS publisher). */
+  onKeyChange?: (e: ChangeEvent) => void;
+}
+
+function authenticatorFor(stores: Stores, masterKey: string): Authenticator {
+  if (!stores.db || !stores.secrets) return new MasterKeyAuthenticator(masterKey);
+  return new VirtualKeyAuthenticator({ db: stores.db, bus: stores.bus, secrets: stores.secrets, masterKey });
+}
+
+async function buildApi(settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string): Promise<{ gateway: Gateway; admission: Admission; stopWatching: () => void }> {
+  const admission = await createAdmission(admissionConfigFromEnv(process.env), { logger });
+  const catalog = new ModelCatalog(table);
+  let stopWatching = () => undefined as void;
+  if (stores.db) {
+    stopWatching = watchDeployments(stores.db, stores.bus, {
+      cipher: envelopeCipherFromEnv(process.env),
+      onReload: (managed) => {
+        catalog.replace(mergeManaged(table, managed));
+        logger.info({ managed: managed.length, models: catalog.names() }, 'deployments reloaded');
+      },
+      onError: (err) => logger.error({ err }, 'could not reload deployments; keeping the previous set'),
+    });
+  }
+  const gateway: Gateway = {
+    settings,
+    catalog,
+    auth: authenticatorFor(stores, masterKey),
+    admission,
+    prices: () => undefined,
+    pools: new UpstreamPools(),
+    logger,
+    inflight: new Inflight(),
+    heartbeats: new Heartbeats(settings.heartbeatMs),
+    checks: [...stores.checks, ...(admission.check ? [{ name: 'limits', check: () => admission.check!() }] : [])],
+    draining: false,
+  };
+  return { gateway, admission, stopWatching };
+}
+
+export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: StartOptions = {}): Promise<RunningGateway> {
   const { raw, source } = loadConfigFile(env.SKYWAY_CONFIG);
   const settings = readSettings(env, raw.server);
-  const { logger, flush } = createLogger(settings.logLevel, settings.role);
+  if (settings.roles.has('api')) loadNativeUws(); // refuse to start on the JS fallback before doing anything else
+  const { logger, flush } = createLogger(settings.logLevel, [...settings.roles].join('+'));
   const table = resolveConfig(raw, source, {
     env,
     secrets: loadSecrets(env.SKYWAY_SECRETS_FILE),
@@ -35,35 +91,58 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     defaultTimeoutMs: settings.upstreamTimeoutMs,
   });
   const masterKey = resolveMasterKey(env, settings.dataDir);
-  const gateway: Gateway = {
-    settings,
-    catalog: new ModelCatalog(table),
-    auth: new MasterKeyAuthenticator(masterKey.key),
-    pools: new UpstreamPools(),
-    logger,
-    inflight: new Inflight(),
-    heartbeats: new Heartbeats(settings.heartbeatMs),
-    checks: [],
-    draining: false,
-  };
-  const server = await startApiServer(gateway);
-  logger.info(
-    { host: settings.host, port: server.port, models: gateway.catalog.names(), config: source, dataDir: settings.dataDir },
-    'skyway api listening',
-  );
+  const stores = await openStores(env, settings.dataDir, logger, { migrate: settings.roles.has('api') });
+
+  let api: Awaited<ReturnType<typeof buildApi>> | undefined;
+  let server: ApiServer | undefined;
+  if (settings.roles.has('api')) {
+    api = await buildApi(settings, logger, stores, table, masterKey.key);
+    server = await startApiServer(api.gateway);
+    logger.info({ host: settings.host, port: server.port, models: api.gateway.catalog.names(), config: source, keys: stores.db ? 'virtual keys (Postgres)' : 'master key only' }, 'skyway api listening');
+  }
+  let admin: AdminServer | undefined;
+  if (settings.roles.has('admin')) {
+    if (!stores.db || !stores.secrets) throw new Error('the admin role needs DATABASE_URL (keys, teams and spend live in Postgres)');
+    const edge = await startEdgeSync({ env, dataDir: settings.dataDir, secrets: stores.secrets, masterKey: masterKey.key, originVerifySecret: settings.originVerifySecret, logger });
+    admin = await startAdminServer({
+      host: settings.host,
+      port: settings.adminPort,
+      db: stores.db,
+      redisUrl: env.REDIS_URL || undefined,
+      masterKey: masterKey.key,
+      oidc: oidcFromEnv(env),
+      signingSecrets: stores.secrets,
+      dataDir: settings.dataDir,
+      onKeyChange: (e) => {
+        edge.onKeyChange(e);
+        opts.onKeyChange?.(e);
+      },
+      onError: (err) => logger.error({ err }, 'admin request failed'),
+    });
+    logger.info({ url: admin.url }, 'skyway admin listening');
+  }
+
   let shuttingDown: Promise<{ drained: boolean }> | undefined;
   const shutdown = () =>
     (shuttingDown ??= (async () => {
-      gateway.draining = true;
-      server.stopListening();
-      logger.info({ inflight: gateway.inflight.count, drainTimeoutMs: settings.drainTimeoutMs }, 'draining');
-      const drained = await gateway.inflight.idle(settings.drainTimeoutMs);
-      logger.info({ drained, inflight: gateway.inflight.count }, 'drain finished');
-      gateway.heartbeats.close();
-      await gateway.pools.close();
-      await gateway.auth.close?.();
+      let drained = true;
+      if (api && server) {
+        const gw = api.gateway;
+        gw.draining = true;
+        server.stopListening();
+        logger.info({ inflight: gw.inflight.count, drainTimeoutMs: settings.drainTimeoutMs }, 'draining');
+        drained = await gw.inflight.idle(settings.drainTimeoutMs);
+        logger.info({ drained, inflight: gw.inflight.count }, 'drain finished');
+        api.stopWatching();
+        gw.heartbeats.close();
+        await gw.pools.close();
+        await api.admission.close();
+        await closeTokenCounter();
+      }
+      await admin?.close();
+      await stores.close();
       flush();
       return { drained };
     })());
-  return { gateway, server, masterKey, shutdown };
+  return { settings, logger, gateway: api?.gateway, server, admin, masterKey, stores, shutdown };
 }

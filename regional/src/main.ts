@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     console.error(`skyway: generated a master key (kept in ${running.masterKey.file}):\n  ${running.masterKey.key}`);
   }
   const stop = (signal: string) => {
-    running.gateway.logger.info({ signal }, 'shutdown requested');
+    running.logger.info({ signal }, 'shutdown requested');
     running.shutdown().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startLocalEdge, type LocalEdge } from '../../edge/local/server.js';
+import { createEdgePublisher } from '../../edge/publisher/index.js';
 import { startMockUpstream, type MockUpstream } from '../../loadtest/mock/server.js';
 import { freePort } from '../../test-support/free-port.js';
 import { mockConfig, startGatewayProcess, type GatewayProcess } from '../../test-support/gateway.js';
@@ -22,6 +23,10 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'skyway-edge-'));
   mock = await startMockUpstream({ port: 0 });
   gw = await startGatewayProcess({ config: mockConfig(mock.url) });
+  // The edge lets the master key through only when its digest is published (as the admin role does).
+  const publisher = createEdgePublisher({ localFile: join(dir, 'kvs.json') });
+  await publisher.setMasterKey(gw.masterKey);
+  await publisher.flush();
   edge = await startLocalEdge({ host: '127.0.0.1', port: await freePort(), originUrl: gw.url, kvsFile: join(dir, 'kvs.json') });
   client = new OpenAI({ apiKey: gw.masterKey, baseURL: `http://127.0.0.1:${edge.port}/v1`, maxRetries: 0 });
 });

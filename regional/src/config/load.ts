@@ -141,3 +141,14 @@ export function loadConfigFile(path: string | undefined): { raw: RawConfig; sour
   }
   return { raw: parseConfig(text, path), source: path };
 }
+
+/** The YAML models plus deployments managed at run time (admin API), the latter appended per model name. */
+export function mergeManaged(base: ModelTable, managed: ReadonlyArray<{ modelName: string; deployment: Deployment }>): ModelTable {
+  if (managed.length === 0) return base;
+  const models = new Map<string, ModelEntry>(base.models);
+  for (const { modelName, deployment } of managed) {
+    const entry = models.get(modelName);
+    models.set(modelName, { name: modelName, deployments: [...(entry?.deployments ?? []), deployment] });
+  }
+  return { models, server: base.server };
+}

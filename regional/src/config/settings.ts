@@ -5,8 +5,11 @@
 import { resolve } from 'node:path';
 import type { RawConfig } from './schema.js';
 
+export type Role = 'api' | 'admin';
+
 export interface Settings {
-  role: 'api' | 'admin';
+  /** Roles this process plays: `api`, `admin`, or both (`SKYWAY_ROLE=all`, the local stack). */
+  roles: ReadonlySet<Role>;
   host: string;
   port: number;
   adminPort: number;
@@ -20,6 +23,10 @@ export interface Settings {
   accessLog: boolean;
   /** When set, requests must carry this value in `x-skyway-origin-verify` (set by the edge). */
   originVerifySecret: string | undefined;
+  /** Completion tokens reserved by admission when a request sets no max_tokens. */
+  defaultMaxTokens: number;
+  /** Region name recorded in usage events (SKYWAY_REGION, else AWS_REGION). */
+  region: string;
 }
 
 export class SettingsError extends Error {}
@@ -41,12 +48,13 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
 }
 
 export function readSettings(env: NodeJS.ProcessEnv, server: RawConfig['server'] = {}): Settings {
-  const role = env.SKYWAY_ROLE ?? 'api';
-  if (role !== 'api' && role !== 'admin') throw new SettingsError(`SKYWAY_ROLE must be 'api' or 'admin', got '${role}'`);
+  const role = env.SKYWAY_ROLE || 'api';
+  if (role !== 'api' && role !== 'admin' && role !== 'all') throw new SettingsError(`SKYWAY_ROLE must be 'api', 'admin' or 'all', got '${role}'`);
+  const roles = new Set<Role>(role === 'all' ? ['api', 'admin'] : [role]);
   const port = int(env, 'PORT', 4000);
   if (port > 65535) throw new SettingsError(`PORT must be at most 65535, got ${port}`);
   return {
-    role,
+    roles,
     host: env.HOST || '127.0.0.1',
     port,
     adminPort: int(env, 'ADMIN_PORT', 4001),
@@ -58,5 +66,7 @@ export function readSettings(env: NodeJS.ProcessEnv, server: RawConfig['server']
     logLevel: env.LOG_LEVEL || 'info',
     accessLog: bool(env, 'SKYWAY_ACCESS_LOG', true),
     originVerifySecret: env.SKYWAY_ORIGIN_VERIFY_SECRET || undefined,
+    defaultMaxTokens: int(env, 'SKYWAY_DEFAULT_MAX_TOKENS', 4096),
+    region: env.SKYWAY_REGION || env.AWS_REGION || 'local',
   };
 }

@@ -2,11 +2,12 @@
  * The request path for the model endpoints: authenticate → validate → route → call the provider → return
  * JSON or stream SSE → log. One ProxyRequest object per request carries the state (no closure chains).
  */
+import type { AdmissionTicket } from '../admission/index.js';
 import type { Principal } from '../auth/principal.js';
+import { assertModelAllowed } from '../auth/virtual-keys.js';
 import {
   GatewayError,
   ModelNotFound,
-  PermissionDenied,
   UpstreamTimeout,
   UpstreamUnavailable,
   toGatewayError,
@@ -15,8 +16,9 @@ import type { Exchange, HeaderList } from '../http/exchange.js';
 import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, Usage } from '../providers/adapter.js';
 import { adapterFor } from '../providers/registry.js';
 import { ClientAborted, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
+import { admitRequest } from './admit.js';
 import type { Gateway } from './context.js';
-import { parseRequestBody } from './validate.js';
+import { parseRequestBody, type ParsedRequest } from './validate.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -37,6 +39,7 @@ class ProxyRequest implements UpstreamSink {
   private usage: Usage | undefined;
   private errorCode: string | undefined;
   private upstreamHeaders: Headers | undefined;
+  private ticket: AdmissionTicket | undefined;
   private ended = false;
 
   constructor(
@@ -72,9 +75,29 @@ class ProxyRequest implements UpstreamSink {
       this.principal = principal;
       const parsed = parseRequestBody(raw, this.op);
       this.model = parsed.model;
-      if (principal.allowedModels && !principal.allowedModels.has(parsed.model)) {
-        throw new PermissionDenied(`This key is not allowed to use model '${parsed.model}'.`, 'model_not_allowed', 'model');
-      }
+      assertModelAllowed(principal, parsed.model);
+      if (!this.gw.catalog.get(parsed.model)) throw new ModelNotFound(parsed.model);
+      const ticket = admitRequest({
+        admission: this.gw.admission,
+        principal,
+        requestId: this.ex.requestId,
+        op: this.op,
+        model: parsed.model,
+        body: parsed.body,
+        prices: this.gw.prices,
+        defaultMaxTokens: this.gw.settings.defaultMaxTokens,
+      });
+      if (isPromise(ticket)) ticket.then((t) => this.afterAdmission(t, parsed, raw), (err) => this.fail(err));
+      else this.afterAdmission(ticket, parsed, raw);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private afterAdmission(ticket: AdmissionTicket | undefined, parsed: ParsedRequest, raw: Buffer): void {
+    this.ticket = ticket;
+    if (this.ex.finished) return this.finish();
+    try {
       const deployment = this.gw.catalog.pick(parsed.model);
       if (!deployment) throw new ModelNotFound(parsed.model);
       this.deployment = deployment;
@@ -97,10 +120,12 @@ class ProxyRequest implements UpstreamSink {
   }
 
   private responseHeaders(): HeaderList {
-    return [
+    const h: HeaderList = [
       ['x-skyway-deployment', this.deployment!.id],
       ['x-skyway-attempts', '1'],
     ];
+    if (this.ticket) for (const name in this.ticket.headers) h.push([name, this.ticket.headers[name]!]);
+    return h;
   }
 
   // ── UpstreamSink ──────────────────────────────────────────────────────────────────────────────────
@@ -179,10 +204,19 @@ class ProxyRequest implements UpstreamSink {
     this.finish();
   }
 
+  private costUsd(): number {
+    const u = this.usage;
+    if (!u) return 0;
+    const p = this.gw.prices(this.model);
+    return p ? u.promptTokens * p.input + u.completionTokens * p.output : 0;
+  }
+
   private finish(): void {
     if (this.ended) return;
     this.ended = true;
     this.gw.inflight.end();
+    const u0 = this.usage;
+    if (this.ticket) void this.ticket.settle({ promptTokens: u0?.promptTokens ?? 0, completionTokens: u0?.completionTokens ?? 0, costUsd: this.costUsd() });
     if (!this.gw.settings.accessLog) return;
     const ex = this.ex;
     const now = performance.now();

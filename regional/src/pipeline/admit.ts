@@ -1,0 +1,76 @@
+/**
+ * From a validated request to the admission check: decides whether any limit applies to the principal, and
+ * only then counts prompt tokens (for TPM and budgets) and estimates the worst-case cost. A principal without
+ * limits (the master key, an unlimited key) costs nothing here.
+ */
+import type { Admission, AdmissionTicket } from '../admission/index.js';
+import type { LimitSet, Principal } from '../auth/principal.js';
+import type { Operation } from '../providers/adapter.js';
+import { countPromptTokens, countTextTokens } from '../tokens/index.js';
+
+/** Prices the gateway uses to estimate a request's worst case (USD per token). */
+export type PriceLookup = (model: string) => { input: number; output: number } | undefined;
+
+function hasLimits(l: LimitSet | undefined): boolean {
+  return !!l && (l.rpm !== undefined || l.tpm !== undefined || l.maxParallel !== undefined);
+}
+
+/** Which inputs the admission of this principal needs (computed once per principal and model). */
+export function admissionNeeds(p: Principal, model: string): { any: boolean; tokens: boolean; cost: boolean } {
+  const scopes = [p.key, p.team, p.user];
+  const modelLimits = p.modelLimits?.[model];
+  const cost = scopes.some((s) => s?.budget !== undefined);
+  const tokens = cost || scopes.some((s) => s?.limits?.tpm !== undefined) || modelLimits?.tpm !== undefined;
+  const any = cost || tokens || scopes.some((s) => hasLimits(s?.limits)) || hasLimits(modelLimits);
+  return { any, tokens, cost };
+}
+
+function promptOf(op: Operation, model: string, body: Record<string, unknown>): number | Promise<number> {
+  if (op === 'chat' && Array.isArray(body.messages)) return countPromptTokens(model, body.messages);
+  const input = op === 'completions' ? body.prompt : body.input;
+  if (typeof input === 'string') return countTextTokens(model, input);
+  if (Array.isArray(input) && input.every((x) => typeof x === 'string')) return countTextTokens(model, input.join('\n'));
+  // token arrays (pre-tokenised input): their length is the count
+  if (Array.isArray(input)) return input.reduce<number>((n, x) => n + (Array.isArray(x) ? x.length : 1), 0);
+  return 0;
+}
+
+function maxCompletion(op: Operation, body: Record<string, unknown>, fallback: number): number {
+  if (op === 'embeddings') return 0;
+  const m = body.max_completion_tokens ?? body.max_tokens;
+  const n = typeof m === 'number' && m > 0 ? m : fallback;
+  const choices = typeof body.n === 'number' && body.n > 1 ? body.n : 1;
+  return n * choices;
+}
+
+export interface AdmitInput {
+  admission: Admission;
+  principal: Principal;
+  requestId: string;
+  op: Operation;
+  model: string;
+  body: Record<string, unknown>;
+  prices: PriceLookup;
+  defaultMaxTokens: number;
+}
+
+/** Admit the request, or return undefined when no limit applies. Throws the admission's 429/503 errors. */
+export function admitRequest(a: AdmitInput): AdmissionTicket | Promise<AdmissionTicket> | undefined {
+  const needs = admissionNeeds(a.principal, a.model);
+  if (!needs.any) return undefined;
+  const maxCompletionTokens = maxCompletion(a.op, a.body, a.defaultMaxTokens);
+  const admit = (prompt: number) => {
+    const price = needs.cost ? a.prices(a.model) : undefined;
+    return a.admission.admit({
+      requestId: a.requestId,
+      principal: a.principal,
+      model: a.model,
+      estimatedPromptTokens: prompt,
+      maxCompletionTokens,
+      estimatedCostUsd: price ? prompt * price.input + maxCompletionTokens * price.output : 0,
+    });
+  };
+  if (!needs.tokens) return admit(0);
+  const prompt = promptOf(a.op, a.model, a.body);
+  return typeof prompt === 'number' ? admit(prompt) : prompt.then(admit);
+}

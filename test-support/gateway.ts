@@ -11,6 +11,8 @@ import { freePort } from './free-port.js';
 
 export interface GatewayProcess {
   url: string;
+  /** The admin listener, when the process plays the admin role. */
+  adminUrl: string;
   port: number;
   masterKey: string;
   proc: ChildProcess;
@@ -26,6 +28,8 @@ export interface GatewayOptions {
   /** YAML text of the config file. */
   config: string;
   env?: Record<string, string>;
+  /** Reuse a data dir (two processes sharing signing secrets and the edge KVS file). */
+  dataDir?: string;
 }
 
 /** A config with one OpenAI-compatible model per name, all served by the mock at `mockUrl`. */
@@ -37,11 +41,13 @@ export function mockConfig(mockUrl: string, models: string[] = ['mock-1', 'mock-
 }
 
 export async function startGatewayProcess(opts: GatewayOptions): Promise<GatewayProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'skyway-gw-'));
-  const configFile = join(dataDir, 'config.yaml');
-  writeFileSync(configFile, opts.config);
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skyway-gw-'));
   const port = await freePort();
-  const masterKey = 'sk-test-master-' + port;
+  const adminPort = await freePort();
+  const configFile = join(dataDir, `config-${port}.yaml`);
+  writeFileSync(configFile, opts.config);
+  const masterKey = opts.env?.SKYWAY_MASTER_KEY ?? 'sk-test-master-' + port;
   const proc = spawn(process.execPath, [join(distRoot(), 'regional/src/main.js')], {
     env: {
       ...process.env,
@@ -50,6 +56,7 @@ export async function startGatewayProcess(opts: GatewayOptions): Promise<Gateway
       SKYWAY_MASTER_KEY: masterKey,
       HOST: '127.0.0.1',
       PORT: String(port),
+      ADMIN_PORT: String(adminPort),
       LOG_LEVEL: 'warn',
       ...opts.env,
     },
@@ -81,6 +88,7 @@ export async function startGatewayProcess(opts: GatewayOptions): Promise<Gateway
   };
   return {
     url,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
     port,
     masterKey,
     proc,
@@ -92,7 +100,7 @@ export async function startGatewayProcess(opts: GatewayOptions): Promise<Gateway
         proc.kill('SIGKILL');
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,7 +3,7 @@
  * token derived from the batch (replays of a spooled batch carry the same token). Tables come from the
  * versioned DDL in clickhouse-ddl.ts, applied on first use.
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { UsageEvent } from '../event.js';
 import { batchToken, genAiSpan, requestLogRow, traceRow } from '../rows.js';
 import type { UsageSink } from '../sink.js';
@@ -36,6 +36,8 @@ export class ClickHouseSink implements UsageSink {
       request_timeout: opts.requestTimeoutMs ?? 10_000,
       compression: { request: true, response: false },
       application: 'skyway',
+      // Failures are reported once per outage by the usage channel; the client would log every attempt.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
 

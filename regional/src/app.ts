@@ -22,7 +22,8 @@ import { Inflight } from './lifecycle/inflight.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { ModelCatalog } from './pipeline/catalog.js';
 import type { Gateway } from './pipeline/context.js';
-import { nativeProviderNames } from './providers/registry.js';
+import { PriceBook, type ModelPrice } from './pricing/index.js';
+import { nativeProviderNames, validateDeployment } from './providers/registry.js';
 import { Heartbeats } from './stream/heartbeats.js';
 import { closeTokenCounter } from './tokens/index.js';
 import { UpstreamPools } from './upstream/pools.js';
@@ -44,6 +45,23 @@ export interface StartOptions {
   onKeyChange?: (e: ChangeEvent) => void;
 }
 
+function configPrices(table: ModelTable): Record<string, ModelPrice> {
+  const out: Record<string, ModelPrice> = {};
+  for (const [model, p] of Object.entries(table.pricing)) out[model] = { input: p.input, output: p.output, ...(p.cached_input !== undefined ? { cachedInput: p.cached_input } : {}) };
+  return out;
+}
+
+/** The worst case among a model's deployments, so admission never reserves less than the request may cost. */
+function estimatePrice(prices: PriceBook, catalog: ModelCatalog, model: string): ModelPrice | undefined {
+  let worst: ModelPrice | undefined;
+  for (const d of catalog.get(model)?.deployments ?? []) {
+    const own = d.options.pricing as Partial<ModelPrice> | undefined;
+    const p = own && typeof own.input === 'number' && typeof own.output === 'number' ? (own as ModelPrice) : (prices.priceOf(model) ?? prices.priceOf(d.upstreamModel));
+    if (p && (!worst || p.input + p.output > worst.input + worst.output)) worst = p;
+  }
+  return worst;
+}
+
 function authenticatorFor(stores: Stores, masterKey: string): Authenticator {
   if (!stores.db || !stores.secrets) return new MasterKeyAuthenticator(masterKey);
   return new VirtualKeyAuthenticator({ db: stores.db, bus: stores.bus, secrets: stores.secrets, masterKey });
@@ -52,6 +70,7 @@ function authenticatorFor(stores: Stores, masterKey: string): Authenticator {
 async function buildApi(settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string): Promise<{ gateway: Gateway; admission: Admission; stopWatching: () => void }> {
   const admission = await createAdmission(admissionConfigFromEnv(process.env), { logger });
   const catalog = new ModelCatalog(table);
+  const prices = new PriceBook(configPrices(table));
   let stopWatching = () => undefined as void;
   if (stores.db) {
     stopWatching = watchDeployments(stores.db, stores.bus, {
@@ -68,7 +87,9 @@ async function buildApi(settings: Settings, logger: Logger, stores: Stores, tabl
     catalog,
     auth: authenticatorFor(stores, masterKey),
     admission,
-    prices: () => undefined,
+    prices,
+    estimatePrice: (model) => estimatePrice(prices, catalog, model),
+    usage: undefined,
     pools: new UpstreamPools(),
     logger,
     inflight: new Inflight(),
@@ -88,6 +109,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
     env,
     secrets: loadSecrets(env.SKYWAY_SECRETS_FILE),
     nativeProviders: nativeProviderNames(),
+    validateDeployment,
     defaultTimeoutMs: settings.upstreamTimeoutMs,
   });
   const masterKey = resolveMasterKey(env, settings.dataDir);

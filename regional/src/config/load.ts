@@ -20,11 +20,20 @@ export class ConfigError extends Error {
 export interface ModelEntry {
   readonly name: string;
   readonly deployments: readonly Deployment[];
+  /** Upstream quotas, aligned with `deployments`. */
+  readonly quotas: ReadonlyArray<{ readonly rpm?: number; readonly tpm?: number }>;
+  readonly strategy: 'weighted' | 'least-busy' | 'lowest-latency';
+  readonly fallbacks?: readonly string[];
+  readonly contextWindow?: number;
+  readonly contextWindowFallbacks?: readonly string[];
+  readonly contentPolicyFallbacks?: readonly string[];
 }
 
 export interface ModelTable {
   readonly models: ReadonlyMap<string, ModelEntry>;
   readonly server: RawConfig['server'];
+  readonly router: RawConfig['router'];
+  readonly pricing: RawConfig['pricing'];
 }
 
 export interface ResolveOptions {
@@ -33,6 +42,8 @@ export interface ResolveOptions {
   secrets: Readonly<Record<string, string>>;
   /** Providers with a native adapter registered (besides the OpenAI-compatible family). */
   nativeProviders: ReadonlySet<string>;
+  /** The provider adapter's check of a deployment's options (throws with a message). */
+  validateDeployment?: (d: Deployment) => void;
   defaultTimeoutMs: number;
 }
 
@@ -78,6 +89,7 @@ export function resolveConfig(raw: RawConfig, source: string, opts: ResolveOptio
   raw.models.forEach((m, mi) => {
     if (models.has(m.name)) problems.push(`models[${mi}].name: model '${m.name}' is defined twice`);
     const deployments: Deployment[] = [];
+    const quotas: Array<{ rpm?: number; tpm?: number }> = [];
     m.deployments.forEach((d, di) => {
       const at = `models[${mi}].deployments[${di}]`;
       const compatible = isOpenAICompatible(d.provider);
@@ -91,7 +103,7 @@ export function resolveConfig(raw: RawConfig, source: string, opts: ResolveOptio
       const id = d.id ?? `${m.name}/${di}`;
       if (ids.has(id)) problems.push(`${at}.id: deployment id '${id}' is used twice`);
       ids.add(id);
-      deployments.push({
+      const deployment: Deployment = {
         id,
         provider: d.provider,
         upstreamModel: d.model,
@@ -101,12 +113,35 @@ export function resolveConfig(raw: RawConfig, source: string, opts: ResolveOptio
         timeoutMs: d.timeout_ms ?? opts.defaultTimeoutMs,
         headers: d.headers,
         options: d.options,
-      });
+      };
+      try {
+        opts.validateDeployment?.(deployment);
+      } catch (err) {
+        problems.push(`${at}: ${(err as Error).message}`);
+      }
+      deployments.push(deployment);
+      quotas.push({ ...(d.rpm ? { rpm: d.rpm } : {}), ...(d.tpm ? { tpm: d.tpm } : {}) });
     });
-    models.set(m.name, { name: m.name, deployments });
+    models.set(m.name, {
+      name: m.name,
+      deployments,
+      quotas,
+      strategy: m.strategy,
+      ...(m.fallbacks ? { fallbacks: m.fallbacks } : {}),
+      ...(m.context_window ? { contextWindow: m.context_window } : {}),
+      ...(m.context_window_fallbacks ? { contextWindowFallbacks: m.context_window_fallbacks } : {}),
+      ...(m.content_policy_fallbacks ? { contentPolicyFallbacks: m.content_policy_fallbacks } : {}),
+    });
+  });
+  raw.models.forEach((m, mi) => {
+    for (const [field, list] of [['fallbacks', m.fallbacks], ['context_window_fallbacks', m.context_window_fallbacks], ['content_policy_fallbacks', m.content_policy_fallbacks]] as const) {
+      list?.forEach((f, fi) => {
+        if (!models.has(f)) problems.push(`models[${mi}].${field}[${fi}]: no model named '${f}'`);
+      });
+    }
   });
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return { models, server: raw.server };
+  return { models, server: raw.server, router: raw.router, pricing: raw.pricing };
 }
 
 /** Load the secrets file: YAML or JSON mapping names to strings. */
@@ -148,7 +183,12 @@ export function mergeManaged(base: ModelTable, managed: ReadonlyArray<{ modelNam
   const models = new Map<string, ModelEntry>(base.models);
   for (const { modelName, deployment } of managed) {
     const entry = models.get(modelName);
-    models.set(modelName, { name: modelName, deployments: [...(entry?.deployments ?? []), deployment] });
+    models.set(modelName, {
+      ...(entry ?? { strategy: 'weighted' as const }),
+      name: modelName,
+      deployments: [...(entry?.deployments ?? []), deployment],
+      quotas: [...(entry?.quotas ?? []), {}],
+    });
   }
-  return { models, server: base.server };
+  return { ...base, models };
 }

@@ -21,8 +21,11 @@ export const deploymentSchema = z
     weight: z.number().positive().default(1),
     timeout_ms: positiveInt.optional(),
     headers: z.record(z.string(), z.string()).default({}),
-    /** Provider-specific settings (api_version, aws_region, …), validated by the provider adapter. */
+    /** Provider-specific settings (api_version, aws_region, pricing, …), validated by the provider adapter. */
     options: z.record(z.string(), z.unknown()).default({}),
+    /** The upstream's quota for this deployment: the router does not send more. */
+    rpm: positiveInt.optional(),
+    tpm: positiveInt.optional(),
   })
   .strict();
 
@@ -30,6 +33,42 @@ export const modelSchema = z
   .object({
     name: z.string().min(1).max(200),
     deployments: z.array(deploymentSchema).min(1, 'a model needs at least one deployment'),
+    /** How a deployment is chosen among this model's deployments. */
+    strategy: z.enum(['weighted', 'least-busy', 'lowest-latency']).default('weighted'),
+    /** Other models to try, in order, when every deployment of this one failed. */
+    fallbacks: z.array(z.string().min(1)).optional(),
+    /** Prompt tokens this model accepts; longer prompts go to context_window_fallbacks. */
+    context_window: positiveInt.optional(),
+    context_window_fallbacks: z.array(z.string().min(1)).optional(),
+    content_policy_fallbacks: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+const priceSchema = z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cached_input: z.number().nonnegative().optional() }).strict();
+
+export const routerSchema = z
+  .object({
+    retry: z
+      .object({
+        max_attempts: positiveInt.optional(),
+        same_deployment_retries: z.number().int().nonnegative().optional(),
+        base_delay_ms: positiveInt.optional(),
+        max_delay_ms: positiveInt.optional(),
+        max_retry_after_ms: positiveInt.optional(),
+        /** Overall time allowed for a request, retries included. */
+        deadline_ms: positiveInt.optional(),
+      })
+      .strict()
+      .default({}),
+    cooldown: z
+      .object({
+        failure_threshold: positiveInt.optional(),
+        window_ms: positiveInt.optional(),
+        cooldown_ms: positiveInt.optional(),
+        probe_timeout_ms: positiveInt.optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -46,6 +85,9 @@ export const configSchema = z
   .object({
     server: serverSchema.default({}),
     models: z.array(modelSchema).default([]),
+    router: routerSchema.default({ retry: {}, cooldown: {} }),
+    /** Prices in USD per 1M tokens by model name (public or upstream), over the built-in table. */
+    pricing: z.record(z.string(), priceSchema).default({}),
   })
   .strict();
 

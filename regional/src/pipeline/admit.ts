@@ -8,7 +8,7 @@ import type { LimitSet, Principal } from '../auth/principal.js';
 import type { Operation } from '../providers/adapter.js';
 import { countPromptTokens, countTextTokens } from '../tokens/index.js';
 
-/** Prices the gateway uses to estimate a request's worst case (USD per token). */
+/** The price used to estimate a request's worst case (USD per 1M tokens), by public model name. */
 export type PriceLookup = (model: string) => { input: number; output: number } | undefined;
 
 function hasLimits(l: LimitSet | undefined): boolean {
@@ -67,7 +67,7 @@ export function admitRequest(a: AdmitInput): AdmissionTicket | Promise<Admission
       model: a.model,
       estimatedPromptTokens: prompt,
       maxCompletionTokens,
-      estimatedCostUsd: price ? prompt * price.input + maxCompletionTokens * price.output : 0,
+      estimatedCostUsd: price ? (prompt * price.input + maxCompletionTokens * price.output) / 1_000_000 : 0,
     });
   };
   if (!needs.tokens) return admit(0);

@@ -1,56 +1,74 @@
 /**
- * Public model names and their deployments, with weighted choice among a model's deployments. The table can
- * be replaced at run time (deployments managed through the admin API) without touching requests in flight.
+ * Public model names, their deployments and the router that chooses among them. The table can be replaced at
+ * run time (deployments managed through the admin API) without touching requests in flight; cooldown state
+ * lives in the health store, which survives a replacement.
  */
 import type { ModelEntry, ModelTable } from '../config/load.js';
-import type { Deployment } from '../providers/adapter.js';
+import { DEFAULT_COOLDOWN, LocalHealthStore, Router, type CooldownPolicy, type HealthStore, type ModelRoute, type RetryPolicy } from '../routing/index.js';
 
-interface Weighted {
-  entry: ModelEntry;
-  /** Cumulative weights, for one random draw per request. */
-  cumulative: number[];
-  total: number;
+export function cooldownPolicy(table: ModelTable): CooldownPolicy {
+  const c = table.router.cooldown;
+  return {
+    failureThreshold: c.failure_threshold ?? DEFAULT_COOLDOWN.failureThreshold,
+    windowMs: c.window_ms ?? DEFAULT_COOLDOWN.windowMs,
+    cooldownMs: c.cooldown_ms ?? DEFAULT_COOLDOWN.cooldownMs,
+    probeTimeoutMs: c.probe_timeout_ms ?? DEFAULT_COOLDOWN.probeTimeoutMs,
+  };
+}
+
+function retryPolicy(table: ModelTable): Partial<RetryPolicy> {
+  const r = table.router.retry;
+  const out: Partial<RetryPolicy> = {};
+  if (r.max_attempts !== undefined) out.maxAttempts = r.max_attempts;
+  if (r.same_deployment_retries !== undefined) out.sameDeploymentRetries = r.same_deployment_retries;
+  if (r.base_delay_ms !== undefined) out.baseDelayMs = r.base_delay_ms;
+  if (r.max_delay_ms !== undefined) out.maxDelayMs = r.max_delay_ms;
+  if (r.max_retry_after_ms !== undefined) out.maxRetryAfterMs = r.max_retry_after_ms;
+  return out;
+}
+
+function routeOf(e: ModelEntry): ModelRoute {
+  return {
+    strategy: e.strategy,
+    cooldown: e.deployments.length > 1 || !!e.fallbacks?.length,
+    targets: e.deployments.map((deployment, i) => ({ deployment, ...e.quotas[i] })),
+    ...(e.fallbacks ? { fallbacks: e.fallbacks } : {}),
+    ...(e.contextWindow ? { contextWindow: e.contextWindow } : {}),
+    ...(e.contextWindowFallbacks ? { contextWindowFallbacks: e.contextWindowFallbacks } : {}),
+    ...(e.contentPolicyFallbacks ? { contentPolicyFallbacks: e.contentPolicyFallbacks } : {}),
+  };
 }
 
 export class ModelCatalog {
-  private table = new Map<string, Weighted>();
-  /** `GET /v1/models` body per set of allowed models is cheap to rebuild; cache the unrestricted one. */
+  private table!: ModelTable;
+  router!: Router;
+  /** Overall time allowed per request, retries included (undefined = each attempt's own timeout only). */
+  deadlineMs: number | undefined;
   private listBody: string | undefined;
   readonly createdAt = Math.floor(Date.now() / 1000);
 
-  constructor(table: ModelTable) {
+  constructor(
+    table: ModelTable,
+    private readonly health: HealthStore = new LocalHealthStore(cooldownPolicy(table)),
+  ) {
     this.replace(table);
   }
 
   replace(table: ModelTable): void {
-    const next = new Map<string, Weighted>();
-    for (const [name, entry] of table.models) {
-      const cumulative: number[] = [];
-      let total = 0;
-      for (const d of entry.deployments) cumulative.push((total += d.weight));
-      next.set(name, { entry, cumulative, total });
-    }
-    this.table = next;
+    const models: Record<string, ModelRoute> = {};
+    for (const [name, entry] of table.models) models[name] = routeOf(entry);
+    this.router = new Router({ models, retry: retryPolicy(table), health: this.health });
+    this.deadlineMs = table.router.retry.deadline_ms;
+    this.table = table;
     this.listBody = undefined;
   }
 
   get(name: string): ModelEntry | undefined {
-    return this.table.get(name)?.entry;
+    return this.table.models.get(name);
   }
 
   names(): string[] {
-    return [...this.table.keys()];
-  }
-
-  /** One deployment of `name`, drawn by weight. */
-  pick(name: string): Deployment | undefined {
-    const w = this.table.get(name);
-    if (!w) return undefined;
-    const ds = w.entry.deployments;
-    if (ds.length === 1) return ds[0];
-    const r = Math.random() * w.total;
-    for (let i = 0; i < w.cumulative.length; i++) if (r < w.cumulative[i]!) return ds[i];
-    return ds[ds.length - 1];
+    return [...this.table.models.keys()];
   }
 
   /** The OpenAI `GET /v1/models` body, limited to `allowed` when given. */

@@ -6,7 +6,8 @@ import type { Settings } from '../config/settings.js';
 import type { Inflight } from '../lifecycle/inflight.js';
 import type { Heartbeats } from '../stream/heartbeats.js';
 import type { UpstreamPools } from '../upstream/pools.js';
-import type { PriceLookup } from './admit.js';
+import type { PriceBook } from '../pricing/index.js';
+import type { UsageEvent } from '../usage/event.js';
 import type { ModelCatalog } from './catalog.js';
 
 /** A dependency whose health decides readiness (Postgres, Redis, …). */
@@ -20,8 +21,12 @@ export interface Gateway {
   readonly catalog: ModelCatalog;
   readonly auth: Authenticator;
   readonly admission: Admission;
-  /** USD per token for a public model name (estimates and settlement). */
-  readonly prices: PriceLookup;
+  /** Model prices: request cost from usage, and the worst-case estimate admission reserves. */
+  readonly prices: PriceBook;
+  /** USD per 1M tokens to reserve for a model before a deployment is chosen (the priciest deployment's). */
+  estimatePrice(model: string): { input: number; output: number } | undefined;
+  /** The usage pipeline (spend, traces, archive); record() never blocks or throws. */
+  readonly usage: { record(e: UsageEvent): void } | undefined;
   readonly pools: UpstreamPools;
   readonly logger: Logger;
   readonly inflight: Inflight;

@@ -1,51 +1,68 @@
 /**
- * The request path for the model endpoints: authenticate → validate → route → call the provider → return
- * JSON or stream SSE → log. One ProxyRequest object per request carries the state (no closure chains).
+ * The request path for the model endpoints: authenticate → validate → admit → route (attempts with retries,
+ * fallbacks and cooldowns) → call the provider → return JSON or stream SSE → settle → usage event and log.
+ * One ProxyRequest object per request carries the state (no closure chains).
  */
 import type { AdmissionTicket } from '../admission/index.js';
 import type { Principal } from '../auth/principal.js';
 import { assertModelAllowed } from '../auth/virtual-keys.js';
-import {
-  GatewayError,
-  ModelNotFound,
-  UpstreamTimeout,
-  UpstreamUnavailable,
-  toGatewayError,
-} from '../errors/catalogue.js';
+import { GatewayError, ModelNotFound, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
 import type { Exchange, HeaderList } from '../http/exchange.js';
-import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, Usage } from '../providers/adapter.js';
+import { formatUsd } from '../pricing/index.js';
+import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, UpstreamRequest, Usage } from '../providers/adapter.js';
 import { adapterFor } from '../providers/registry.js';
+import { outcomeFromError, type Attempt, type Outcome, type Plan } from '../routing/index.js';
+import { UsageChunkFilter } from '../stream/strip-usage.js';
 import { ClientAborted, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
 import { admitRequest } from './admit.js';
 import type { Gateway } from './context.js';
+import { errorForPlanFailure } from './plan-errors.js';
+import { recordUsage } from './usage-event.js';
 import { parseRequestBody, type ParsedRequest } from './validate.js';
 
 type Headers = Record<string, string | string[] | undefined>;
+
+/** What the router learns from a failed attempt. */
+function failureOutcome(err: unknown, afterFirstByte: boolean): Extract<Outcome, { ok: false }> {
+  const o = outcomeFromError(err, afterFirstByte);
+  return o.ok ? { ok: false, kind: 'server' } : o;
+}
 
 function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as Promise<T> | undefined)?.then === 'function';
 }
 
-class ProxyRequest implements UpstreamSink {
-  private principal: Principal | undefined;
-  private model = '';
-  private deployment: Deployment | undefined;
+export class ProxyRequest implements UpstreamSink {
+  principal: Principal | undefined;
+  model = '';
+  deployment: Deployment | undefined;
+  usage: Usage | undefined;
+  errorCode: string | undefined;
+  stream = false;
+  attempts = 0;
+  /** performance.now() when the first byte of the response went to the client. */
+  firstByteAt = 0;
   private adapter: ProviderAdapter | undefined;
   private ctx: RequestContext | undefined;
+  private parsed: ParsedRequest | undefined;
+  private raw: Buffer | undefined;
+  private plan: Plan | undefined;
+  private iterator: AsyncIterator<Attempt> | undefined;
+  private attempt: Attempt | undefined;
+  private lastError: GatewayError | undefined;
   private call: UpstreamCall | undefined;
   private translator: StreamTranslator | undefined;
+  private usageFilter: UsageChunkFilter | undefined;
   private upstreamStatus = 0;
   private upstreamStartedAt = 0;
-  private usage: Usage | undefined;
-  private errorCode: string | undefined;
   private upstreamHeaders: Headers | undefined;
   private ticket: AdmissionTicket | undefined;
   private ended = false;
 
   constructor(
-    private readonly gw: Gateway,
-    private readonly ex: Exchange,
-    private readonly op: Operation,
+    readonly gw: Gateway,
+    readonly ex: Exchange,
+    readonly op: Operation,
   ) {
     gw.inflight.begin();
     ex.onAbort(() => {
@@ -75,8 +92,11 @@ class ProxyRequest implements UpstreamSink {
       this.principal = principal;
       const parsed = parseRequestBody(raw, this.op);
       this.model = parsed.model;
+      this.stream = parsed.stream;
       assertModelAllowed(principal, parsed.model);
       if (!this.gw.catalog.get(parsed.model)) throw new ModelNotFound(parsed.model);
+      this.parsed = parsed;
+      this.raw = raw;
       const ticket = admitRequest({
         admission: this.gw.admission,
         principal,
@@ -84,46 +104,93 @@ class ProxyRequest implements UpstreamSink {
         op: this.op,
         model: parsed.model,
         body: parsed.body,
-        prices: this.gw.prices,
+        prices: (model) => this.gw.estimatePrice(model),
         defaultMaxTokens: this.gw.settings.defaultMaxTokens,
       });
-      if (isPromise(ticket)) ticket.then((t) => this.afterAdmission(t, parsed, raw), (err) => this.fail(err));
-      else this.afterAdmission(ticket, parsed, raw);
+      if (isPromise(ticket)) ticket.then((t) => this.afterAdmission(t), (err) => this.fail(err));
+      else this.afterAdmission(ticket);
     } catch (err) {
       this.fail(err);
     }
   }
 
-  private afterAdmission(ticket: AdmissionTicket | undefined, parsed: ParsedRequest, raw: Buffer): void {
+  private afterAdmission(ticket: AdmissionTicket | undefined): void {
     this.ticket = ticket;
     if (this.ex.finished) return this.finish();
+    const parsed = this.parsed!;
+    if (parsed.stream) {
+      const so = parsed.body.stream_options as { include_usage?: unknown } | undefined;
+      if (so?.include_usage !== true) {
+        // Ask the upstream for usage anyway (limits and spend settle on it) and strip it from the client's stream.
+        parsed.body.stream_options = { ...(so && typeof so === 'object' ? so : {}), include_usage: true };
+        this.raw = Buffer.from(JSON.stringify(parsed.body));
+        this.usageFilter = new UsageChunkFilter();
+      }
+    }
+    const deadline = this.gw.catalog.deadlineMs;
+    this.plan = this.gw.catalog.router.plan(parsed.model, deadline ? { deadline: Date.now() + deadline } : {});
+    this.iterator = this.plan[Symbol.asyncIterator]();
+    this.nextAttempt();
+  }
+
+  /** Ask the router for the next attempt (the first, or a retry/fallback after a failure). */
+  private nextAttempt(): void {
+    this.iterator!.next().then(
+      (r) => {
+        if (this.ex.finished) return this.finish();
+        if (r.done) return this.fail(errorForPlanFailure(this.plan!.failure, this.model, this.lastError));
+        this.startAttempt(r.value);
+      },
+      (err) => this.fail(err),
+    );
+  }
+
+  private startAttempt(attempt: Attempt): void {
+    this.attempt = attempt;
+    this.attempts = this.plan!.attempts;
+    this.upstreamStatus = 0;
+    this.upstreamHeaders = undefined;
+    this.translator = undefined;
     try {
-      const deployment = this.gw.catalog.pick(parsed.model);
-      if (!deployment) throw new ModelNotFound(parsed.model);
-      this.deployment = deployment;
-      this.adapter = adapterFor(deployment.provider);
-      this.ctx = { requestId: this.ex.requestId, operation: this.op, stream: parsed.stream, model: parsed.model };
-      const req = this.adapter.buildRequest(this.ctx, parsed.body, raw, deployment);
-      if (isPromise(req)) req.then((r) => this.send(r), (err) => this.fail(err));
+      const d = attempt.deployment;
+      this.deployment = d;
+      this.adapter = adapterFor(d.provider);
+      this.ctx = { requestId: this.ex.requestId, operation: this.op, stream: this.stream, model: attempt.model };
+      const req = this.adapter.buildRequest(this.ctx, this.parsed!.body, this.raw!, d);
+      if (isPromise(req)) req.then((r) => this.send(r), (err) => this.attemptFailed(err));
       else this.send(req);
     } catch (err) {
-      this.fail(err);
+      this.attemptFailed(err);
     }
   }
 
-  private send(req: Awaited<ReturnType<ProviderAdapter['buildRequest']>>): void {
-    if (this.ex.finished) return this.finish();
-    const d = this.deployment!;
+  private send(req: UpstreamRequest): void {
+    if (this.ex.finished) {
+      this.attempt?.fail({ ok: false, kind: 'client' });
+      return this.finish();
+    }
     this.call = new UpstreamCall(this);
     this.upstreamStartedAt = performance.now();
-    this.call.start(this.gw.pools.get(req.origin), req, d.timeoutMs);
+    this.call.start(this.gw.pools.get(req.origin), req, this.deployment!.timeoutMs);
   }
 
-  private responseHeaders(): HeaderList {
+  /** An attempt failed before anything reached the client: report it and let the router decide what next. */
+  private attemptFailed(err: unknown): void {
+    const e = toGatewayError(err);
+    if (!(err instanceof GatewayError)) this.gw.logger.error({ err, requestId: this.ex.requestId }, 'adapter failed to build a request');
+    this.lastError = e;
+    this.attempt?.fail(failureOutcome(e, this.ex.streaming));
+    if (this.ex.streaming || this.ex.finished) return this.fail(e);
+    this.nextAttempt();
+  }
+
+  private responseHeaders(cost?: number): HeaderList {
     const h: HeaderList = [
       ['x-skyway-deployment', this.deployment!.id],
-      ['x-skyway-attempts', '1'],
+      ['x-skyway-attempts', String(this.attempts)],
     ];
+    if (this.attempt && this.attempt.model !== this.model) h.push(['x-skyway-fallback-model', this.attempt.model]);
+    if (cost !== undefined) h.push(['x-skyway-cost-usd', formatUsd(cost)]);
     if (this.ticket) for (const name in this.ticket.headers) h.push([name, this.ticket.headers[name]!]);
     return h;
   }
@@ -134,9 +201,12 @@ class ProxyRequest implements UpstreamSink {
     this.upstreamStatus = status;
     if (status >= 300) this.upstreamHeaders = headers;
     if (status >= 200 && status < 300 && this.ctx!.stream && !this.ex.finished) {
-      this.ex.upstreamMs += performance.now() - this.upstreamStartedAt;
+      const now = performance.now();
+      this.ex.upstreamMs += now - this.upstreamStartedAt;
+      this.attempt!.succeed({ ok: true, ttfbMs: now - this.upstreamStartedAt });
       this.translator = this.adapter!.createStreamTranslator(this.ctx!, this.deployment!);
       this.ex.startStream(this.responseHeaders());
+      this.firstByteAt = now;
       this.gw.heartbeats.add(this.ex);
       return 'stream';
     }
@@ -144,7 +214,8 @@ class ProxyRequest implements UpstreamSink {
   }
 
   onChunk(chunk: Buffer): boolean {
-    const out = this.translator!.push(chunk);
+    let out: Buffer | string = this.translator!.push(chunk);
+    if (this.usageFilter) out = this.usageFilter.push(out);
     if (out.length === 0 || this.ex.finished) return true;
     if (this.ex.write(out)) return true;
     this.ex.whenWritable(() => this.call!.resume());
@@ -155,40 +226,55 @@ class ProxyRequest implements UpstreamSink {
     if (this.translator) {
       this.usage = this.translator.usage;
       this.gw.heartbeats.delete(this.ex);
-      this.ex.endStream(this.translator.end());
+      let tail: Buffer | string = this.translator.end();
+      if (this.usageFilter) tail = this.usageFilter.end(tail);
+      this.ex.endStream(tail);
       return this.finish();
     }
-    this.ex.upstreamMs += performance.now() - this.upstreamStartedAt;
+    const elapsed = performance.now() - this.upstreamStartedAt;
+    this.ex.upstreamMs += elapsed;
     const status = this.upstreamStatus;
     const b = body ?? Buffer.alloc(0);
-    try {
-      if (status >= 200 && status < 300) {
-        const t = this.adapter!.translateResponse(this.ctx!, b, this.deployment!);
-        this.usage = t.usage;
-        this.ex.sendJson(200, t.body, this.responseHeaders());
-      } else {
-        const err = this.adapter!.translateError(status, b, this.upstreamHeaders ?? {}, this.deployment!);
-        this.errorCode = err.code;
-        this.ex.sendError(err);
+    if (status >= 200 && status < 300) {
+      let translated;
+      try {
+        translated = this.adapter!.translateResponse(this.ctx!, b, this.deployment!);
+      } catch (err) {
+        return this.attemptFailed(err);
       }
-    } catch (err) {
-      return this.fail(err);
+      this.attempt!.succeed({ ok: true, ttfbMs: elapsed, ...(translated.usage ? { tokens: translated.usage.totalTokens } : {}) });
+      this.usage = translated.usage;
+      this.firstByteAt = performance.now();
+      this.ex.sendJson(200, translated.body, this.responseHeaders(this.cost()));
+      return this.finish();
     }
-    this.finish();
+    this.attemptFailed(this.adapter!.translateError(status, b, this.upstreamHeaders ?? {}, this.deployment!));
   }
 
   onError(err: Error): void {
-    if (err instanceof ClientAborted) return this.finish();
+    if (err instanceof ClientAborted) {
+      this.attempt?.fail({ ok: false, kind: 'client' });
+      return this.finish();
+    }
     const d = this.deployment!;
     const code = (err as { code?: string }).code;
     const gwErr =
       code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
         ? new UpstreamTimeout(d.id, d.timeoutMs)
         : new UpstreamUnavailable(d.id, err.message || code || 'connection failed');
-    this.fail(gwErr);
+    if (this.translator) {
+      // The stream already reached the client: it cannot be retried; end it with an in-band error.
+      this.attempt?.fail(failureOutcome(gwErr, true));
+      return this.fail(gwErr);
+    }
+    this.attemptFailed(gwErr);
   }
 
   // ── ending ────────────────────────────────────────────────────────────────────────────────────────
+
+  cost(): number | undefined {
+    return this.usage && this.deployment ? this.gw.prices.costOf(this.usage, this.deployment, this.model) : undefined;
+  }
 
   private fail(err: unknown): void {
     const e = toGatewayError(err);
@@ -204,42 +290,18 @@ class ProxyRequest implements UpstreamSink {
     this.finish();
   }
 
-  private costUsd(): number {
-    const u = this.usage;
-    if (!u) return 0;
-    const p = this.gw.prices(this.model);
-    return p ? u.promptTokens * p.input + u.completionTokens * p.output : 0;
-  }
-
   private finish(): void {
     if (this.ended) return;
     this.ended = true;
     this.gw.inflight.end();
-    const u0 = this.usage;
-    if (this.ticket) void this.ticket.settle({ promptTokens: u0?.promptTokens ?? 0, completionTokens: u0?.completionTokens ?? 0, costUsd: this.costUsd() });
-    if (!this.gw.settings.accessLog) return;
-    const ex = this.ex;
-    const now = performance.now();
     const u = this.usage;
-    this.gw.logger.info({
-      requestId: ex.requestId,
-      op: this.op,
-      model: this.model || undefined,
-      deployment: this.deployment?.id,
-      keyId: this.principal?.keyId ?? undefined,
-      status: ex.status,
-      upstreamStatus: this.upstreamStatus || undefined,
-      error: this.errorCode,
-      stream: ex.streaming,
-      latencyMs: Math.round((now - ex.startedAt) * 1000) / 1000,
-      overheadMs: Math.round(ex.overheadMs(now) * 1000) / 1000,
-      promptTokens: u?.promptTokens,
-      completionTokens: u?.completionTokens,
-    });
+    const cost = this.cost() ?? 0;
+    if (this.ticket) void this.ticket.settle({ promptTokens: u?.promptTokens ?? 0, completionTokens: u?.completionTokens ?? 0, costUsd: cost });
+    recordUsage(this, cost);
   }
 }
 
-/** Creates the request object early so that an abort during body reading is accounted for. */
+/** Creates the request object as soon as the route matched, so an abort during body reading is accounted for. */
 export function beginProxy(gw: Gateway, ex: Exchange, op: Operation): { run(token: string | undefined, body: Buffer): void; reject(err: GatewayError): void } {
   return new ProxyRequest(gw, ex, op);
 }

@@ -90,6 +90,8 @@ export interface ProviderAdapter {
   translateResponse(ctx: RequestContext, body: Buffer, deployment: Deployment): TranslatedResponse;
   /** A translator for one streaming response. */
   createStreamTranslator(ctx: RequestContext, deployment: Deployment): StreamTranslator;
+  /** Check a deployment's provider settings at config load; throws with a message naming the problem. */
+  validateDeployment?(d: Deployment): void;
   /** Map a non-2xx upstream response to a catalogue error. */
   translateError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>, deployment: Deployment): GatewayError;
 }

@@ -142,7 +142,7 @@ export class Router {
     const now = this.now();
     const targets = route.targets.filter((t) => !skip.has(t.deployment.id));
     if (!targets.length) return undefined;
-    const states = await this.health.states(targets.map((t) => t.deployment.id), now);
+    const states = route.cooldown === false ? targets.map(() => 'closed' as const) : await this.health.states(targets.map((t) => t.deployment.id), now);
     const closed: Candidate[] = [];
     const halfOpen: Candidate[] = [];
     targets.forEach((target, i) => {

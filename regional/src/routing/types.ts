@@ -21,6 +21,11 @@ export interface ModelRoute {
   readonly contentPolicyFallbacks?: readonly string[];
   /** Prompt tokens this model accepts; a larger estimate goes straight to contextWindowFallbacks. */
   readonly contextWindow?: number;
+  /**
+   * Whether failing deployments are taken out (default true). Off for a model with a single deployment and no
+   * fallbacks: cooling down its only deployment would turn a transient upstream error into 30 s of 503s.
+   */
+  readonly cooldown?: boolean;
 }
 
 export interface RetryPolicy {

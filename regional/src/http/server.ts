@@ -8,6 +8,8 @@ import { bearerToken } from '../auth/master-key.js';
 import { InvalidApiKey, MethodNotAllowed, ModelNotFound, RouteNotFound, ServiceUnavailable, toGatewayError } from '../errors/catalogue.js';
 import type { Operation } from '../providers/adapter.js';
 import type { Gateway } from '../pipeline/context.js';
+import { anthropicIngress } from '../ingress/anthropic/codec.js';
+import type { Ingress } from '../pipeline/ingress.js';
 import { beginProxy } from '../pipeline/proxy.js';
 import { Exchange } from './exchange.js';
 import { loadNativeUws } from './uws.js';
@@ -45,13 +47,13 @@ function originVerified(gw: Gateway, req: HttpRequest): boolean {
   return secret === undefined || req.getHeader('x-skyway-origin-verify') === secret;
 }
 
-function modelHandler(gw: Gateway, op: Operation) {
+function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress) {
   return (res: HttpResponse, req: HttpRequest): void => {
     const ex = newExchange(gw, res);
     if (!originVerified(gw, req)) return ex.sendError(new InvalidApiKey('This gateway only accepts requests through its edge.', 'origin_not_verified'));
     const token = tokenOf(req);
     const declared = Number(req.getHeader('content-length') || 0);
-    const pending = beginProxy(gw, ex, op);
+    const pending = beginProxy(gw, ex, op, ingress);
     ex.readBody(
       gw.settings.maxBodyBytes,
       Number.isFinite(declared) ? declared : 0,
@@ -121,6 +123,11 @@ function mountRoutes(app: TemplatedApp, gw: Gateway): void {
       app.post(p, modelHandler(gw, op));
       app.any(p, notAllowed(gw, ['POST']));
     }
+  }
+  // Anthropic Messages API: any configured model, answered in Anthropic's shapes.
+  for (const p of withPrefixes('/messages')) {
+    app.post(p, modelHandler(gw, 'chat', anthropicIngress));
+    app.any(p, notAllowed(gw, ['POST']));
   }
   for (const p of withPrefixes('/models')) {
     app.get(p, modelsHandler(gw, false));

@@ -16,6 +16,7 @@ import { UsageChunkFilter } from '../stream/strip-usage.js';
 import { ClientAborted, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
 import { admitRequest } from './admit.js';
 import type { Gateway } from './context.js';
+import type { Ingress, IngressStream } from './ingress.js';
 import { errorForPlanFailure } from './plan-errors.js';
 import { recordUsage } from './usage-event.js';
 import { parseRequestBody, type ParsedRequest } from './validate.js';
@@ -57,12 +58,15 @@ export class ProxyRequest implements UpstreamSink {
   private upstreamStartedAt = 0;
   private upstreamHeaders: Headers | undefined;
   private ticket: AdmissionTicket | undefined;
+  private ingressStream: IngressStream | undefined;
   private ended = false;
 
   constructor(
     readonly gw: Gateway,
     readonly ex: Exchange,
     readonly op: Operation,
+    /** The client's API when it is not OpenAI's (requests are translated to canonical OpenAI chat). */
+    private readonly ingress?: Ingress,
   ) {
     gw.inflight.begin();
     ex.onAbort(() => {
@@ -90,7 +94,9 @@ export class ProxyRequest implements UpstreamSink {
     if (this.ex.finished) return this.finish();
     try {
       this.principal = principal;
-      const parsed = parseRequestBody(raw, this.op);
+      const parsed = this.ingress ? this.ingress.parse(raw) : parseRequestBody(raw, this.op);
+      // Adapters may forward the raw bytes as they are: after a translation those are the canonical body's.
+      if (this.ingress) raw = Buffer.from(JSON.stringify(parsed.body));
       this.model = parsed.model;
       this.stream = parsed.stream;
       assertModelAllowed(principal, parsed.model);
@@ -205,6 +211,7 @@ export class ProxyRequest implements UpstreamSink {
       this.ex.upstreamMs += now - this.upstreamStartedAt;
       this.attempt!.succeed({ ok: true, ttfbMs: now - this.upstreamStartedAt });
       this.translator = this.adapter!.createStreamTranslator(this.ctx!, this.deployment!);
+      if (this.ingress) this.ingressStream = this.ingress.stream(this.model);
       this.ex.startStream(this.responseHeaders());
       this.firstByteAt = now;
       this.gw.heartbeats.add(this.ex);
@@ -216,6 +223,7 @@ export class ProxyRequest implements UpstreamSink {
   onChunk(chunk: Buffer): boolean {
     let out: Buffer | string = this.translator!.push(chunk);
     if (this.usageFilter) out = this.usageFilter.push(out);
+    if (this.ingressStream && out.length > 0) out = this.ingressStream.push(typeof out === 'string' ? Buffer.from(out) : out);
     if (out.length === 0 || this.ex.finished) return true;
     if (this.ex.write(out)) return true;
     this.ex.whenWritable(() => this.call!.resume());
@@ -228,6 +236,7 @@ export class ProxyRequest implements UpstreamSink {
       this.gw.heartbeats.delete(this.ex);
       let tail: Buffer | string = this.translator.end();
       if (this.usageFilter) tail = this.usageFilter.end(tail);
+      if (this.ingressStream) tail = (tail.length > 0 ? this.ingressStream.push(typeof tail === 'string' ? Buffer.from(tail) : tail) : '') + this.ingressStream.end();
       this.ex.endStream(tail);
       return this.finish();
     }
@@ -245,7 +254,8 @@ export class ProxyRequest implements UpstreamSink {
       this.attempt!.succeed({ ok: true, ttfbMs: elapsed, ...(translated.usage ? { tokens: translated.usage.totalTokens } : {}) });
       this.usage = translated.usage;
       this.firstByteAt = performance.now();
-      this.ex.sendJson(200, translated.body, this.responseHeaders(this.cost()));
+      const out = this.ingress ? this.ingress.response(translated.body, this.model) : translated.body;
+      this.ex.sendJson(200, out, this.responseHeaders(this.cost()));
       return this.finish();
     }
     this.attemptFailed(this.adapter!.translateError(status, b, this.upstreamHeaders ?? {}, this.deployment!));
@@ -283,7 +293,9 @@ export class ProxyRequest implements UpstreamSink {
     if (this.ex.streaming) {
       // Headers are gone: tell the client in-band, as OpenAI does, then end the stream.
       this.gw.heartbeats.delete(this.ex);
-      this.ex.endStream(`data: ${e.toJSON()}\n\n`);
+      this.ex.endStream(this.ingress ? this.ingress.streamError(e) : `data: ${e.toJSON()}\n\n`);
+    } else if (this.ingress) {
+      this.ex.sendJson(e.status, this.ingress.error(e), e.headers ? Object.entries(e.headers) : undefined);
     } else {
       this.ex.sendError(e);
     }
@@ -302,6 +314,6 @@ export class ProxyRequest implements UpstreamSink {
 }
 
 /** Creates the request object as soon as the route matched, so an abort during body reading is accounted for. */
-export function beginProxy(gw: Gateway, ex: Exchange, op: Operation): { run(token: string | undefined, body: Buffer): void; reject(err: GatewayError): void } {
-  return new ProxyRequest(gw, ex, op);
+export function beginProxy(gw: Gateway, ex: Exchange, op: Operation, ingress?: Ingress): { run(token: string | undefined, body: Buffer): void; reject(err: GatewayError): void } {
+  return new ProxyRequest(gw, ex, op, ingress);
 }

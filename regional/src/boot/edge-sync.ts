@@ -22,7 +22,7 @@ export async function startEdgeSync(opts: {
   originVerifySecret: string | undefined;
   logger: Logger;
 }): Promise<EdgeSync> {
-  const kvsArn = opts.env.SKYWAY_EDGE_KVS_ARN || undefined;
+  const kvsArn = opts.env.SKYWAY_EDGE_KVS_ARN || opts.env.SKYWAY_KVS_ARN || undefined;
   const publisher = createEdgePublisher({ kvsArn, localFile: opts.env.SKYWAY_EDGE_KVS_FILE || join(opts.dataDir, 'edge-kvs.json') });
   for (const [version, secret] of opts.secrets.byVersion) await publisher.setSigningSecret(version, secret);
   await publisher.setMasterKey(opts.masterKey);

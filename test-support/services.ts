@@ -196,7 +196,7 @@ export async function privateRedis(t: TestContext): Promise<RedisHandle | undefi
     await waitFor(() => portOpen('127.0.0.1', port), 5000, 'redis-server');
   };
   const stop = async () => {
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGKILL');
     await exited;

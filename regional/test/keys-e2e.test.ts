@@ -36,8 +36,7 @@ async function startStack(t: TestContext): Promise<Stack | undefined> {
     SKYWAY_ORIGIN_VERIFY_SECRET: '',
   };
   const config = mockConfig(mock.url);
-  // One after the other: both play the api role and so both migrate, and node-pg-migrate refuses a second
-  // concurrent run instead of waiting for it (see the todo test below).
+  // A first: the admin API it serves is what the rest of the test drives.
   const a = await startGatewayProcess({ config, env: { ...env, SKYWAY_ROLE: 'all' } });
   t.after(() => a.stop());
   const b = await startGatewayProcess({ config, env: { ...env, SKYWAY_ROLE: 'api' } });
@@ -163,7 +162,6 @@ test(
   'two api replicas starting at once on a fresh database both come up (both run the migrations)',
   {
     timeout: 20_000,
-    todo: 'product bug: node-pg-migrate takes pg_try_advisory_lock and throws "Another migration is already running" instead of waiting (regional/src/db/migrate.ts)',
   },
   async (t) => {
     const pg = await postgres(t);

@@ -6,8 +6,6 @@
  *
  * Empty strings stand for "no key/team/user" (`key_id` '' is the master key), matching spend_daily's primary key.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { UsageEvent } from '../event.js';
 import type { UsageSink } from '../sink.js';
@@ -86,5 +84,3 @@ export class PostgresSpendSink implements UsageSink {
   }
 }
 
-/** Compiled node-pg-migrate migrations of the usage ledger (run with regional/src/db's). */
-export const USAGE_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');

@@ -57,6 +57,7 @@ export async function startGatewayProcess(opts: GatewayOptions): Promise<Gateway
       HOST: '127.0.0.1',
       PORT: String(port),
       ADMIN_PORT: String(adminPort),
+      SKYWAY_METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
       ...opts.env,
     },

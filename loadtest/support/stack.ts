@@ -85,6 +85,7 @@ export async function startGatewayProcess(distRoot: string, opts: GatewayOptions
       HOST: '127.0.0.1',
       SKYWAY_MASTER_KEY: masterKey,
       SKYWAY_DATA_DIR: join(dir, 'data'),
+      SKYWAY_METRICS_PORT: '0',
       LOG_LEVEL: opts.logLevel ?? 'info',
       ...opts.extraEnv,
     },

@@ -26,7 +26,12 @@ import { PriceBook, type ModelPrice } from './pricing/index.js';
 import { nativeProviderNames, validateDeployment } from './providers/registry.js';
 import { Heartbeats } from './stream/heartbeats.js';
 import { closeTokenCounter } from './tokens/index.js';
+import { EmfPublisher, emfEnabled } from './telemetry/emf.js';
+import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
+import { startOpsServer } from './telemetry/ops-server.js';
 import { UpstreamPools } from './upstream/pools.js';
+import { createUsageRecorderFromEnv } from './usage/from-env.js';
+import type { UsageRecorder } from './usage/recorder.js';
 
 export interface RunningGateway {
   settings: Settings;
@@ -67,8 +72,26 @@ function authenticatorFor(stores: Stores, masterKey: string): Authenticator {
   return new VirtualKeyAuthenticator({ db: stores.db, bus: stores.bus, secrets: stores.secrets, masterKey });
 }
 
-async function buildApi(settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string): Promise<{ gateway: Gateway; admission: Admission; stopWatching: () => void }> {
-  const admission = await createAdmission(admissionConfigFromEnv(process.env), { logger });
+interface Api {
+  gateway: Gateway;
+  admission: Admission;
+  usage: UsageRecorder;
+  stopWatching: () => void;
+}
+
+async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string, metrics: GatewayMetrics): Promise<Api> {
+  const admission = await createAdmission(admissionConfigFromEnv(env), {
+    logger,
+    metrics: { rejected: (kind, scope) => metrics.limitRejected(kind, scope) },
+  });
+  const emf = emfEnabled(env) ? new EmfPublisher({ region: settings.region }) : undefined;
+  const usage = createUsageRecorderFromEnv({
+    env: { ...env, SKYWAY_DATA_DIR: settings.dataDir },
+    pool: stores.db,
+    metrics,
+    onEvent: emf ? [(e) => emf.observe(e)] : [],
+    logger,
+  });
   const catalog = new ModelCatalog(table);
   const prices = new PriceBook(configPrices(table));
   let stopWatching = () => undefined as void;
@@ -89,7 +112,8 @@ async function buildApi(settings: Settings, logger: Logger, stores: Stores, tabl
     admission,
     prices,
     estimatePrice: (model) => estimatePrice(prices, catalog, model),
-    usage: undefined,
+    usage,
+    metrics,
     pools: new UpstreamPools(),
     logger,
     inflight: new Inflight(),
@@ -97,7 +121,7 @@ async function buildApi(settings: Settings, logger: Logger, stores: Stores, tabl
     checks: [...stores.checks, ...(admission.check ? [{ name: 'limits', check: () => admission.check!() }] : [])],
     draining: false,
   };
-  return { gateway, admission, stopWatching };
+  return { gateway, admission, usage, stopWatching };
 }
 
 export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: StartOptions = {}): Promise<RunningGateway> {
@@ -115,10 +139,12 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
   const masterKey = resolveMasterKey(env, settings.dataDir);
   const stores = await openStores(env, settings.dataDir, logger, { migrate: settings.roles.has('api') });
 
-  let api: Awaited<ReturnType<typeof buildApi>> | undefined;
+  const metrics = createMetrics({ defaultLabels: { region: settings.region } });
+  const ops = await startOpsServer(settings.host, settings.metricsPort, metrics);
+  let api: Api | undefined;
   let server: ApiServer | undefined;
   if (settings.roles.has('api')) {
-    api = await buildApi(settings, logger, stores, table, masterKey.key);
+    api = await buildApi(env, settings, logger, stores, table, masterKey.key, metrics);
     server = await startApiServer(api.gateway);
     logger.info({ host: settings.host, port: server.port, models: api.gateway.catalog.names(), config: source, keys: stores.db ? 'virtual keys (Postgres)' : 'master key only' }, 'skyway api listening');
   }
@@ -160,7 +186,10 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
         await gw.pools.close();
         await api.admission.close();
         await closeTokenCounter();
+        // Deliver what is queued, or spool it to disk for the next start to replay.
+        await api.usage.close(Math.max(1000, Math.min(8000, settings.drainTimeoutMs)));
       }
+      await ops.close();
       await admin?.close();
       await stores.close();
       flush();

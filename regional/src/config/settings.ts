@@ -13,6 +13,8 @@ export interface Settings {
   host: string;
   port: number;
   adminPort: number;
+  /** Prometheus /metrics listener (0 = any free port). */
+  metricsPort: number;
   dataDir: string;
   maxBodyBytes: number;
   upstreamTimeoutMs: number;
@@ -58,6 +60,7 @@ export function readSettings(env: NodeJS.ProcessEnv, server: RawConfig['server']
     host: env.HOST || '127.0.0.1',
     port,
     adminPort: int(env, 'ADMIN_PORT', 4001),
+    metricsPort: env.SKYWAY_METRICS_PORT === '0' ? 0 : int(env, 'SKYWAY_METRICS_PORT', 9464),
     dataDir: resolve(env.SKYWAY_DATA_DIR || '.skyway'),
     maxBodyBytes: int(env, 'SKYWAY_MAX_BODY_BYTES', server.max_body_bytes ?? 4 * 1024 * 1024),
     upstreamTimeoutMs: int(env, 'SKYWAY_UPSTREAM_TIMEOUT_MS', server.upstream_timeout_ms ?? 600_000),

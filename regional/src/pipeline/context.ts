@@ -7,6 +7,7 @@ import type { Inflight } from '../lifecycle/inflight.js';
 import type { Heartbeats } from '../stream/heartbeats.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import type { PriceBook } from '../pricing/index.js';
+import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { UsageEvent } from '../usage/event.js';
 import type { ModelCatalog } from './catalog.js';
 
@@ -27,6 +28,7 @@ export interface Gateway {
   estimatePrice(model: string): { input: number; output: number } | undefined;
   /** The usage pipeline (spend, traces, archive); record() never blocks or throws. */
   readonly usage: { record(e: UsageEvent): void } | undefined;
+  readonly metrics: GatewayMetrics | undefined;
   readonly pools: UpstreamPools;
   readonly logger: Logger;
   readonly inflight: Inflight;

@@ -185,6 +185,7 @@ export class ProxyRequest implements UpstreamSink {
     const e = toGatewayError(err);
     if (!(err instanceof GatewayError)) this.gw.logger.error({ err, requestId: this.ex.requestId }, 'adapter failed to build a request');
     this.lastError = e;
+    if (this.deployment) this.gw.metrics?.upstreamError(this.deployment.id, e.code);
     this.attempt?.fail(failureOutcome(e, this.ex.streaming));
     if (this.ex.streaming || this.ex.finished) return this.fail(e);
     this.nextAttempt();

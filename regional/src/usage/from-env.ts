@@ -37,9 +37,9 @@ export interface UsageFromEnvOptions {
 
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
 
-/** SKYWAY_DATA_DIR, default `./data`. */
+/** SKYWAY_DATA_DIR, default `.skyway` (as the gateway's settings). */
 export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.SKYWAY_DATA_DIR ?? 'data');
+  return resolve(env.SKYWAY_DATA_DIR || '.skyway');
 }
 
 export function usageSinksFromEnv(env: NodeJS.ProcessEnv, pool?: pg.Pool): UsageSink[] {

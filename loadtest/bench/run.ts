@@ -2,7 +2,9 @@
  * `npm run bench`: the gateway's own cost on this machine, next to a direct call to the mock, in one run.
  *
  *   node dist/loadtest/bench/run.js [--duration 10] [--quick] [--only embedded,json,stream,open,direct]
- *                                   [--open-streams 5000] [--concurrency 1,50,200]
+ *                                   [--open-streams 5000] [--concurrency 1,50,200] [--cpu-prof DIR]
+ *
+ * --cpu-prof DIR writes a V8 CPU profile of each gateway run into DIR (open it in Chrome DevTools).
  *
  * The gateway runs on CPU 0, the mock and this load generator on CPU 1 (taskset, when there are 2+ CPUs).
  * Every process it starts is stopped before it exits, also on Ctrl-C.
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'open-streams': { type: 'string' },
     concurrency: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -105,17 +108,24 @@ async function measure(target: Target, direct: Map<string, LoadRow>, rows: LoadR
 }
 
 async function benchConfiguration(cfg: BenchConfiguration, mock: MockProcess, direct: Map<string, LoadRow>, rows: LoadRow[], open: OpenStreamsRow[]) {
+  const env = typeof cfg.env === 'function' ? await cfg.env() : cfg.env;
+  if (!env) {
+    log(`${cfg.name}: skipped (its stores are not available on this machine)`);
+    return;
+  }
   log(`starting the gateway (${cfg.name}: ${cfg.description})${pin ? ' on CPU 0' : ''}`);
   const gw: GatewayProcess = await startGatewayProcess(dist, {
     mockUrl: mock.url,
-    extraEnv: cfg.env,
+    extraEnv: env,
     extraYaml: cfg.yaml,
     cpus: pin ? '0' : undefined,
     logLevel: process.env.LOG_LEVEL ?? 'info',
+    ...(values['cpu-prof'] ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`, `--cpu-prof-name=${cfg.name}.cpuprofile`] } : {}),
   });
   live.push(gw);
   try {
-    const target: Target = { name: cfg.name, url: gw.url, headers: { authorization: `Bearer ${gw.masterKey}` }, pid: gw.process.pid };
+    const apiKey = cfg.setup ? await cfg.setup(gw) : gw.masterKey;
+    const target: Target = { name: cfg.name, url: gw.url, headers: { authorization: `Bearer ${apiKey}` }, pid: gw.process.pid };
     log(`${cfg.name}: warm-up`);
     await jsonLoad({ url: `${gw.url}/v1/chat/completions`, headers: target.headers, body: JSON_BODY, connections: 50, durationS: quick ? 1 : 2 });
     await measure(target, direct, rows);

@@ -47,6 +47,8 @@ export function mockGatewayConfig(mockUrl: string, extraYaml = ''): string {
 
 export interface GatewayProcess {
   url: string;
+  /** The admin listener (answers when the process plays the admin role: SKYWAY_ROLE=all). */
+  adminUrl: string;
   masterKey: string;
   process: NodeProcess;
   dataDir: string;
@@ -71,6 +73,7 @@ export async function startGatewayProcess(distRoot: string, opts: GatewayOptions
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, mockGatewayConfig(opts.mockUrl, opts.extraYaml));
   const port = await freePort();
+  const adminPort = await freePort();
   const masterKey = 'sk-loadtest-master-key-0123456789';
   const logFile = join(dir, 'gateway.log');
   const p = spawnNode({
@@ -86,6 +89,7 @@ export async function startGatewayProcess(distRoot: string, opts: GatewayOptions
       SKYWAY_MASTER_KEY: masterKey,
       SKYWAY_DATA_DIR: join(dir, 'data'),
       SKYWAY_METRICS_PORT: '0',
+      ADMIN_PORT: String(adminPort),
       LOG_LEVEL: opts.logLevel ?? 'info',
       ...opts.extraEnv,
     },
@@ -109,5 +113,5 @@ export async function startGatewayProcess(distRoot: string, opts: GatewayOptions
     await stop();
     throw new Error(`gateway did not become ready: ${(err as Error).message}\n${tail}`);
   }
-  return { url, masterKey, process: p, dataDir: join(dir, 'data'), logFile, logTail, stop };
+  return { url, adminUrl: `http://127.0.0.1:${adminPort}`, masterKey, process: p, dataDir: join(dir, 'data'), logFile, logTail, stop };
 }

@@ -7,7 +7,11 @@
  * A batch is split by partition (UTC hour of the event, region); each part's key is derived from the request
  * ids it holds, so a replayed batch overwrites its own objects with the same bytes instead of adding copies.
  */
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+/** Compression runs on libuv's thread pool: a second's batch must not stall the request path. */
+const gzipAsync = promisify(gzip);
 import type { UsageEvent } from '../event.js';
 import type { ObjectStore } from '../object-store.js';
 import { DEFAULT_REDACTION, redactor, type RedactionRules } from '../redact.js';
@@ -52,7 +56,7 @@ export class ArchiveSink implements UsageSink {
       let text = '';
       for (const e of events) text += JSON.stringify(e.payload ? { ...e, payload: this.redact(e.payload) } : e) + '\n';
       const key = `${this.prefix}${partition}${batchToken(events)}.ndjson.gz`;
-      await this.store.put(key, gzipSync(text), 'application/x-ndjson', signal);
+      await this.store.put(key, await gzipAsync(text), 'application/x-ndjson', signal);
     }
   }
 

@@ -20,7 +20,10 @@ import { envelopeCipherFromEnv } from './keys/envelope.js';
 import type { ChangeEvent } from './keys/events.js';
 import { Inflight } from './lifecycle/inflight.js';
 import { createLogger, type Logger } from './logging/logger.js';
-import { ModelCatalog } from './pipeline/catalog.js';
+import { ModelCatalog, cooldownPolicy } from './pipeline/catalog.js';
+import { RedisHealthStore } from './routing/index.js';
+import { connectRedis } from './admission/redis-client.js';
+import type { Redis } from 'ioredis';
 import type { Gateway } from './pipeline/context.js';
 import { PriceBook, type ModelPrice } from './pricing/index.js';
 import { nativeProviderNames, validateDeployment } from './providers/registry.js';
@@ -92,7 +95,10 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     onEvent: emf ? [(e) => emf.observe(e)] : [],
     logger,
   });
-  const catalog = new ModelCatalog(table);
+  // Cooldowns are shared by every replica through Redis when it is configured.
+  let healthRedis: Redis | undefined;
+  if (env.REDIS_URL) healthRedis = (await connectRedis({ url: env.REDIS_URL, cluster: env.SKYWAY_REDIS_CLUSTER === '1' })) as Redis;
+  const catalog = new ModelCatalog(table, healthRedis ? new RedisHealthStore(healthRedis, cooldownPolicy(table)) : undefined);
   const prices = new PriceBook(configPrices(table));
   let stopWatching = () => undefined as void;
   if (stores.db) {
@@ -121,7 +127,7 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     checks: [...stores.checks, ...(admission.check ? [{ name: 'limits', check: () => admission.check!() }] : [])],
     draining: false,
   };
-  return { gateway, admission, usage, stopWatching };
+  return { gateway, admission, usage, stopWatching: () => (stopWatching(), healthRedis?.disconnect()) };
 }
 
 export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: StartOptions = {}): Promise<RunningGateway> {

@@ -134,6 +134,11 @@ export class Router {
     const s = this.stats.get(a.deployment.id);
     s.inFlight = Math.max(0, s.inFlight - 1);
     if (o.ok && o.tokens !== undefined) s.tokens.add(this.now(), o.tokens - a.reservedTokens);
+    // A route that never cools down needs no health bookkeeping (and, with a shared store, no round trip).
+    if (this.models[a.model]?.cooldown === false) {
+      if (o.ok) s.recordLatency(o.ttfbMs, this.alpha);
+      return;
+    }
     void this.report(a.deployment.id, o);
   }
 

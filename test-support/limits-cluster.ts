@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
+import { Redis } from 'ioredis';
 import { startMockUpstream, type MockUpstream } from '../loadtest/mock/server.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway.js';
 import { postgres, privateRedis, type PostgresHandle, type RedisHandle } from './services.js';
@@ -75,6 +76,18 @@ export async function startLimitsCluster(t: TestContext, opts: ClusterOptions): 
     const startRedis = async () => {
       await redis.start!();
       redisUp = true;
+      // start() only waits for the port to open: make sure it is our Redis answering (another process may have
+      // taken the port while it was free), else the gateways would wait for a recovery that cannot come.
+      const probe = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        assert.equal(await probe.ping(), 'PONG');
+      } catch (err) {
+        throw new Error(`restarted Redis at ${redis.url} does not answer (port taken by another process?): ${String(err)}`);
+      } finally {
+        probe.disconnect();
+      }
     };
     const mock = await startMockUpstream({ port: 0 });
     stops.push(() => mock.close());

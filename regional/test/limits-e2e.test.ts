@@ -106,13 +106,24 @@ test('limits across two gateway processes sharing Redis', { timeout: 90_000 }, a
       }
     });
 
-    await t.test('Redis killed: local RPM per replica, budgets closed, logged; enforcement in Redis resumes', async () => {
+    await t.test('Redis killed: local RPM per replica, budgets closed, logged; enforcement in Redis resumes', async (st) => {
       const rpmKey = await c.createKey({ alias: 'rpm-degraded', limits: { rpm: 100 } });
       const budgetKey = await c.createKey({ alias: 'budget-degraded', budget: { max_usd: 1000, period: 'none' } });
       const rpmAfter = await c.createKey({ alias: 'rpm-after', limits: { rpm: 100 } });
       for (const gw of [c.a, c.b]) assert.equal((await chat(gw, 'a', budgetKey, chatBody('mock-1'))).status, 200, 'budget key works while Redis is up');
 
+      // Killed while a burst is in flight: every request is answered 200 or 429 (admissions whose Redis call
+      // failed fall back to the local counters), none fails or hangs.
+      const midKey = await c.createKey({ alias: 'rpm-mid', limits: { rpm: 100 } });
+      const inFlight = burst(c, midKey, chatBody('mock-1'), { a: 100, b: 100 });
+      await new Promise((r) => setTimeout(r, 5));
       await c.stopRedis();
+      const mid = tally(await inFlight);
+      st.diagnostic(`burst with Redis killed in flight: ${JSON.stringify(mid)}`);
+      assert.deepEqual(Object.keys(mid).filter((k) => k !== '200' && k !== RATE_LIMITED), [], JSON.stringify(mid));
+      // At most the shared limit through Redis plus each replica's local share.
+      assert.ok((mid['200'] ?? 0) <= 100 + REPLICAS * Math.ceil(100 / REPLICAS), JSON.stringify(mid));
+
       const out = await burst(c, rpmKey, chatBody('mock-1'), { a: 100, b: 100 });
       const perReplica = Math.ceil(100 / REPLICAS);
       for (const via of ['a', 'b'] as const) {

@@ -40,7 +40,18 @@ export function mockConfig(mockUrl: string, models: string[] = ['mock-1', 'mock-
   );
 }
 
+/** Ports are picked free but bound later by the child: another process may take one in between; retry then. */
 export async function startGatewayProcess(opts: GatewayOptions): Promise<GatewayProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !/address in use|EADDRINUSE|cannot listen/i.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: GatewayOptions): Promise<GatewayProcess> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skyway-gw-'));
   const port = await freePort();
@@ -68,9 +79,12 @@ export async function startGatewayProcess(opts: GatewayOptions): Promise<Gateway
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 10_000;
+  const until = Date.now() + 30_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}: ${out}`);
+    if (proc.exitCode !== null) {
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+      throw new Error(`gateway exited with ${proc.exitCode}: ${out}`);
+    }
     try {
       const r = await fetch(url + '/health/readiness');
       if (r.status === 200) break;

@@ -85,7 +85,12 @@ interface Api {
 async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string, metrics: GatewayMetrics): Promise<Api> {
   const admission = await createAdmission(admissionConfigFromEnv(env), {
     logger,
-    metrics: { rejected: (kind, scope) => metrics.limitRejected(kind, scope) },
+    metrics: {
+      rejected: (kind, scope) => metrics.limitRejected(kind, scope),
+      fallback: (kind, policy) => metrics.limitsFallback(kind, policy),
+      redisError: (op) => metrics.limitsRedisError(op),
+      degraded: (on) => metrics.limitsDegraded(on),
+    },
   });
   const emf = emfEnabled(env) ? new EmfPublisher({ region: settings.region }) : undefined;
   const usage = createUsageRecorderFromEnv({

@@ -72,7 +72,11 @@ export class RedisChangeBus implements ChangeBus {
   }
 
   async publish(e: ChangeEvent): Promise<void> {
-    this.#pub ??= new Redis(this.#url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    if (!this.#pub) {
+      this.#pub = new Redis(this.#url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+      // A failed publish rejects to the caller; the connection's own errors need no second report.
+      this.#pub.on('error', () => undefined);
+    }
     await this.#pub.publish(this.#channel, JSON.stringify(e));
   }
 

@@ -32,6 +32,12 @@ export interface GatewayMetrics {
   limitRejected(limit: string, scope: string): void;
   /** An upstream attempt failed (`code` from the catalogue, e.g. upstream_timeout). */
   upstreamError(deployment: string, code: string): void;
+  /** Admission decided without Redis: `kind` requests | tokens | parallel | budget, `policy` local | open | closed. */
+  limitsFallback(kind: string, policy: string): void;
+  /** A Redis call of the limiter failed (`op` admit | settle). */
+  limitsRedisError(op: string): void;
+  /** The limiter lost (true) or regained (false) Redis. */
+  limitsDegraded(on: boolean): void;
   /** A deployment was put in cooldown. */
   cooldown(deployment: string): void;
   /** Counters for the usage pipeline (pass as UsageRecorder's `observer`). */
@@ -63,6 +69,9 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
   const tokens = new Counter({ name: `${p}tokens_total`, help: 'Tokens by model and type (prompt, completion, cached prompt).', labelNames: ['model', 'type'], registers });
   const cost = new Counter({ name: `${p}cost_usd_total`, help: 'Spend in USD by model.', labelNames: ['model'], registers });
   const limits = new Counter({ name: `${p}limit_rejections_total`, help: 'Requests refused by admission, by limit and scope.', labelNames: ['limit', 'scope'], registers });
+  const limitsFallback = new Counter({ name: `${p}limits_fallback_total`, help: 'Admission decisions made by the failure policy while Redis was unreachable, by limit kind and policy.', labelNames: ['kind', 'policy'], registers });
+  const limitsRedisErrors = new Counter({ name: `${p}limits_redis_errors_total`, help: 'Failed Redis calls of the limiter, by operation.', labelNames: ['op'], registers });
+  const limitsDegraded = new Gauge({ name: `${p}limits_degraded`, help: '1 while the limiter cannot reach Redis and follows its failure policy.', registers });
   const upstreamErrors = new Counter({ name: `${p}upstream_errors_total`, help: 'Failed upstream attempts by deployment and error code.', labelNames: ['deployment', 'code'], registers });
   const cooldowns = new Counter({ name: `${p}deployment_cooldowns_total`, help: 'Times a deployment was put in cooldown.', labelNames: ['deployment'], registers });
   const delivered = new Counter({ name: `${p}usage_delivered_rows_total`, help: 'Usage rows delivered, by sink.', labelNames: ['sink'], registers });
@@ -124,6 +133,9 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     },
     limitRejected: (limit, scope) => limits.labels(limit, scope).inc(),
     upstreamError: (deployment, code) => upstreamErrors.labels(deployment, code).inc(),
+    limitsFallback: (kind, policy) => limitsFallback.labels(kind, policy).inc(),
+    limitsRedisError: (op) => limitsRedisErrors.labels(op).inc(),
+    limitsDegraded: (on) => limitsDegraded.set(on ? 1 : 0),
     cooldown: (deployment) => cooldowns.labels(deployment).inc(),
     usageObserver: {
       delivered: (sink, rows) => delivered.labels(sink).inc(rows),

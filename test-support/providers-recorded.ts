@@ -24,7 +24,15 @@ import {
 export type ProviderName = 'anthropic' | 'bedrock' | 'azure' | 'gemini' | 'openai';
 
 /** Which recorded answer a request gets. */
-export type Turn = 'text' | 'stream' | 'tool' | 'stream-tool' | 'after-tool';
+export type Turn = 'text' | 'stream' | 'tool' | 'stream-tool' | 'after-tool' | 'context-overflow';
+
+/**
+ * Put this in a prompt to get the provider's recorded "prompt too long" error from the named provider(s)
+ * (`overflowMarker('anthropic')`), or from every provider (`overflowMarker('any')`).
+ */
+export function overflowMarker(provider: ProviderName | 'any'): string {
+  return `[[overflow:${provider}]]`;
+}
 
 export interface ExpectedUsage {
   prompt: number;
@@ -55,8 +63,8 @@ export interface RecordedProvider {
   expect: ProviderExpectations;
   /** Environment variables the gateway needs for this deployment (credentials). */
   env: Record<string, string>;
-  /** One `models:` list entry (indented for a top-level `models:` key). */
-  modelYaml(publicName: string): string;
+  /** One `models:` list entry (indented for a top-level `models:` key); `extra`: model-level YAML lines. */
+  modelYaml(publicName: string, extra?: string): string;
   /** Check the request carries this provider's credentials; returns a description of what is wrong, or ''. */
   authProblem(r: ReceivedRequest): string;
   close(): Promise<void>;
@@ -131,6 +139,7 @@ export function turnOf(provider: ProviderName, r: ReceivedRequest): Turn {
   const raw = r.body.toString('utf8');
   const body = r.json();
   const s = SHAPES[provider];
+  if (raw.includes(overflowMarker(provider)) || raw.includes(overflowMarker('any'))) return 'context-overflow';
   if (s.hasToolResult(raw, body)) return 'after-tool';
   const stream = s.stream(r, body);
   if (s.hasTools(body)) return stream ? 'stream-tool' : 'tool';
@@ -151,6 +160,7 @@ const openAIAnswers = (provider: string): Answers => ({
   tool: json('azure/chat-tool-call.json'),
   'stream-tool': noRecording(`${provider} streaming tool calls`),
   'after-tool': json('azure/chat-text.json'),
+  'context-overflow': () => ({ status: 400, body: fixture('azure/error-400-context-length.json') }),
 });
 
 const openAIExpect: Omit<ProviderExpectations, 'price'> = {
@@ -180,6 +190,7 @@ const RECORDINGS: Record<ProviderName, Recording> = {
       tool: json('anthropic/messages-tool-use.json'),
       'stream-tool': sse('anthropic/stream-tool-use.sse'),
       'after-tool': json('anthropic/messages-after-tool.json'),
+      'context-overflow': () => ({ status: 400, body: fixture('anthropic/error-400-prompt-too-long.json') }),
     },
     expect: {
       text: 'Hello! How can I help you today?',
@@ -206,6 +217,11 @@ const RECORDINGS: Record<ProviderName, Recording> = {
       tool: json('bedrock/converse-tool-use.json'),
       'stream-tool': () => ({ headers: { 'content-type': 'application/vnd.amazon.eventstream' }, body: chop(eventStream('converse-stream-tool-use.events.json'), 53) }),
       'after-tool': json('bedrock/converse-after-tool.json'),
+      'context-overflow': () => ({
+        status: 400,
+        headers: { 'x-amzn-errortype': 'ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/' },
+        body: fixture('bedrock/error-400-input-too-long.json'),
+      }),
     },
     expect: {
       text: 'Hello! How can I help you today?',
@@ -236,6 +252,7 @@ const RECORDINGS: Record<ProviderName, Recording> = {
       tool: json('gemini/generate-function-call.json'),
       'stream-tool': sse('gemini/stream-function-call.sse'),
       'after-tool': json('gemini/generate-after-tool.json'),
+      'context-overflow': () => ({ status: 400, body: fixture('gemini/error-400-token-limit.json') }),
     },
     expect: {
       text: 'Hello there! How can I help you today?',
@@ -301,7 +318,11 @@ export async function startRecordedProvider(name: ProviderName): Promise<Recorde
     turns,
     expect: rec.expect,
     env: rec.env,
-    modelYaml: (publicName) => rec.yaml(publicName, upstream.url),
+    modelYaml: (publicName, extra = '') => {
+      const entry = rec.yaml(publicName, upstream.url);
+      const cut = entry.indexOf('    deployments:\n');
+      return entry.slice(0, cut) + extra + entry.slice(cut);
+    },
     authProblem: rec.authProblem,
     close: () => upstream.close(),
   };

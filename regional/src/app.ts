@@ -22,6 +22,7 @@ import { Inflight } from './lifecycle/inflight.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { ModelCatalog, cooldownPolicy } from './pipeline/catalog.js';
 import { RedisHealthStore } from './routing/index.js';
+import { MemoryResponseCache, RedisResponseCache } from './cache/index.js';
 import { connectRedis } from './admission/redis-client.js';
 import type { Redis } from 'ioredis';
 import type { Gateway } from './pipeline/context.js';
@@ -103,6 +104,7 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
   // Cooldowns are shared by every replica through Redis when it is configured.
   let healthRedis: Redis | undefined;
   if (env.REDIS_URL) healthRedis = (await connectRedis({ url: env.REDIS_URL, cluster: env.SKYWAY_REDIS_CLUSTER === '1' })) as Redis;
+  const cache = healthRedis ? new RedisResponseCache({ client: healthRedis }) : new MemoryResponseCache();
   const catalog = new ModelCatalog(table, healthRedis ? new RedisHealthStore(healthRedis, cooldownPolicy(table)) : undefined);
   const prices = new PriceBook(configPrices(table));
   let stopWatching = () => undefined as void;
@@ -125,6 +127,7 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     estimatePrice: (model) => estimatePrice(prices, catalog, model),
     usage,
     metrics,
+    cache,
     pools: new UpstreamPools(),
     logger,
     inflight: new Inflight(),

@@ -27,6 +27,8 @@ export interface ModelEntry {
   readonly contextWindow?: number;
   readonly contextWindowFallbacks?: readonly string[];
   readonly contentPolicyFallbacks?: readonly string[];
+  /** Response cache lifetime for this model; absent = no caching. */
+  readonly cacheTtlSeconds?: number;
 }
 
 export interface ModelTable {
@@ -131,6 +133,7 @@ export function resolveConfig(raw: RawConfig, source: string, opts: ResolveOptio
       ...(m.context_window ? { contextWindow: m.context_window } : {}),
       ...(m.context_window_fallbacks ? { contextWindowFallbacks: m.context_window_fallbacks } : {}),
       ...(m.content_policy_fallbacks ? { contentPolicyFallbacks: m.content_policy_fallbacks } : {}),
+      ...(m.cache ? { cacheTtlSeconds: m.cache.ttl_seconds } : {}),
     });
   });
   raw.models.forEach((m, mi) => {

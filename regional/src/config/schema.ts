@@ -41,6 +41,8 @@ export const modelSchema = z
     context_window: positiveInt.optional(),
     context_window_fallbacks: z.array(z.string().min(1)).optional(),
     content_policy_fallbacks: z.array(z.string().min(1)).optional(),
+    /** Exact-match response cache for this model (Redis when REDIS_URL is set, else in process). */
+    cache: z.object({ ttl_seconds: positiveInt }).strict().optional(),
   })
   .strict();
 

@@ -53,7 +53,7 @@ function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress) {
     if (!originVerified(gw, req)) return ex.sendError(new InvalidApiKey('This gateway only accepts requests through its edge.', 'origin_not_verified'));
     const token = tokenOf(req);
     const declared = Number(req.getHeader('content-length') || 0);
-    const pending = beginProxy(gw, ex, op, ingress);
+    const pending = beginProxy(gw, ex, op, ingress, req.getHeader('cache-control') || undefined);
     ex.readBody(
       gw.settings.maxBodyBytes,
       Number.isFinite(declared) ? declared : 0,

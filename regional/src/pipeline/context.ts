@@ -1,6 +1,7 @@
 /** Everything a request handler needs, built once at start. */
 import type { Logger } from 'pino';
 import type { Admission } from '../admission/index.js';
+import type { ResponseCache } from '../cache/index.js';
 import type { Authenticator } from '../auth/principal.js';
 import type { Settings } from '../config/settings.js';
 import type { Inflight } from '../lifecycle/inflight.js';
@@ -29,6 +30,8 @@ export interface Gateway {
   /** The usage pipeline (spend, traces, archive); record() never blocks or throws. */
   readonly usage: { record(e: UsageEvent): void } | undefined;
   readonly metrics: GatewayMetrics | undefined;
+  /** Exact-match response cache for models that enable it (Redis with REDIS_URL, else in process). */
+  readonly cache: ResponseCache | undefined;
   readonly pools: UpstreamPools;
   readonly logger: Logger;
   readonly inflight: Inflight;

@@ -6,10 +6,12 @@
 import type { AdmissionTicket } from '../admission/index.js';
 import type { Principal } from '../auth/principal.js';
 import { assertModelAllowed } from '../auth/virtual-keys.js';
+import { CACHE_HEADER, SseRecorder, cacheDirectives, cacheKey, type CachedResponse } from '../cache/index.js';
 import { GatewayError, ModelNotFound, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
 import type { Exchange, HeaderList } from '../http/exchange.js';
 import { formatUsd } from '../pricing/index.js';
 import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, UpstreamRequest, Usage } from '../providers/adapter.js';
+import { usageFromJson } from '../providers/openai/usage.js';
 import { adapterFor } from '../providers/registry.js';
 import { outcomeFromError, type Attempt, type Outcome, type Plan } from '../routing/index.js';
 import { UsageChunkFilter } from '../stream/strip-usage.js';
@@ -59,6 +61,11 @@ export class ProxyRequest implements UpstreamSink {
   private upstreamHeaders: Headers | undefined;
   private ticket: AdmissionTicket | undefined;
   private ingressStream: IngressStream | undefined;
+  /** Response cache: the entry key when this model caches and the request may be stored. */
+  private cacheKey: string | undefined;
+  private cacheState: 'hit' | 'miss' | 'bypass' | undefined;
+  private sseRecorder: SseRecorder | undefined;
+  cacheHit = false;
   private ended = false;
 
   constructor(
@@ -67,6 +74,8 @@ export class ProxyRequest implements UpstreamSink {
     readonly op: Operation,
     /** The client's API when it is not OpenAI's (requests are translated to canonical OpenAI chat). */
     private readonly ingress?: Ingress,
+    /** The request's `cache-control` header. */
+    private readonly cacheControl?: string,
   ) {
     gw.inflight.begin();
     ex.onAbort(() => {
@@ -103,6 +112,66 @@ export class ProxyRequest implements UpstreamSink {
       if (!this.gw.catalog.get(parsed.model)) throw new ModelNotFound(parsed.model);
       this.parsed = parsed;
       this.raw = raw;
+      const ttl = this.gw.catalog.get(parsed.model)!.cacheTtlSeconds;
+      if (ttl && this.gw.cache) return this.lookupCache(principal, parsed);
+      this.admit(principal, parsed);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Exact-match response cache: a hit is answered at once and costs nothing against limits or budgets. */
+  private lookupCache(principal: Principal, parsed: ParsedRequest): void {
+    const directives = cacheDirectives(this.cacheControl);
+    // Entries never cross teams (or keys without a team): a cached answer can carry the asker's data.
+    const namespace = principal.team?.id ?? principal.keyId ?? 'master';
+    const key = cacheKey(parsed.body, { namespace, operation: `${this.ingress?.name ?? 'openai'}/${this.op}` });
+    if (directives.write) this.cacheKey = key;
+    if (!directives.read) {
+      this.cacheState = 'bypass';
+      return this.admit(principal, parsed);
+    }
+    this.cacheState = 'miss';
+    this.gw.cache!.lookup(key).then(
+      (hit) => (hit ? this.serveCached(hit) : this.admit(principal, parsed)),
+      () => this.admit(principal, parsed),
+    );
+  }
+
+  private serveCached(entry: CachedResponse): void {
+    if (this.ex.finished) return this.finish();
+    this.cacheHit = true;
+    this.cacheState = 'hit';
+    this.cacheKey = undefined;
+    const headers: HeaderList = [[CACHE_HEADER, 'hit']];
+    if (entry.kind === 'json') {
+      this.usage = usageFromJson(Buffer.from(entry.body));
+      this.firstByteAt = performance.now();
+      this.ex.sendJson(200, this.ingress ? this.ingress.response(entry.body, this.model) : entry.body, headers);
+      return this.finish();
+    }
+    // The stored stream is the canonical one (usage chunk included): shape it for this client as a live one.
+    let out: Buffer | string = entry.body;
+    if (this.usageFilterFor(this.parsed!)) out = new UsageChunkFilter().end(out);
+    if (this.ingress) {
+      const s = this.ingress.stream(this.model);
+      out = s.push(Buffer.from(out)) + s.end();
+    }
+    this.ex.startStream(headers);
+    this.firstByteAt = performance.now();
+    this.ex.endStream(out);
+    this.finish();
+  }
+
+  /** Whether this client gets no usage chunk (it did not ask for stream_options.include_usage). */
+  private usageFilterFor(parsed: ParsedRequest): boolean {
+    const so = parsed.body.stream_options as { include_usage?: unknown } | undefined;
+    return parsed.stream && so?.include_usage !== true;
+  }
+
+  private admit(principal: Principal, parsed: ParsedRequest): void {
+    if (this.ex.finished) return this.finish();
+    try {
       const ticket = admitRequest({
         admission: this.gw.admission,
         principal,
@@ -110,7 +179,7 @@ export class ProxyRequest implements UpstreamSink {
         op: this.op,
         model: parsed.model,
         body: parsed.body,
-        prices: (model) => this.gw.estimatePrice(model),
+        prices: this.gw.estimatePrice,
         defaultMaxTokens: this.gw.settings.defaultMaxTokens,
       });
       if (isPromise(ticket)) ticket.then((t) => this.afterAdmission(t), (err) => this.fail(err));
@@ -124,14 +193,12 @@ export class ProxyRequest implements UpstreamSink {
     this.ticket = ticket;
     if (this.ex.finished) return this.finish();
     const parsed = this.parsed!;
-    if (parsed.stream) {
-      const so = parsed.body.stream_options as { include_usage?: unknown } | undefined;
-      if (so?.include_usage !== true) {
-        // Ask the upstream for usage anyway (limits and spend settle on it) and strip it from the client's stream.
-        parsed.body.stream_options = { ...(so && typeof so === 'object' ? so : {}), include_usage: true };
-        this.raw = Buffer.from(JSON.stringify(parsed.body));
-        this.usageFilter = new UsageChunkFilter();
-      }
+    if (this.usageFilterFor(parsed)) {
+      // Ask the upstream for usage anyway (limits and spend settle on it) and strip it from the client's stream.
+      const so = parsed.body.stream_options;
+      parsed.body.stream_options = { ...(so && typeof so === 'object' ? so : {}), include_usage: true };
+      this.raw = Buffer.from(JSON.stringify(parsed.body));
+      this.usageFilter = new UsageChunkFilter();
     }
     const deadline = this.gw.catalog.deadlineMs;
     this.plan = this.gw.catalog.router.plan(parsed.model, deadline ? { deadline: Date.now() + deadline } : {});
@@ -197,6 +264,7 @@ export class ProxyRequest implements UpstreamSink {
       ['x-skyway-attempts', String(this.attempts)],
     ];
     if (this.attempt && this.attempt.model !== this.model) h.push(['x-skyway-fallback-model', this.attempt.model]);
+    if (this.cacheState) h.push([CACHE_HEADER, this.cacheState]);
     if (cost !== undefined) h.push(['x-skyway-cost-usd', formatUsd(cost)]);
     if (this.ticket) for (const name in this.ticket.headers) h.push([name, this.ticket.headers[name]!]);
     return h;
@@ -213,6 +281,7 @@ export class ProxyRequest implements UpstreamSink {
       this.attempt!.succeed({ ok: true, ttfbMs: now - this.upstreamStartedAt });
       this.translator = this.adapter!.createStreamTranslator(this.ctx!, this.deployment!);
       if (this.ingress) this.ingressStream = this.ingress.stream(this.model);
+      if (this.cacheKey) this.sseRecorder = new SseRecorder();
       this.ex.startStream(this.responseHeaders());
       this.firstByteAt = now;
       this.gw.heartbeats.add(this.ex);
@@ -223,6 +292,7 @@ export class ProxyRequest implements UpstreamSink {
 
   onChunk(chunk: Buffer): boolean {
     let out: Buffer | string = this.translator!.push(chunk);
+    this.sseRecorder?.push(out);
     if (this.usageFilter) out = this.usageFilter.push(out);
     if (this.ingressStream && out.length > 0) out = this.ingressStream.push(typeof out === 'string' ? Buffer.from(out) : out);
     if (out.length === 0 || this.ex.finished) return true;
@@ -236,6 +306,11 @@ export class ProxyRequest implements UpstreamSink {
       this.usage = this.translator.usage;
       this.gw.heartbeats.delete(this.ex);
       let tail: Buffer | string = this.translator.end();
+      if (this.sseRecorder) {
+        this.sseRecorder.push(tail);
+        const entry = this.sseRecorder.finish();
+        if (entry && this.cacheKey) void this.gw.cache!.store(this.cacheKey, entry, this.gw.catalog.get(this.model)!.cacheTtlSeconds!);
+      }
       if (this.usageFilter) tail = this.usageFilter.end(tail);
       if (this.ingressStream) tail = (tail.length > 0 ? this.ingressStream.push(typeof tail === 'string' ? Buffer.from(tail) : tail) : '') + this.ingressStream.end();
       this.ex.endStream(tail);
@@ -255,6 +330,10 @@ export class ProxyRequest implements UpstreamSink {
       this.attempt!.succeed({ ok: true, ttfbMs: elapsed, ...(translated.usage ? { tokens: translated.usage.totalTokens } : {}) });
       this.usage = translated.usage;
       this.firstByteAt = performance.now();
+      if (this.cacheKey) {
+        const body = typeof translated.body === 'string' ? translated.body : translated.body.toString('utf8');
+        void this.gw.cache!.store(this.cacheKey, { kind: 'json', body, contentType: 'application/json', createdAt: Date.now() }, this.gw.catalog.get(this.model)!.cacheTtlSeconds!);
+      }
       const out = this.ingress ? this.ingress.response(translated.body, this.model) : translated.body;
       this.ex.sendJson(200, out, this.responseHeaders(this.cost()));
       return this.finish();
@@ -315,6 +394,12 @@ export class ProxyRequest implements UpstreamSink {
 }
 
 /** Creates the request object as soon as the route matched, so an abort during body reading is accounted for. */
-export function beginProxy(gw: Gateway, ex: Exchange, op: Operation, ingress?: Ingress): { run(token: string | undefined, body: Buffer): void; reject(err: GatewayError): void } {
-  return new ProxyRequest(gw, ex, op, ingress);
+export function beginProxy(
+  gw: Gateway,
+  ex: Exchange,
+  op: Operation,
+  ingress: Ingress | undefined,
+  cacheControl: string | undefined,
+): { run(token: string | undefined, body: Buffer): void; reject(err: GatewayError): void } {
+  return new ProxyRequest(gw, ex, op, ingress, cacheControl);
 }

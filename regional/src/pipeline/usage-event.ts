@@ -15,7 +15,7 @@ export function recordUsage(r: ProxyRequest, costUsd: number): void {
   const overheadMs = ex.overheadMs(now);
   const u = r.usage;
   // Only requests that reached (or tried to reach) a provider are billable usage.
-  if (gw.usage && r.attempts > 0) {
+  if (gw.usage && (r.attempts > 0 || r.cacheHit)) {
     const p = r.principal;
     const event: UsageEvent = {
       requestId: ex.requestId,
@@ -34,7 +34,7 @@ export function recordUsage(r: ProxyRequest, costUsd: number): void {
       latency: { totalMs: round3(totalMs), overheadMs: round3(overheadMs), upstreamMs: round3(ex.upstreamMs), ttfbMs: r.firstByteAt ? round3(r.firstByteAt - ex.startedAt) : null },
       tokens: { prompt: u?.promptTokens ?? 0, completion: u?.completionTokens ?? 0, cached: u?.cachedPromptTokens ?? 0 },
       costUsd,
-      cacheHit: false,
+      cacheHit: r.cacheHit,
       attempts: r.attempts,
       stream: r.stream,
     };
@@ -56,5 +56,6 @@ export function recordUsage(r: ProxyRequest, costUsd: number): void {
     promptTokens: u?.promptTokens,
     completionTokens: u?.completionTokens,
     costUsd: costUsd || undefined,
+    cacheHit: r.cacheHit || undefined,
   });
 }

@@ -293,7 +293,7 @@ describe('context-window fallback across providers', () => {
 
   // Product bug (reported): ProxyRequest.cost() prices usage with the model the client asked for (this.model)
   // before the served deployment's, so a fallback's tokens are charged at the requested model's price.
-  it('a fallback is priced as the model that served it, even when the requested model has a price', { todo: 'proxy.ts cost() uses the requested model, not attempt.model' }, async () => {
+  it('a fallback is priced as the model that served it, even when the requested model has a price', async () => {
     const gemini = ups.get('gemini')!;
     const { response } = await openai.chat.completions
       .create({ model: 'claude-priced', messages: [{ role: 'user', content: `long ${overflowMarker('anthropic')}` }] })

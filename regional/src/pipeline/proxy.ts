@@ -363,7 +363,8 @@ export class ProxyRequest implements UpstreamSink {
   // ── ending ────────────────────────────────────────────────────────────────────────────────────────
 
   cost(): number | undefined {
-    return this.usage && this.deployment ? this.gw.prices.costOf(this.usage, this.deployment, this.model) : undefined;
+    // Priced as the model that answered: after a fallback that is not the one the client asked for.
+    return this.usage && this.deployment ? this.gw.prices.costOf(this.usage, this.deployment, this.attempt?.model ?? this.model) : undefined;
   }
 
   private fail(err: unknown): void {

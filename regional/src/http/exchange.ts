@@ -148,6 +148,9 @@ export class Exchange {
       this.writeHead(200, 'text/event-stream; charset=utf-8', headers, overhead);
       this.res.writeHeader('cache-control', 'no-cache');
       this.res.writeHeader('x-accel-buffering', 'no');
+      // Said in the headers: once a chunked body has started, uWS's end(…, closeConnection) would write its
+      // Connection header into the body (seen on this build: an invalid last chunk while draining).
+      if (this.closeConnection) this.res.writeHeader('connection', 'close');
     });
   }
 
@@ -184,7 +187,7 @@ export class Exchange {
     if (this.finished) return;
     this.finished = true;
     this.res.cork(() => {
-      this.res.end(tail ?? EMPTY, this.closeConnection);
+      this.res.end(tail ?? EMPTY);
     });
   }
 }

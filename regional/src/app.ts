@@ -4,13 +4,11 @@
  * Separate from main.ts (signals, exit codes) so that tests and the local stack can embed it.
  */
 import { createAdmission, admissionConfigFromEnv, type Admission } from './admission/index.js';
-import { startAdminServer, type AdminServer } from './admin/server.js';
-import { oidcFromEnv } from './admin/auth.js';
+import type { AdminServer } from './admin/server.js';
 import { watchDeployments } from './admin/deployments.js';
 import { MasterKeyAuthenticator, resolveMasterKey, type MasterKeySource } from './auth/master-key.js';
 import type { Authenticator } from './auth/principal.js';
 import { VirtualKeyAuthenticator } from './auth/virtual-keys.js';
-import { startEdgeSync } from './boot/edge-sync.js';
 import { openStores, type Stores } from './boot/stores.js';
 import { loadConfigFile, loadSecrets, mergeManaged, resolveConfig, type ModelTable } from './config/load.js';
 import { readSettings, type Settings } from './config/settings.js';
@@ -165,6 +163,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
   let admin: AdminServer | undefined;
   if (settings.roles.has('admin')) {
     if (!stores.db || !stores.secrets) throw new Error('the admin role needs DATABASE_URL (keys, teams and spend live in Postgres)');
+    // Loaded only in this role: the KVS client and the admin API are not part of the api role's image of memory.
+    const [{ startAdminServer }, { oidcFromEnv }, { startEdgeSync }] = await Promise.all([import('./admin/server.js'), import('./admin/auth.js'), import('./boot/edge-sync.js')]);
     const edge = await startEdgeSync({ env, dataDir: settings.dataDir, secrets: stores.secrets, masterKey: masterKey.key, originVerifySecret: settings.originVerifySecret, logger });
     admin = await startAdminServer({
       host: settings.host,

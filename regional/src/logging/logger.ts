@@ -13,7 +13,6 @@ export function createLogger(level: string, role: string): { logger: Logger; flu
     {
       level,
       base: { role, pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
     },
     dest,
   );

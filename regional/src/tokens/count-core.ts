@@ -4,15 +4,33 @@
  * length of one pre-token: one 200 KB word took 16 s here, 512-character pieces keep it linear), text beyond
  * `maxExactChars` is approximated, and the merge cache is capped.
  */
-import { countTokens as countO200k, setMergeCacheSize as setO200kCache } from 'gpt-tokenizer/encoding/o200k_base';
-import { countTokens as countCl100k, setMergeCacheSize as setCl100kCache } from 'gpt-tokenizer/encoding/cl100k_base';
+import { createRequire } from 'node:module';
 import { approxTokens } from './families.js';
 import type { TokenizerFamily } from './families.js';
 
 /** Merge-cache entries per encoding (the library's default is 100,000). */
 const MERGE_CACHE_SIZE = 20_000;
-setO200kCache(MERGE_CACHE_SIZE);
-setCl100kCache(MERGE_CACHE_SIZE);
+
+interface Encoding {
+  countTokens(text: string, opts?: { disallowedSpecial?: Set<string> }): number;
+  setMergeCacheSize(size: number): void;
+}
+
+/**
+ * Each encoding is loaded on its first use: one costs about 70 MB of memory, and a gateway whose keys have no
+ * TPM limit or budget never counts a token.
+ */
+const require = createRequire(import.meta.url);
+const loaded: Partial<Record<'o200k' | 'cl100k', Encoding>> = {};
+function encoding(family: 'o200k' | 'cl100k'): Encoding {
+  let e = loaded[family];
+  if (!e) {
+    e = require(`gpt-tokenizer/encoding/${family}_base`) as Encoding;
+    e.setMergeCacheSize(MERGE_CACHE_SIZE);
+    loaded[family] = e;
+  }
+  return e;
+}
 
 const PIECE = 512;
 const LONG_RUN = /\S{513,}/g;
@@ -20,7 +38,7 @@ const LONG_RUN = /\S{513,}/g;
 const PLAIN = { disallowedSpecial: new Set<string>() };
 
 function bpe(family: 'o200k' | 'cl100k', text: string): number {
-  return family === 'o200k' ? countO200k(text, PLAIN) : countCl100k(text, PLAIN);
+  return encoding(family).countTokens(text, PLAIN);
 }
 
 function countBounded(family: 'o200k' | 'cl100k', text: string): number {

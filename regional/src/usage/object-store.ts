@@ -5,7 +5,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
-import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 
 export interface ObjectStore {
   /** Human-readable location for logs (`s3://bucket/prefix`, a directory). */
@@ -24,7 +24,9 @@ export interface S3StoreOptions {
 
 export class S3ObjectStore implements ObjectStore {
   readonly location: string;
-  private readonly client: S3Client;
+  /** Loaded on first use: the S3 SDK is large and most gateways of a region write one batch a second. */
+  private client: Promise<{ client: S3Client; PutObjectCommand: typeof import('@aws-sdk/client-s3').PutObjectCommand }> | undefined;
+  private readonly config: S3ClientConfig;
 
   constructor(private readonly opts: S3StoreOptions) {
     this.location = `s3://${opts.bucket}`;
@@ -37,18 +39,23 @@ export class S3ObjectStore implements ObjectStore {
       config.responseChecksumValidation = 'WHEN_REQUIRED';
     }
     if (opts.credentials) config.credentials = opts.credentials;
-    this.client = new S3Client(config);
+    this.config = config;
+  }
+
+  private sdk() {
+    return (this.client ??= import('@aws-sdk/client-s3').then((m) => ({ client: new m.S3Client(this.config), PutObjectCommand: m.PutObjectCommand })));
   }
 
   async put(key: string, body: Buffer, contentType: string, signal: AbortSignal): Promise<void> {
-    await this.client.send(
+    const { client, PutObjectCommand } = await this.sdk();
+    await client.send(
       new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body, ContentType: contentType, ContentEncoding: 'gzip' }),
       { abortSignal: signal },
     );
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    if (this.client) (await this.client).client.destroy();
   }
 }
 

@@ -14,7 +14,7 @@ import type { ChangeBus, ChangeEvent } from '../keys/events.js';
 import { checkKeyToken, hashKey } from '../keys/format.js';
 import { keyStatus, reviveDates, toBudgetSpec, toLimitSet, type KeyWithOwners, type TeamRow, type UserRow } from '../keys/records.js';
 import type { SigningSecrets } from '../keys/signing-secrets.js';
-import type { KeyRejectReason } from '../../../shared/keys/key-format.js';
+import { KEY_LENGTH, KEY_PREFIX, type KeyRejectReason } from '../../../shared/keys/key-format.js';
 import { MASTER_PRINCIPAL, type Authenticator, type LimitSet, type Principal, type ScopeRef } from './principal.js';
 
 export interface VirtualKeyAuthenticatorOptions {
@@ -39,6 +39,16 @@ interface Entry {
   found: KeyWithOwners | null;
   principal: Principal | null;
   loadedAt: number;
+  /**
+   * The exact key that last passed the full check (format, checksum, MAC, stored hash) against this record.
+   * The same key again is then recognised by one constant-time comparison instead of three hashes.
+   */
+  verified?: Buffer;
+}
+
+/** The key id of something shaped like a key, without checking it (position only: `sk-sky-<12>_…`). */
+function keyIdAt(token: string): string | undefined {
+  return token.length === KEY_LENGTH && token.startsWith(KEY_PREFIX) && token.charCodeAt(KEY_PREFIX.length + 12) === 0x5f ? token.slice(KEY_PREFIX.length, KEY_PREFIX.length + 12) : undefined;
 }
 
 const KEY_QUERY = `
@@ -104,6 +114,10 @@ const REJECT_MESSAGES: Record<KeyRejectReason, string> = {
   mac: 'Incorrect API key provided: its signature is not valid.',
 };
 
+function sameBytes(a: string, b: Buffer): boolean {
+  return Buffer.byteLength(a) === b.length && timingSafeEqual(Buffer.from(a), b);
+}
+
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -117,6 +131,7 @@ export class VirtualKeyAuthenticator implements Authenticator {
   readonly #unsubscribe: Array<() => void> = [];
   /** Bumped by every invalidation; a load that started before one does not fill the cache. */
   #generation = 0;
+  readonly #masterKey: Buffer | undefined;
 
   constructor(opts: VirtualKeyAuthenticatorOptions) {
     this.#o = {
@@ -128,6 +143,7 @@ export class VirtualKeyAuthenticator implements Authenticator {
       ...opts,
       masterKey: opts.masterKey || undefined,
     };
+    this.#masterKey = opts.masterKey ? Buffer.from(opts.masterKey) : undefined;
     this.#unsubscribe.push(opts.bus.subscribe((e) => this.#onChange(e)));
     this.#unsubscribe.push(
       opts.bus.onResync(() => {
@@ -153,7 +169,16 @@ export class VirtualKeyAuthenticator implements Authenticator {
 
   authenticate(token: string | undefined): Principal | Promise<Principal> {
     if (!token) throw new MissingApiKey();
-    if (this.#o.masterKey && sameSecret(token, this.#o.masterKey)) return MASTER_PRINCIPAL;
+    const fastId = keyIdAt(token);
+    if (fastId) {
+      // Hot path: a key this replica verified before and whose record is fresh.
+      const entry = this.#cache.get(fastId);
+      if (entry?.verified && entry.found && this.#o.now() - entry.loadedAt < (this.#o.bus.live ? this.#o.ttlMs : this.#o.fallbackTtlMs)) {
+        const t = Buffer.from(token);
+        if (t.length === entry.verified.length && timingSafeEqual(t, entry.verified)) return this.#status(entry, this.#o.now());
+      }
+    }
+    if (this.#masterKey && sameBytes(token, this.#masterKey)) return MASTER_PRINCIPAL;
     const checked = checkKeyToken(token, this.#o.secrets);
     if (!checked.ok) throw new InvalidApiKey(REJECT_MESSAGES[checked.reason]);
     const keyId = checked.parts.keyId;
@@ -167,7 +192,12 @@ export class VirtualKeyAuthenticator implements Authenticator {
   #check(entry: Entry, token: string, now: number): Principal {
     const found = entry.found;
     if (!found || !entry.principal || !sameSecret(hashKey(token), found.key.key_hash)) throw new InvalidApiKey();
-    const k = found.key;
+    entry.verified = Buffer.from(token);
+    return this.#status(entry, now);
+  }
+
+  #status(entry: Entry, now: number): Principal {
+    const k = entry.found!.key;
     switch (keyStatus(k, now)) {
       case 'revoked':
         throw new InvalidApiKey(`This API key was revoked at ${k.revoked_at!.toISOString()}${k.revoked_reason ? ` (${k.revoked_reason})` : ''}.`, 'api_key_revoked');
@@ -176,7 +206,7 @@ export class VirtualKeyAuthenticator implements Authenticator {
       case 'expired':
         throw new InvalidApiKey(`This API key expired at ${k.expires_at!.toISOString()}.`, 'api_key_expired');
       default:
-        return entry.principal;
+        return entry.principal!;
     }
   }
 

@@ -45,6 +45,7 @@ async function freshDatabase(): Promise<string | undefined> {
 
 /** A virtual key whose limits apply (and are checked in Redis) but never bind during the benchmark. */
 async function limitedKey(gw: BenchGateway): Promise<string> {
+  for (let i = 0; i < 100 && !(await fetch(`${gw.adminUrl}/health/readiness`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
   const res = await fetch(`${gw.adminUrl}/admin/keys`, {
     method: 'POST',
     headers: { authorization: `Bearer ${gw.masterKey}`, 'content-type': 'application/json' },

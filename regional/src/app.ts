@@ -153,13 +153,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
 
   const metrics = createMetrics({ defaultLabels: { region: settings.region } });
   const ops = await startOpsServer(settings.host, settings.metricsPort, metrics);
-  let api: Api | undefined;
-  let server: ApiServer | undefined;
-  if (settings.roles.has('api')) {
-    api = await buildApi(env, settings, logger, stores, table, masterKey.key, metrics);
-    server = await startApiServer(api.gateway);
-    logger.info({ host: settings.host, port: server.port, models: api.gateway.catalog.names(), config: source, keys: stores.db ? 'virtual keys (Postgres)' : 'master key only' }, 'skyway api listening');
-  }
+  // The admin listener first: once the api answers its readiness check, the whole process is up.
   let admin: AdminServer | undefined;
   if (settings.roles.has('admin')) {
     if (!stores.db || !stores.secrets) throw new Error('the admin role needs DATABASE_URL (keys, teams and spend live in Postgres)');
@@ -184,6 +178,13 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
     logger.info({ url: admin.url }, 'skyway admin listening');
   }
 
+  let api: Api | undefined;
+  let server: ApiServer | undefined;
+  if (settings.roles.has('api')) {
+    api = await buildApi(env, settings, logger, stores, table, masterKey.key, metrics);
+    server = await startApiServer(api.gateway);
+    logger.info({ host: settings.host, port: server.port, models: api.gateway.catalog.names(), config: source, keys: stores.db ? 'virtual keys (Postgres)' : 'master key only' }, 'skyway api listening');
+  }
   let shuttingDown: Promise<{ drained: boolean }> | undefined;
   const shutdown = () =>
     (shuttingDown ??= (async () => {

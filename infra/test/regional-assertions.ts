@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { it } from 'node:test';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { globalSecretNames, originHostName } from '../lib/config/environment.js';
-import { ADMIN_PORT, API_PORT, KVS_PUBLISHER_ACTIONS } from '../lib/constructs/skyway-region.js';
+import { ADMIN_PORT, API_PORT, KVS_PUBLISHER_ACTIONS, PROVIDER_SECRETS_PREFIX } from '../lib/constructs/skyway-region.js';
 import { repoRoot } from '../../test-support/paths.js';
 import { onlyResource, resourcesOf, type SynthesizedEnvironment } from './synth.js';
 
@@ -182,6 +182,23 @@ export function regionalTests(get: () => SynthesizedEnvironment): void {
     const groups = resourcesOf(t, 'AWS::Logs::LogGroup').map(([, p]) => p.RetentionInDays);
     assert.ok(groups.length >= 3);
     for (const days of groups) assert.equal(days, config.logRetentionDays);
+  }));
+
+  it('seals provider credentials with a rotating KMS key: admin encrypts, api decrypts and reads only provider secrets', eachRegion(get, (t, _region, { config }) => {
+    const keys = resourcesOf(t, 'AWS::KMS::Key').filter(([, p]) => String(p.Description).includes('provider credentials'));
+    assert.equal(keys.length, 1);
+    assert.equal(keys[0]![1].EnableKeyRotation, true);
+    const keyId = keys[0]![0];
+    for (const c of containers(t)) {
+      const env = c.Environment as Array<{ Name: string; Value: unknown }>;
+      assert.deepEqual(env.find((e) => e.Name === 'SKYWAY_KMS_KEY_ID')?.Value, { 'Fn::GetAtt': [keyId, 'Arn'] }, roleOf(c));
+    }
+    const statements = resourcesOf(t, 'AWS::IAM::Policy').map(([, p]) => p.PolicyDocument.Statement as Props[]).flat();
+    const onKey = statements.filter((s) => JSON.stringify(s.Resource).includes(keyId));
+    const actions = onKey.flatMap((s) => [s.Action].flat() as string[]);
+    assert.ok(actions.includes('kms:GenerateDataKey') && actions.includes('kms:Decrypt'), JSON.stringify(onKey));
+    const sm = statements.filter((s) => JSON.stringify(s.Action).includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource).includes(PROVIDER_SECRETS_PREFIX(config.name)));
+    assert.equal(sm.length, 1);
   }));
 
   it('grants the admin role exactly the KVS actions on the edge store', eachRegion(get, (t) => {

@@ -14,7 +14,7 @@ import { loadConfigFile, loadSecrets, mergeManaged, resolveConfig, type ModelTab
 import { readSettings, type Settings } from './config/settings.js';
 import { startApiServer, type ApiServer } from './http/server.js';
 import { loadNativeUws } from './http/uws.js';
-import { envelopeCipherFromEnv } from './keys/envelope.js';
+import { credentialCipherFromEnv, secretsManagerResolver } from './keys/aws-secrets.js';
 import type { ChangeEvent } from './keys/events.js';
 import { Inflight } from './lifecycle/inflight.js';
 import { createLogger, type Logger } from './logging/logger.js';
@@ -108,7 +108,8 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
   let stopWatching = () => undefined as void;
   if (stores.db) {
     stopWatching = watchDeployments(stores.db, stores.bus, {
-      cipher: envelopeCipherFromEnv(process.env),
+      cipher: credentialCipherFromEnv(env),
+      resolveSecretRef: secretsManagerResolver(env),
       onReload: (managed) => {
         catalog.replace(mergeManaged(table, managed));
         logger.info({ managed: managed.length, models: catalog.names() }, 'deployments reloaded');

@@ -1,4 +1,5 @@
-import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -28,6 +29,9 @@ export const KVS_PUBLISHER_ACTIONS = [
 ];
 
 export const API_PORT = 4000;
+/** Secrets Manager name prefix of provider credentials that run-time deployments reference. */
+export const PROVIDER_SECRETS_PREFIX = (name: string): string => `skyway/${name}/providers/`;
+
 export const ADMIN_PORT = 4001;
 
 export interface SkywayRegionProps {
@@ -144,6 +148,8 @@ export class SkywayRegion extends Construct {
   readonly cache: GatewayCache;
   readonly archive: ArchiveBucket;
   readonly clickHouse: secretsmanager.Secret;
+  /** Wraps the data keys of provider credentials stored in Postgres (envelope encryption, SKYWAY_KMS_KEY_ID). */
+  readonly credentialsKey: kms.Key;
   readonly monitoring: RegionMonitoring;
   readonly alarmTopic: AlarmTopic;
 
@@ -198,6 +204,12 @@ export class SkywayRegion extends Construct {
       reason: 'Credentials of an external service (ClickHouse Cloud): rotated in ClickHouse by its owner, then pasted here; AWS cannot rotate them.',
     });
 
+    this.credentialsKey = new kms.Key(this, 'CredentialsKey', {
+      description: 'Skyway: wraps the data keys of provider credentials of run-time deployments (envelope encryption)',
+      enableKeyRotation: true,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
     // Both roles share one image, one set of settings and one security group boundary per role.
     const plain: Record<string, string> = {
       ...props.environment,
@@ -206,6 +218,7 @@ export class SkywayRegion extends Construct {
       HOST: '0.0.0.0',
       LOG_LEVEL: props.logLevel ?? 'info',
       SKYWAY_S3_BUCKET: this.archive.bucket.bucketName,
+      SKYWAY_KMS_KEY_ID: this.credentialsKey.keyArn,
     };
     const secrets = (): Record<string, ecs.Secret> => ({
       SKYWAY_MASTER_KEY: ecs.Secret.fromSecretsManager(masterKey),
@@ -284,6 +297,19 @@ export class SkywayRegion extends Construct {
     this.admin.taskDefinition.taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: KVS_PUBLISHER_ACTIONS, resources: [props.keyValueStoreArn] }),
     );
+    // Provider credentials: the admin role seals new ones, the api role opens them; either may instead
+    // reference a secret under skyway/<name>/providers/ that the api role reads.
+    this.credentialsKey.grant(this.admin.taskDefinition.taskRole, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.credentialsKey.grantDecrypt(this.api.taskDefinition.taskRole);
+    const providerSecrets = `arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:${PROVIDER_SECRETS_PREFIX(props.name)}*`;
+    this.api.taskDefinition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [providerSecrets] }));
+    const apiPolicy = this.api.taskDefinition.taskRole.node.tryFindChild('DefaultPolicy');
+    if (apiPolicy) {
+      Validations.of(apiPolicy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${stack.region}:${stack.account}:secret:${PROVIDER_SECRETS_PREFIX(props.name)}*]`,
+        reason: `Provider credentials referenced by run-time deployments live under ${PROVIDER_SECRETS_PREFIX(props.name)} (names chosen by operators at run time); the api role may read only that prefix.`,
+      });
+    }
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', props.alarmEmail ? { email: props.alarmEmail } : {});
     this.monitoring = new RegionMonitoring(this, 'Monitoring', {

@@ -146,7 +146,7 @@ export interface LoadOptions {
 /**
  * Every enabled deployment with its credential decrypted or resolved — for the api role's routing table.
  *
- * @example const managed = await loadDeployments(db, { cipher: envelopeCipherFromEnv() });
+ * @example const managed = await loadDeployments(db, { cipher: credentialCipherFromEnv(), resolveSecretRef: secretsManagerResolver() });
  */
 export async function loadDeployments(db: pg.Pool, opts: LoadOptions = {}): Promise<ManagedDeployment[]> {
   const rows = (await db.query('select * from model_deployments where enabled order by model_name, id')).rows as DeploymentRow[];

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { z } from 'zod';
 import { GatewayError, InternalError, InvalidJson, InvalidRequest, MethodNotAllowed, PayloadTooLarge, PermissionDenied, RouteNotFound } from '../errors/catalogue.js';
-import { envelopeCipherFromEnv, type EnvelopeCipher } from '../keys/envelope.js';
+import { credentialCipherFromEnv } from '../keys/aws-secrets.js';
+import type { EnvelopeCipher } from '../keys/envelope.js';
 import { changeBus, type ChangeBus, type ChangeEvent } from '../keys/events.js';
 import { KeyService } from '../keys/service.js';
 import { loadSigningSecrets, type SigningSecrets } from '../keys/signing-secrets.js';
@@ -95,7 +96,7 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
 export async function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {
   const bus = changeBus(opts.redisUrl, { channel: opts.channel });
   const secrets = opts.signingSecrets ?? loadSigningSecrets(process.env, opts.dataDir);
-  const cipher = opts.cipher ?? envelopeCipherFromEnv();
+  const cipher = opts.cipher ?? credentialCipherFromEnv();
   const services = {
     db: opts.db,
     keys: new KeyService({ db: opts.db, bus, secrets, onKeyChange: opts.onKeyChange }),

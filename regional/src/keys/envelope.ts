@@ -143,9 +143,3 @@ export class EnvelopeCipher {
     }
   }
 }
-
-/** The cipher configured by SKYWAY_ENCRYPTION_KEY, or undefined when it is not set (then deployments cannot hold raw credentials). */
-export function envelopeCipherFromEnv(env: NodeJS.ProcessEnv = process.env): EnvelopeCipher | undefined {
-  const v = env.SKYWAY_ENCRYPTION_KEY;
-  return v ? new EnvelopeCipher(new LocalKeyProvider(parseEncryptionKey(v))) : undefined;
-}

@@ -188,3 +188,62 @@ for i = 1, n do
 end
 return 1
 `;
+
+/**
+ * Many settlements in one call: the request path settles every response, and one EVALSHA per response was the
+ * largest single cost of the gateway with limits on. All KEYS of one call share a hash slot (callers group by
+ * hash tag). ARGV: count, then per settlement: scopeCount, then SETTLE_LUA's ARGV for it. KEYS: the settlements'
+ * KEYS in the same order. Same semantics as SETTLE_LUA, applied in order. Returns the count.
+ */
+export const SETTLE_MANY_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local m = tonumber(ARGV[1])
+local kb = 0
+local ab = 1
+for j = 1, m do
+  local nsc = tonumber(ARGV[ab + 1])
+  local id = ARGV[ab + 2]
+  local est = tonumber(ARGV[ab + 3])
+  local actual = tonumber(ARGV[ab + 4])
+  local micro = tonumber(ARGV[ab + 5])
+  local win = tonumber(ARGV[ab + 6])
+  for i = 1, nsc do
+    local k = kb + (i - 1) * 6
+    local a = ab + 6 + (i - 1) * 4
+    local w, wt, p, r, bres, bspent = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
+    if ARGV[a + 1] == '1' then
+      local old = id .. '|' .. est
+      local score = redis.call('ZSCORE', w, old)
+      if score and tonumber(score) > now - win then
+        if actual ~= est then
+          redis.call('ZREM', w, old)
+          redis.call('ZADD', w, score, id .. '|' .. actual)
+          redis.call('INCRBY', wt, actual - est)
+        end
+      elseif actual > est then
+        redis.call('ZADD', w, now, id .. '+|' .. (actual - est))
+        redis.call('INCRBY', wt, actual - est)
+        redis.call('PEXPIRE', w, win + 1000)
+        redis.call('PEXPIRE', wt, win + 1000)
+      end
+    end
+    if ARGV[a + 2] == '1' then
+      redis.call('ZREM', p, id)
+      local v = redis.call('HGET', r, id)
+      if v then
+        redis.call('HDEL', r, id)
+        redis.call('DECRBY', bres, tonumber(v))
+      end
+    end
+    if ARGV[a + 3] == '1' and micro > 0 then
+      redis.call('INCRBY', bspent, micro)
+      local ttl = tonumber(ARGV[a + 4])
+      if ttl > 0 then redis.call('PEXPIRE', bspent, ttl) end
+    end
+  end
+  kb = kb + nsc * 6
+  ab = ab + 6 + nsc * 4
+end
+return m
+`;

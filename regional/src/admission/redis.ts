@@ -1,6 +1,6 @@
 /**
- * Admission against Redis: one EVALSHA per admission and one per settlement (limits-lua.ts), auto-pipelined
- * so that concurrent admissions share a round trip. While Redis is unreachable each limit kind follows its
+ * Admission against Redis: one EVALSHA per admission (limits-lua.ts), auto-pipelined so that concurrent
+ * admissions share a round trip; the settlements of one event-loop turn go in one call per hash slot. While Redis is unreachable each limit kind follows its
  * failure policy (config.ts): `local` = the in-process limiter with limits divided by the replica count,
  * `open` = not enforced, `closed` = 503. Every such decision is counted (metrics.fallback) and logged
  * (when degraded mode starts, every 10 s while it lasts, and when it ends) — never a silent bypass.
@@ -8,7 +8,7 @@
  */
 import { ServiceUnavailable } from '../errors/catalogue.js';
 import type { AdmissionConfig } from './config.js';
-import { ADMIT_LUA, SETTLE_LUA } from './limits-lua.js';
+import { ADMIT_LUA, SETTLE_LUA, SETTLE_MANY_LUA } from './limits-lua.js';
 import { MemoryLimitStore } from './memory-store.js';
 import type { AdmissionPlan, ScopePlan } from './plan.js';
 import { connectRedis } from './redis-client.js';
@@ -38,7 +38,20 @@ type Reply = (string | number)[];
 interface LimiterCommands {
   skywayAdmit(...args: (string | number)[]): Promise<number[]>;
   skywaySettle(...args: (string | number)[]): Promise<number>;
+  skywaySettleMany(...args: (string | number)[]): Promise<number>;
 }
+
+/** Settlements of one event-loop turn that share a hash slot, sent as one call. */
+interface SettleBatch {
+  keys: string[];
+  args: (string | number)[];
+  count: number;
+  settled: Array<() => void>;
+  items: PendingSettle[];
+}
+
+/** Settlements per call at most (a call holds Redis for its duration). */
+const MAX_SETTLE_BATCH = 256;
 
 export interface RedisAdmissionOptions {
   config: AdmissionConfig;
@@ -60,6 +73,9 @@ function kindsOf(s: ScopePlan): LimitKind[] {
 interface PendingSettle {
   keys: string[];
   args: (string | number)[];
+  /** Hash tag of the keys: settlements are batched per tag (one slot per call in cluster mode). */
+  tag: string;
+  scopes: number;
 }
 
 export class RedisAdmission implements Admission {
@@ -83,6 +99,7 @@ export class RedisAdmission implements Admission {
   ) {
     client.defineCommand('skywayAdmit', { lua: ADMIT_LUA });
     client.defineCommand('skywaySettle', { lua: SETTLE_LUA });
+    client.defineCommand('skywaySettleMany', { lua: SETTLE_MANY_LUA });
     this.cmd = client as unknown as LimiterCommands;
     this.local = new MemoryLimitStore({ windowMs: WINDOW_MS, leaseMs: cfg.leaseMs, scaleDivisor: cfg.replicas });
     this.backend = {
@@ -167,7 +184,53 @@ export class RedisAdmission implements Admission {
         s.budgetMicro >= 0 && s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0,
       );
     }
-    return { keys, args };
+    return { keys, args, tag, scopes: plan.scopes.length };
+  }
+
+  private batches = new Map<string, SettleBatch>();
+  private flushScheduled = false;
+
+  /** Queue a settlement for this turn's batch; resolves once the batch was sent (or queued after a failure). */
+  private settleBatched(s: PendingSettle): Promise<void> {
+    let b = this.batches.get(s.tag);
+    if (b && b.count >= MAX_SETTLE_BATCH) {
+      this.batches.delete(s.tag);
+      void this.sendBatch(b);
+      b = undefined;
+    }
+    if (!b) {
+      b = { keys: [], args: [], count: 0, settled: [], items: [] };
+      this.batches.set(s.tag, b);
+    }
+    b.keys.push(...s.keys);
+    b.args.push(s.scopes, ...s.args);
+    b.count++;
+    b.items.push(s);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushBatches());
+    }
+    const batch = b;
+    return new Promise((resolve) => batch.settled.push(resolve));
+  }
+
+  private flushBatches(): void {
+    this.flushScheduled = false;
+    const all = [...this.batches.values()];
+    this.batches.clear();
+    for (const b of all) void this.sendBatch(b);
+  }
+
+  private async sendBatch(b: SettleBatch): Promise<void> {
+    try {
+      await this.cmd.skywaySettleMany(b.keys.length, ...b.keys, b.count, ...b.args);
+    } catch (err) {
+      this.metrics?.redisError?.('settle');
+      this.enterDegraded(err);
+      for (const s of b.items) this.queueSettle(s);
+    } finally {
+      for (const done of b.settled) done();
+    }
   }
 
   private async settle(plan: AdmissionPlan, req: AdmissionRequest, tokens: number, micro: number): Promise<void> {
@@ -180,13 +243,7 @@ export class RedisAdmission implements Admission {
       this.queueSettle(s);
       return;
     }
-    try {
-      await this.cmd.skywaySettle(s.keys.length, ...s.keys, ...s.args);
-    } catch (err) {
-      this.metrics?.redisError?.('settle');
-      this.enterDegraded(err);
-      this.queueSettle(s);
-    }
+    await this.settleBatched(s);
   }
 
   private queueSettle(s: PendingSettle): void {

@@ -138,62 +138,17 @@ end
 return {1, rqL, rqR, rqT, tkL, tkR, tkT}
 `;
 
-/**
- * ARGV: reqId, estTokens, actualTokens, actualMicro, windowMs, then per scope: hasTpm (0/1), hasLease (0/1),
- * hasBudget (0/1), bspentTtlMs. Returns 1.
- */
-export const SETTLE_LUA = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local id = ARGV[1]
-local est = tonumber(ARGV[2])
-local actual = tonumber(ARGV[3])
-local micro = tonumber(ARGV[4])
-local win = tonumber(ARGV[5])
-local n = #KEYS / 6
-for i = 1, n do
-  local k = (i - 1) * 6
-  local a = 5 + (i - 1) * 4
-  local w, wt, p, r, bres, bspent = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
-  if ARGV[a + 1] == '1' then
-    local old = id .. '|' .. est
-    local score = redis.call('ZSCORE', w, old)
-    if score and tonumber(score) > now - win then
-      if actual ~= est then
-        redis.call('ZREM', w, old)
-        redis.call('ZADD', w, score, id .. '|' .. actual)
-        redis.call('INCRBY', wt, actual - est)
-      end
-    elseif actual > est then
-      -- the reservation already left the window: charge what exceeded it, now
-      redis.call('ZADD', w, now, id .. '+|' .. (actual - est))
-      redis.call('INCRBY', wt, actual - est)
-      redis.call('PEXPIRE', w, win + 1000)
-      redis.call('PEXPIRE', wt, win + 1000)
-    end
-  end
-  if ARGV[a + 2] == '1' then
-    redis.call('ZREM', p, id)
-    local v = redis.call('HGET', r, id)
-    if v then
-      redis.call('HDEL', r, id)
-      redis.call('DECRBY', bres, tonumber(v))
-    end
-  end
-  if ARGV[a + 3] == '1' and micro > 0 then
-    redis.call('INCRBY', bspent, micro)
-    local ttl = tonumber(ARGV[a + 4])
-    if ttl > 0 then redis.call('PEXPIRE', bspent, ttl) end
-  end
-end
-return 1
-`;
 
 /**
- * Many settlements in one call: the request path settles every response, and one EVALSHA per response was the
+ * Settlement: the actual usage replaces each reservation — the TPM window entry is corrected to the actual
+ * tokens (or, when the reservation already left the window, the excess is charged now), the in-flight slot
+ * and the budget reservation are released, and the actual cost is added to the period's spend.
+ *
+ * Many settlements in one call: the request path settles every response, and one call per response was the
  * largest single cost of the gateway with limits on. All KEYS of one call share a hash slot (callers group by
- * hash tag). ARGV: count, then per settlement: scopeCount, then SETTLE_LUA's ARGV for it. KEYS: the settlements'
- * KEYS in the same order. Same semantics as SETTLE_LUA, applied in order. Returns the count.
+ * hash tag). ARGV: count, then per settlement: scopeCount, reqId, estTokens, actualTokens, actualMicro,
+ * windowMs, then per scope hasTpm (0/1), hasLease (0/1), hasBudget (0/1), bspentTtlMs. KEYS: six per scope, in
+ * the same order as ADMIT_LUA's. Applied in order. Returns the count.
  */
 export const SETTLE_MANY_LUA = `
 local t = redis.call('TIME')

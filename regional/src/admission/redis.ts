@@ -8,7 +8,7 @@
  */
 import { ServiceUnavailable } from '../errors/catalogue.js';
 import type { AdmissionConfig } from './config.js';
-import { ADMIT_LUA, SETTLE_LUA, SETTLE_MANY_LUA } from './limits-lua.js';
+import { ADMIT_LUA, SETTLE_MANY_LUA } from './limits-lua.js';
 import { MemoryLimitStore } from './memory-store.js';
 import type { AdmissionPlan, ScopePlan } from './plan.js';
 import { connectRedis } from './redis-client.js';
@@ -37,7 +37,6 @@ const MAX_LOCAL_TICKETS = 100_000;
 type Reply = (string | number)[];
 interface LimiterCommands {
   skywayAdmit(...args: (string | number)[]): Promise<number[]>;
-  skywaySettle(...args: (string | number)[]): Promise<number>;
   skywaySettleMany(...args: (string | number)[]): Promise<number>;
 }
 
@@ -98,7 +97,6 @@ export class RedisAdmission implements Admission {
     private readonly metrics: AdmissionMetrics | undefined,
   ) {
     client.defineCommand('skywayAdmit', { lua: ADMIT_LUA });
-    client.defineCommand('skywaySettle', { lua: SETTLE_LUA });
     client.defineCommand('skywaySettleMany', { lua: SETTLE_MANY_LUA });
     this.cmd = client as unknown as LimiterCommands;
     this.local = new MemoryLimitStore({ windowMs: WINDOW_MS, leaseMs: cfg.leaseMs, scaleDivisor: cfg.replicas });
@@ -323,14 +321,9 @@ export class RedisAdmission implements Admission {
     this.logSummary('admission: Redis is back; limits are enforced in Redis again');
     this.degradedSince = 0;
     this.metrics?.degraded?.(false);
+    // Settlements queued while Redis was away, in batches like live ones (a failure queues them again).
     const pending = this.pending;
     this.pending = [];
-    await Promise.all(
-      pending.map((s) =>
-        this.cmd.skywaySettle(s.keys.length, ...s.keys, ...s.args).catch(() => {
-          this.metrics?.redisError?.('settle');
-        }),
-      ),
-    );
+    await Promise.all(pending.map((s) => this.settleBatched(s)));
   }
 }

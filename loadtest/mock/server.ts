@@ -54,12 +54,14 @@ const API_ROUTES: { method: 'get' | 'post'; path: string; handler: Handler }[] =
 
 function chat(x: Exchange, body: Json | undefined, faults: Faults): void {
   const plan = planChat(body!, faults.chunks);
+  if (faults.no_usage) plan.includeUsage = false;
   if (body!.stream === true) streamEvents(x, chatChunks(plan), faults);
   else sendJson(x, 200, chatJson(plan));
 }
 
 function completions(x: Exchange, body: Json | undefined, faults: Faults): void {
   const plan = planCompletion(body!, faults.chunks);
+  if (faults.no_usage) plan.includeUsage = false;
   if (body!.stream === true) streamEvents(x, completionChunks(plan), faults);
   else sendJson(x, 200, completionJson(plan));
 }

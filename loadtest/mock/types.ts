@@ -14,6 +14,8 @@ export interface Faults {
   hang?: boolean;
   /** Cut the connection abruptly after this many content chunks (stream responses only). */
   error_after_chunks?: number;
+  /** Ignore `stream_options.include_usage`, as some OpenAI-compatible servers do (stream responses only). */
+  no_usage?: boolean;
   /** Server-wide only: the fraction of requests (0..1) answered with `status` (default 500), spread evenly. */
   fail_rate?: number;
 }

@@ -25,7 +25,8 @@ export function admissionNeeds(p: Principal, model: string): { any: boolean; tok
   return { any, tokens, cost };
 }
 
-function promptOf(op: Operation, model: string, body: Record<string, unknown>): number | Promise<number> {
+/** Prompt tokens of a request (counted with the model family's tokenizer). */
+export function promptOf(op: Operation, model: string, body: Record<string, unknown>): number | Promise<number> {
   if (op === 'chat' && Array.isArray(body.messages)) return countPromptTokens(model, body.messages);
   const input = op === 'completions' ? body.prompt : body.input;
   if (typeof input === 'string') return countTextTokens(model, input);

@@ -16,7 +16,9 @@ import { adapterFor } from '../providers/registry.js';
 import { outcomeFromError, type Attempt, type Outcome, type Plan } from '../routing/index.js';
 import { UsageChunkFilter } from '../stream/strip-usage.js';
 import { ClientAborted, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
-import { admitRequest } from './admit.js';
+import { countTextTokens } from '../tokens/index.js';
+import { CompletionText } from '../stream/completion-text.js';
+import { admitRequest, promptOf } from './admit.js';
 import type { Gateway } from './context.js';
 import type { Ingress, IngressStream } from './ingress.js';
 import { errorForPlanFailure } from './plan-errors.js';
@@ -65,6 +67,10 @@ export class ProxyRequest implements UpstreamSink {
   private cacheKey: string | undefined;
   private cacheState: 'hit' | 'miss' | 'bypass' | undefined;
   private sseRecorder: SseRecorder | undefined;
+  /** The generated text of a stream, for counting when the upstream reports no usage. */
+  private completionText: CompletionText | undefined;
+  /** Usage was counted by the gateway (the upstream reported none). */
+  usageCounted = false;
   cacheHit = false;
   private ended = false;
 
@@ -282,6 +288,7 @@ export class ProxyRequest implements UpstreamSink {
       this.translator = this.adapter!.createStreamTranslator(this.ctx!, this.deployment!);
       if (this.ingress) this.ingressStream = this.ingress.stream(this.model);
       if (this.cacheKey) this.sseRecorder = new SseRecorder();
+      this.completionText = new CompletionText();
       this.ex.startStream(this.responseHeaders());
       this.firstByteAt = now;
       this.gw.heartbeats.add(this.ex);
@@ -293,6 +300,7 @@ export class ProxyRequest implements UpstreamSink {
   onChunk(chunk: Buffer): boolean {
     let out: Buffer | string = this.translator!.push(chunk);
     this.sseRecorder?.push(out);
+    if (out.length > 0) this.completionText!.observe(typeof out === 'string' ? Buffer.from(out) : out);
     if (this.usageFilter) out = this.usageFilter.push(out);
     if (this.ingressStream && out.length > 0) out = this.ingressStream.push(typeof out === 'string' ? Buffer.from(out) : out);
     if (out.length === 0 || this.ex.finished) return true;
@@ -387,6 +395,23 @@ export class ProxyRequest implements UpstreamSink {
     if (this.ended) return;
     this.ended = true;
     this.gw.inflight.end();
+    if (!this.usage && this.completionText && this.parsed) {
+      // A stream without usage (the upstream ignores include_usage, or the stream was cut): count it, so limits,
+      // budgets and spend are not undercounted. Off the response path: the client already has every byte.
+      if (this.translator?.usage) this.usage = this.translator.usage;
+      else return void this.countUsage().then(() => this.settleAndRecord(), () => this.settleAndRecord());
+    }
+    this.settleAndRecord();
+  }
+
+  private async countUsage(): Promise<void> {
+    const model = this.attempt?.model ?? this.model;
+    const [prompt, completion] = await Promise.all([promptOf(this.op, model, this.parsed!.body), countTextTokens(model, this.completionText!.text())]);
+    this.usage = { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
+    this.usageCounted = true;
+  }
+
+  private settleAndRecord(): void {
     const u = this.usage;
     const cost = this.cost() ?? 0;
     if (this.ticket) void this.ticket.settle({ promptTokens: u?.promptTokens ?? 0, completionTokens: u?.completionTokens ?? 0, costUsd: cost });

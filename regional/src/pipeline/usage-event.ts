@@ -57,5 +57,6 @@ export function recordUsage(r: ProxyRequest, costUsd: number): void {
     completionTokens: u?.completionTokens,
     costUsd: costUsd || undefined,
     cacheHit: r.cacheHit || undefined,
+    usageCounted: r.usageCounted || undefined,
   });
 }

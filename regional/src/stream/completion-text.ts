@@ -42,9 +42,12 @@ export class CompletionText {
         }
       }
       if (at < 0) {
-        // keep a tail that might hold the start of a marker split between reads
-        const tail = Math.max(from, buf.length - MARKERS[1]!.length);
-        if (tail < buf.length) this.carry = Buffer.from(buf.subarray(tail));
+        // Keep a tail that might hold the start of a marker split between reads — unless the read ended an
+        // event (SSE events end with a newline, which no marker contains): the usual case costs no copy.
+        if (buf.length > 0 && buf[buf.length - 1] !== 0x0a) {
+          const tail = Math.max(from, buf.length - MARKERS[1]!.length);
+          if (tail < buf.length) this.carry = Buffer.from(buf.subarray(tail));
+        }
         return;
       }
       const start = at + len;

@@ -26,6 +26,22 @@ export interface BenchConfiguration {
 const PG_ADMIN = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+const created: string[] = [];
+
+/** Drop the databases this run created (after the gateways using them stopped). */
+export async function dropBenchDatabases(): Promise<void> {
+  if (created.length === 0) return;
+  const c = new pg.Client({ connectionString: PG_ADMIN, connectionTimeoutMillis: 1000 });
+  try {
+    await c.connect();
+    for (const name of created.splice(0)) await c.query(`drop database if exists ${name} with (force)`);
+  } catch {
+    /* the server went away: nothing to clean */
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
 /** A fresh database on the machine's Postgres (undefined when there is none: the configuration is skipped). */
 async function freshDatabase(): Promise<string | undefined> {
   const name = `skyway_bench_${randomBytes(4).toString('hex')}`;
@@ -33,6 +49,7 @@ async function freshDatabase(): Promise<string | undefined> {
   try {
     await c.connect();
     await c.query(`create database ${name}`);
+    created.push(name);
   } catch {
     return undefined;
   } finally {

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { distRoot, repoRoot } from '../../test-support/paths.js';
 import { taskset } from '../support/processes.js';
 import { gatewayAvailable, startGatewayProcess, startMockProcess, type GatewayProcess, type MockProcess } from '../support/stack.js';
-import { configurations, type BenchConfiguration } from './configurations.js';
+import { configurations, dropBenchDatabases, type BenchConfiguration } from './configurations.js';
 import { jsonLoad } from './json-load.js';
 import { openStreams } from './open-streams.js';
 import { cpuMs, peakRssMb, rssMb } from './proc-stats.js';
@@ -61,6 +61,7 @@ const live: { stop(): Promise<void> }[] = [];
 
 async function stopAll(): Promise<void> {
   await Promise.allSettled(live.splice(0).map((p) => p.stop()));
+  await dropBenchDatabases();
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {

@@ -19,7 +19,7 @@ import {
   type FakeResponse,
   type FakeUpstream,
   type ReceivedRequest,
-} from '../regional/src/providers/anthropic/testing/fake-upstream.js';
+} from './providers-fake-upstream.js';
 
 export type ProviderName = 'anthropic' | 'bedrock' | 'azure' | 'gemini' | 'openai';
 

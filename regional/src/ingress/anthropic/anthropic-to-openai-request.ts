@@ -6,7 +6,7 @@ import type {
   AnthropicRequest,
   AnthropicToolResultContent,
 } from '../../providers/anthropic/anthropic-wire.js';
-import type { OAIChatRequest, OAIContentPart, OAIMessage, OAIToolCall, OAIToolChoice } from '../../providers/anthropic/openai-wire.js';
+import type { OAIChatRequest, OAIContentPart, OAIMessage, OAIToolCall, OAIToolChoice } from '../../providers/common/openai-wire.js';
 
 function imageUrl(src: AnthropicImageSource): string {
   return src.type === 'base64' ? `data:${src.media_type};base64,${src.data}` : src.url;

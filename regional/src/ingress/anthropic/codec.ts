@@ -4,7 +4,7 @@
  */
 import { InvalidJson, InvalidRequest, type GatewayError } from '../../errors/catalogue.js';
 import type { Ingress } from '../../pipeline/ingress.js';
-import type { OAIChatCompletion } from '../../providers/anthropic/openai-wire.js';
+import type { OAIChatCompletion } from '../../providers/common/openai-wire.js';
 import { anthropicToOpenAIRequest } from './anthropic-to-openai-request.js';
 import { anthropicErrorBody } from './errors.js';
 import { openAIToAnthropicResponse } from './openai-to-anthropic-response.js';

@@ -5,8 +5,8 @@ import anthropicAdapter from '../../providers/anthropic/index.js';
 import geminiAdapter from '../../providers/gemini/index.js';
 import bedrockAdapter from '../../providers/bedrock/index.js';
 import { encodeEvent } from '../../providers/bedrock/event-stream.js';
-import { chop, fixture, fixtureJson, startFakeUpstream, type FakeUpstream } from '../../providers/anthropic/testing/fake-upstream.js';
-import { startMiniGateway, testDeployment, type MiniGateway } from '../../providers/anthropic/testing/mini-gateway.js';
+import { chop, fixture, fixtureJson, startFakeUpstream, type FakeUpstream } from '../../../../test-support/providers-fake-upstream.js';
+import { startMiniGateway, testDeployment, type MiniGateway } from '../../../../test-support/providers-mini-gateway.js';
 
 const weather: Anthropic.Tool = {
   name: 'get_weather',

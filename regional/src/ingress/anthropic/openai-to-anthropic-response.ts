@@ -1,6 +1,6 @@
 /** Ingress: an OpenAI chat completion → an Anthropic Messages response. */
 import type { AnthropicContentBlock, AnthropicResponse, AnthropicStopReason, AnthropicUsage } from '../../providers/anthropic/anthropic-wire.js';
-import type { OAIChatCompletion, OAIFinishReason, OAIUsage } from '../../providers/anthropic/openai-wire.js';
+import type { OAIChatCompletion, OAIFinishReason, OAIUsage } from '../../providers/common/openai-wire.js';
 
 export function anthropicStopReason(r: OAIFinishReason | null | undefined): AnthropicStopReason {
   switch (r) {

@@ -3,8 +3,8 @@
  * message_start, content_block_start/delta/stop per text or tool_use block, message_delta, message_stop.
  */
 import type { AnthropicStopReason, AnthropicStreamEvent } from '../../providers/anthropic/anthropic-wire.js';
-import type { OAIChatChunk, OAIUsage } from '../../providers/anthropic/openai-wire.js';
-import { parseJsonData, SseParser } from '../../providers/anthropic/sse.js';
+import type { OAIChatChunk, OAIUsage } from '../../providers/common/openai-wire.js';
+import { parseJsonData, SseParser } from '../../providers/common/sse.js';
 import { anthropicMessageId, anthropicStopReason, anthropicUsageOf } from './openai-to-anthropic-response.js';
 
 function frame(ev: AnthropicStreamEvent): string {

@@ -8,7 +8,7 @@ import {
 } from '../../errors/catalogue.js';
 import type { Deployment } from '../adapter.js';
 import type { AnthropicErrorBody } from './anthropic-wire.js';
-import { bodySnippet, CONTEXT_WINDOW_PATTERN, retryAfterHeaders, tryJson } from './upstream-error-helpers.js';
+import { bodySnippet, CONTEXT_WINDOW_PATTERN, retryAfterHeaders, tryJson } from '../common/upstream-error-helpers.js';
 
 /** OpenAI error type/code for an Anthropic error type (used for in-stream errors too). */
 export function anthropicErrorKind(type: string | undefined): { type: string; code: string } {

@@ -1,7 +1,7 @@
 /** Anthropic Messages response → OpenAI chat completion. */
 import type { TranslatedResponse, Usage } from '../adapter.js';
 import type { AnthropicResponse, AnthropicStopReason, AnthropicUsage } from './anthropic-wire.js';
-import { buildCompletion, type OAIFinishReason, type OAIToolCall } from './openai-wire.js';
+import { buildCompletion, type OAIFinishReason, type OAIToolCall } from '../common/openai-wire.js';
 
 export function anthropicFinishReason(r: AnthropicStopReason | undefined): OAIFinishReason | null {
   switch (r) {

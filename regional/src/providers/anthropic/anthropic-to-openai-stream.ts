@@ -2,8 +2,8 @@
 import type { StreamTranslator, Usage } from '../adapter.js';
 import type { AnthropicStreamEvent } from './anthropic-wire.js';
 import { anthropicFinishReason, anthropicUsage } from './anthropic-to-openai-response.js';
-import { ChunkWriter, type OAIFinishReason } from './openai-wire.js';
-import { parseJsonData, SseParser } from './sse.js';
+import { ChunkWriter, type OAIFinishReason } from '../common/openai-wire.js';
+import { parseJsonData, SseParser } from '../common/sse.js';
 import { anthropicErrorKind } from './anthropic-errors.js';
 
 export class AnthropicToOpenAIStream implements StreamTranslator {

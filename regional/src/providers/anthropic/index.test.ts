@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import adapter from './index.js';
-import { chop, fixture, startFakeUpstream, type FakeUpstream } from './testing/fake-upstream.js';
-import { startMiniGateway, testDeployment, type MiniGateway } from './testing/mini-gateway.js';
+import { chop, fixture, startFakeUpstream, type FakeUpstream } from '../../../../test-support/providers-fake-upstream.js';
+import { startMiniGateway, testDeployment, type MiniGateway } from '../../../../test-support/providers-mini-gateway.js';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const weatherTool: OpenAI.Chat.ChatCompletionTool = {

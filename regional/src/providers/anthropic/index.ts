@@ -12,7 +12,7 @@ import type { Deployment, ProviderAdapter, RequestContext, UpstreamRequest } fro
 import { anthropicError } from './anthropic-errors.js';
 import { anthropicToOpenAIResponse } from './anthropic-to-openai-response.js';
 import { AnthropicToOpenAIStream } from './anthropic-to-openai-stream.js';
-import { splitBase } from './deployment-url.js';
+import { splitBase } from '../common/deployment-url.js';
 import { openAIToAnthropicRequest } from './openai-to-anthropic-request.js';
 import { anthropicOptions } from './options.js';
 

@@ -13,7 +13,7 @@ import {
   type OAIContentPart,
   type OAIImagePart,
   type OAIToolChoice,
-} from './openai-wire.js';
+} from '../common/openai-wire.js';
 
 export interface AnthropicRequestOptions {
   /** Used when the client sets neither max_completion_tokens nor max_tokens (Anthropic requires one). */

@@ -7,7 +7,7 @@ import {
   type GatewayError,
 } from '../../errors/catalogue.js';
 import type { Deployment } from '../adapter.js';
-import { bodySnippet, CONTEXT_WINDOW_PATTERN, retryAfterHeaders, tryJson } from '../anthropic/upstream-error-helpers.js';
+import { bodySnippet, CONTEXT_WINDOW_PATTERN, retryAfterHeaders, tryJson } from '../common/upstream-error-helpers.js';
 
 interface AzureErrorBody {
   error?: { code?: string | null; message?: string; type?: string; param?: string | null; innererror?: { code?: string } };

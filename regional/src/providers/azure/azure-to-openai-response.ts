@@ -1,7 +1,7 @@
 /** Azure OpenAI responses are OpenAI responses: pass through, reading usage on the way. */
 import type { StreamTranslator, TranslatedResponse, Usage } from '../adapter.js';
-import { fromOAIUsage, type OAIUsage } from '../anthropic/openai-wire.js';
-import { parseJsonData, SseParser } from '../anthropic/sse.js';
+import { fromOAIUsage, type OAIUsage } from '../common/openai-wire.js';
+import { parseJsonData, SseParser } from '../common/sse.js';
 
 export function azureResponse(body: Buffer): TranslatedResponse {
   let usage: Usage | undefined;

@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import adapter from './index.js';
 import { clearEntraTokens } from './entra-token.js';
-import { chop, fixture, fixtureJson, startFakeUpstream, type FakeUpstream } from '../anthropic/testing/fake-upstream.js';
-import { startMiniGateway, testDeployment, type MiniGateway } from '../anthropic/testing/mini-gateway.js';
+import { chop, fixture, fixtureJson, startFakeUpstream, type FakeUpstream } from '../../../../test-support/providers-fake-upstream.js';
+import { startMiniGateway, testDeployment, type MiniGateway } from '../../../../test-support/providers-mini-gateway.js';
 
 describe('azure adapter (OpenAI SDK → fake Azure OpenAI)', () => {
   let up: FakeUpstream;

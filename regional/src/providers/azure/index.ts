@@ -3,7 +3,7 @@
  * `api-key`, a Microsoft Entra ID token from the client credentials flow, or a ready-made Entra token.
  */
 import type { Deployment, ProviderAdapter, RequestContext, UpstreamRequest } from '../adapter.js';
-import { splitBase } from '../anthropic/deployment-url.js';
+import { splitBase } from '../common/deployment-url.js';
 import { azureError } from './azure-errors.js';
 import { AzurePassThroughStream, azureResponse } from './azure-to-openai-response.js';
 import { entraToken } from './entra-token.js';

@@ -7,7 +7,7 @@ import {
   type GatewayError,
 } from '../../errors/catalogue.js';
 import type { Deployment } from '../adapter.js';
-import { bodySnippet, CONTEXT_WINDOW_PATTERN, header, retryAfterHeaders, tryJson } from '../anthropic/upstream-error-helpers.js';
+import { bodySnippet, CONTEXT_WINDOW_PATTERN, header, retryAfterHeaders, tryJson } from '../common/upstream-error-helpers.js';
 
 /** `ValidationException:http://internal.amazon.com/...` → `ValidationException`. */
 export function bedrockErrorType(headers: Record<string, string | string[] | undefined>, body: { __type?: string } | undefined): string {

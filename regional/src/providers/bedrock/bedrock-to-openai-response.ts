@@ -1,6 +1,6 @@
 /** Bedrock Converse response → OpenAI chat completion. */
 import type { TranslatedResponse, Usage } from '../adapter.js';
-import { buildCompletion, type OAIFinishReason, type OAIToolCall } from '../anthropic/openai-wire.js';
+import { buildCompletion, type OAIFinishReason, type OAIToolCall } from '../common/openai-wire.js';
 import type { ConverseResponse, ConverseStopReason, ConverseUsage } from './converse-wire.js';
 
 export function bedrockFinishReason(r: ConverseStopReason | undefined): OAIFinishReason | null {

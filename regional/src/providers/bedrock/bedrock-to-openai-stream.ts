@@ -1,6 +1,6 @@
 /** Bedrock ConverseStream (binary event stream) → OpenAI chat.completion.chunk SSE stream. */
 import type { StreamTranslator, Usage } from '../adapter.js';
-import { ChunkWriter, type OAIFinishReason } from '../anthropic/openai-wire.js';
+import { ChunkWriter, type OAIFinishReason } from '../common/openai-wire.js';
 import { bedrockErrorKind } from './bedrock-errors.js';
 import { bedrockFinishReason, bedrockUsage } from './bedrock-to-openai-response.js';
 import type { ConverseStreamEvents } from './converse-wire.js';

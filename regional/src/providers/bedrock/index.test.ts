@@ -7,8 +7,8 @@ import adapter from './index.js';
 import { encodeEvent } from './event-stream.js';
 import { bedrockFamily } from './options.js';
 import { openAIToBedrockRequest } from './openai-to-bedrock-request.js';
-import { chop, fixture, fixtureJson, startFakeUpstream, type FakeUpstream, type ReceivedRequest } from '../anthropic/testing/fake-upstream.js';
-import { startMiniGateway, testDeployment, type MiniGateway } from '../anthropic/testing/mini-gateway.js';
+import { chop, fixture, fixtureJson, startFakeUpstream, type FakeUpstream, type ReceivedRequest } from '../../../../test-support/providers-fake-upstream.js';
+import { startMiniGateway, testDeployment, type MiniGateway } from '../../../../test-support/providers-mini-gateway.js';
 import type { Deployment } from '../adapter.js';
 
 const MODEL = 'us.anthropic.claude-3-5-sonnet-20241022-v2:0';

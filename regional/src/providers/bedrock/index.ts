@@ -5,7 +5,7 @@
  */
 import { InvalidRequest } from '../../errors/catalogue.js';
 import type { Deployment, ProviderAdapter, RequestContext, UpstreamRequest } from '../adapter.js';
-import { splitBase } from '../anthropic/deployment-url.js';
+import { splitBase } from '../common/deployment-url.js';
 import { bedrockError } from './bedrock-errors.js';
 import { bedrockToOpenAIResponse } from './bedrock-to-openai-response.js';
 import { BedrockToOpenAIStream } from './bedrock-to-openai-stream.js';

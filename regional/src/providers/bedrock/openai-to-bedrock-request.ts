@@ -11,7 +11,7 @@ import {
   type OAIContentPart,
   type OAIImagePart,
   type OAIToolChoice,
-} from '../anthropic/openai-wire.js';
+} from '../common/openai-wire.js';
 import type { ConverseContentBlock, ConverseImageFormat, ConverseMessage, ConverseRequest, ConverseToolChoice } from './converse-wire.js';
 import { bedrockFamily, type ResolvedBedrock } from './options.js';
 

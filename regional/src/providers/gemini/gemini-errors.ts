@@ -7,7 +7,7 @@ import {
   type GatewayError,
 } from '../../errors/catalogue.js';
 import type { Deployment } from '../adapter.js';
-import { bodySnippet, CONTEXT_WINDOW_PATTERN, retryAfterHeaders, tryJson } from '../anthropic/upstream-error-helpers.js';
+import { bodySnippet, CONTEXT_WINDOW_PATTERN, retryAfterHeaders, tryJson } from '../common/upstream-error-helpers.js';
 import type { GeminiErrorBody } from './gemini-wire.js';
 
 export function geminiError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>, d: Deployment): GatewayError {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { UpstreamClientError } from '../../errors/catalogue.js';
 import type { TranslatedResponse, Usage } from '../adapter.js';
-import { buildCompletion, type OAIFinishReason, type OAIToolCall } from '../anthropic/openai-wire.js';
+import { buildCompletion, type OAIFinishReason, type OAIToolCall } from '../common/openai-wire.js';
 import type { GeminiPart, GeminiResponse, GeminiUsage } from './gemini-wire.js';
 
 export function geminiFinishReason(r: string | undefined, hasToolCalls: boolean): OAIFinishReason | null {

@@ -4,8 +4,8 @@
  * There is no end-of-stream sentinel: the connection closing is the end.
  */
 import type { StreamTranslator, Usage } from '../adapter.js';
-import { ChunkWriter, type OAIFinishReason } from '../anthropic/openai-wire.js';
-import { parseJsonData, SseParser } from '../anthropic/sse.js';
+import { ChunkWriter, type OAIFinishReason } from '../common/openai-wire.js';
+import { parseJsonData, SseParser } from '../common/sse.js';
 import { blockedPrompt, geminiFinishReason, geminiUsage, partsToOpenAI } from './gemini-to-openai-response.js';
 import type { GeminiResponse } from './gemini-wire.js';
 

@@ -4,7 +4,7 @@
  */
 import { InvalidRequest } from '../../errors/catalogue.js';
 import type { Deployment, ProviderAdapter, RequestContext, UpstreamRequest } from '../adapter.js';
-import { splitBase } from '../anthropic/deployment-url.js';
+import { splitBase } from '../common/deployment-url.js';
 import { geminiError } from './gemini-errors.js';
 import { geminiToOpenAIResponse } from './gemini-to-openai-response.js';
 import { GeminiToOpenAIStream } from './gemini-to-openai-stream.js';

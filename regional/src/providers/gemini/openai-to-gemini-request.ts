@@ -11,7 +11,7 @@ import {
   type OAIContentPart,
   type OAIImagePart,
   type OAIToolChoice,
-} from '../anthropic/openai-wire.js';
+} from '../common/openai-wire.js';
 import type { GeminiContent, GeminiPart, GeminiRequest } from './gemini-wire.js';
 
 /** JSON Schema keywords Gemini's OpenAPI-subset `parameters` rejects. */

@@ -5,7 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../../../../test-support/paths.js';
+import { repoRoot } from './paths.js';
 
 export interface ReceivedRequest {
   method: string;

@@ -5,14 +5,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request } from 'undici';
-import { GatewayError, toGatewayError } from '../../../errors/catalogue.js';
-import type { Deployment, ProviderAdapter, RequestContext, Usage } from '../../adapter.js';
+import { GatewayError, toGatewayError } from '../regional/src/errors/catalogue.js';
+import type { Deployment, ProviderAdapter, RequestContext, Usage } from '../regional/src/providers/adapter.js';
 import {
   anthropicErrorBody,
   anthropicToOpenAIRequest,
   createOpenAIToAnthropicStream,
   openAIToAnthropicResponse,
-} from '../../../ingress/anthropic/index.js';
+} from '../regional/src/ingress/anthropic/index.js';
 
 export interface MiniGateway {
   url: string;

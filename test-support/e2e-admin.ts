@@ -40,8 +40,8 @@ export function signingSecretsEnv(version = 1): string {
 }
 
 /**
- * The admin listener starts after the API listener (startGatewayProcess waits only for the latter): wait until
- * it answers too.
+ * Wait until the admin listener answers. A process starts it before its API listener, so this returns at once
+ * after startGatewayProcess; it is the check that the process really plays the admin role.
  */
 export async function waitForAdmin(gw: GatewayProcess, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -10,6 +10,7 @@ import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { startMockUpstream, type MockUpstream } from '../loadtest/mock/server.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway.js';
+import { waitForAdmin } from './e2e-admin.js';
 import { postgres, privateRedis, type PostgresHandle, type RedisHandle } from './services.js';
 
 export interface LimitsCluster {
@@ -30,21 +31,6 @@ export interface ClusterOptions {
   config: (mockUrl: string) => string;
   /** Extra environment for both processes. */
   env?: Record<string, string>;
-}
-
-async function waitForAdmin(gw: GatewayProcess, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const r = await fetch(gw.adminUrl + '/health/readiness');
-      await r.body?.cancel();
-      if (r.status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > until) throw new Error(`admin listener at ${gw.adminUrl} did not become ready: ${gw.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Start everything, or return undefined when Postgres or redis-server is missing (the test was skipped). */

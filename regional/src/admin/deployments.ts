@@ -11,8 +11,7 @@ import { inTransaction } from '../db/pool.js';
 import { insertRow, jsonb, listPage, selectForUpdate, updateRow, type Page } from '../db/sql.js';
 import type { EnvelopeCipher, Envelope } from '../keys/envelope.js';
 import type { ChangeBus, ChangeEvent } from '../keys/events.js';
-import { InvalidRequest } from '../errors/catalogue.js';
-import { ResourceConflict, ResourceNotFound } from './errors.js';
+import { InvalidRequest, ResourceConflict, ResourceNotFound } from '../errors/catalogue.js';
 import type { DeploymentCreate, DeploymentUpdate } from './schemas.js';
 
 export interface DeploymentRow {

@@ -7,7 +7,7 @@ import { inTransaction } from '../db/pool.js';
 import { insertRow, jsonb, listPage, selectForUpdate, updateRow, type Page } from '../db/sql.js';
 import type { ChangeBus } from '../keys/events.js';
 import type { TeamRow, UserRow } from '../keys/records.js';
-import { ResourceConflict, ResourceNotFound } from './errors.js';
+import { ResourceConflict, ResourceNotFound } from '../errors/catalogue.js';
 import type { TeamCreate, TeamUpdate, UserCreate, UserUpdate } from './schemas.js';
 
 type Budget = { max_usd: number; period: string; alert_at?: number[] | undefined } | null | undefined;

@@ -102,6 +102,27 @@ export class PayloadTooLarge extends GatewayError {
   }
 }
 
+// ── management API (404 resource, 409 conflict) ──────────────────────────────────────────────────────
+
+export class ResourceNotFound extends GatewayError {
+  readonly status = 404;
+  readonly type = 'invalid_request_error';
+  readonly code = 'resource_not_found';
+  constructor(kind: string, id: string) {
+    super(`No ${kind} with id '${id}'.`, 'id');
+  }
+}
+
+export class ResourceConflict extends GatewayError {
+  readonly status = 409;
+  readonly type = 'invalid_request_error';
+  readonly code: string;
+  constructor(message: string, code = 'conflict', param: string | null = null) {
+    super(message, param);
+    this.code = code;
+  }
+}
+
 // ── authentication and authorisation (401, 403) ───────────────────────────────────────────────────────
 
 export class MissingApiKey extends GatewayError {

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { writeAudit, type Actor } from '../db/audit.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { insertRow, jsonb, listPage, selectForUpdate, updateRow, type Page } from '../db/sql.js';
-import { ResourceConflict, ResourceNotFound } from '../admin/errors.js';
+import { ResourceConflict, ResourceNotFound } from '../errors/catalogue.js';
 import type { ChangeBus, ChangeEvent } from './events.js';
 import { issueKey } from './format.js';
 import { keyStatus, type BudgetPeriod, type KeyRow, type StoredLimits } from './records.js';

@@ -15,14 +15,29 @@ function hasLimits(l: LimitSet | undefined): boolean {
   return !!l && (l.rpm !== undefined || l.tpm !== undefined || l.maxParallel !== undefined);
 }
 
-/** Which inputs the admission of this principal needs (computed once per principal and model). */
-export function admissionNeeds(p: Principal, model: string): { any: boolean; tokens: boolean; cost: boolean } {
-  const scopes = [p.key, p.team, p.user];
-  const modelLimits = p.modelLimits?.[model];
-  const cost = scopes.some((s) => s?.budget !== undefined);
-  const tokens = cost || scopes.some((s) => s?.limits?.tpm !== undefined) || modelLimits?.tpm !== undefined;
-  const any = cost || tokens || scopes.some((s) => hasLimits(s?.limits)) || hasLimits(modelLimits);
-  return { any, tokens, cost };
+export interface AdmissionNeeds {
+  any: boolean;
+  tokens: boolean;
+  cost: boolean;
+}
+
+/** Principals are immutable and cached by the authenticator: their needs per model are worked out once. */
+const needsCache = new WeakMap<Principal, Map<string, AdmissionNeeds>>();
+
+/** Which inputs the admission of this principal needs for this model. */
+export function admissionNeeds(p: Principal, model: string): AdmissionNeeds {
+  let byModel = needsCache.get(p);
+  if (!byModel) needsCache.set(p, (byModel = new Map()));
+  let needs = byModel.get(model);
+  if (!needs) {
+    const scopes = [p.key, p.team, p.user];
+    const modelLimits = p.modelLimits?.[model];
+    const cost = scopes.some((s) => s?.budget !== undefined);
+    const tokens = cost || scopes.some((s) => s?.limits?.tpm !== undefined) || modelLimits?.tpm !== undefined;
+    needs = { any: cost || tokens || scopes.some((s) => hasLimits(s?.limits)) || hasLimits(modelLimits), tokens, cost };
+    byModel.set(model, needs);
+  }
+  return needs;
 }
 
 /** Prompt tokens of a request (counted with the model family's tokenizer). */

@@ -66,6 +66,11 @@ export class ProxyRequest implements UpstreamSink {
   /** Response cache: the entry key when this model caches and the request may be stored. */
   private cacheKey: string | undefined;
   private cacheState: 'hit' | 'miss' | 'bypass' | undefined;
+  /** The model's cache lifetime (seconds), when it caches. */
+  private cacheTtl: number | undefined;
+  /** cost() of `costOf` (the usage it was computed for): the header and the settlement share one pricing. */
+  private costOf: Usage | undefined;
+  private costValue: number | undefined;
   private sseRecorder: SseRecorder | undefined;
   /** The generated text of a stream, for counting when the upstream reports no usage. */
   private completionText: CompletionText | undefined;
@@ -115,11 +120,12 @@ export class ProxyRequest implements UpstreamSink {
       this.model = parsed.model;
       this.stream = parsed.stream;
       assertModelAllowed(principal, parsed.model);
-      if (!this.gw.catalog.get(parsed.model)) throw new ModelNotFound(parsed.model);
+      const entry = this.gw.catalog.get(parsed.model);
+      if (!entry) throw new ModelNotFound(parsed.model);
       this.parsed = parsed;
       this.raw = raw;
-      const ttl = this.gw.catalog.get(parsed.model)!.cacheTtlSeconds;
-      if (ttl && this.gw.cache) return this.lookupCache(principal, parsed);
+      this.cacheTtl = entry.cacheTtlSeconds;
+      if (this.cacheTtl && this.gw.cache) return this.lookupCache(principal, parsed);
       this.admit(principal, parsed);
     } catch (err) {
       this.fail(err);
@@ -317,7 +323,7 @@ export class ProxyRequest implements UpstreamSink {
       if (this.sseRecorder) {
         this.sseRecorder.push(tail);
         const entry = this.sseRecorder.finish();
-        if (entry && this.cacheKey) void this.gw.cache!.store(this.cacheKey, entry, this.gw.catalog.get(this.model)!.cacheTtlSeconds!);
+        if (entry && this.cacheKey) void this.gw.cache!.store(this.cacheKey, entry, this.cacheTtl!);
       }
       if (this.usageFilter) tail = this.usageFilter.end(tail);
       if (this.ingressStream) tail = (tail.length > 0 ? this.ingressStream.push(typeof tail === 'string' ? Buffer.from(tail) : tail) : '') + this.ingressStream.end();
@@ -340,7 +346,7 @@ export class ProxyRequest implements UpstreamSink {
       this.firstByteAt = performance.now();
       if (this.cacheKey) {
         const body = typeof translated.body === 'string' ? translated.body : translated.body.toString('utf8');
-        void this.gw.cache!.store(this.cacheKey, { kind: 'json', body, contentType: 'application/json', createdAt: Date.now() }, this.gw.catalog.get(this.model)!.cacheTtlSeconds!);
+        void this.gw.cache!.store(this.cacheKey, { kind: 'json', body, contentType: 'application/json', createdAt: Date.now() }, this.cacheTtl!);
       }
       const out = this.ingress ? this.ingress.response(translated.body, this.model) : translated.body;
       this.ex.sendJson(200, out, this.responseHeaders(this.cost()));
@@ -371,8 +377,13 @@ export class ProxyRequest implements UpstreamSink {
   // ── ending ────────────────────────────────────────────────────────────────────────────────────────
 
   cost(): number | undefined {
-    // Priced as the model that answered: after a fallback that is not the one the client asked for.
-    return this.usage && this.deployment ? this.gw.prices.costOf(this.usage, this.deployment, this.attempt?.model ?? this.model) : undefined;
+    if (!this.usage || !this.deployment) return undefined;
+    if (this.costOf !== this.usage) {
+      // Priced as the model that answered: after a fallback that is not the one the client asked for.
+      this.costValue = this.gw.prices.costOf(this.usage, this.deployment, this.attempt?.model ?? this.model);
+      this.costOf = this.usage;
+    }
+    return this.costValue;
   }
 
   private fail(err: unknown): void {

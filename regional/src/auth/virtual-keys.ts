@@ -15,6 +15,7 @@ import { checkKeyToken, hashKey } from '../keys/format.js';
 import { keyStatus, reviveDates, toBudgetSpec, toLimitSet, type KeyWithOwners, type TeamRow, type UserRow } from '../keys/records.js';
 import type { SigningSecrets } from '../keys/signing-secrets.js';
 import { KEY_LENGTH, KEY_PREFIX, type KeyRejectReason } from '../../../shared/keys/key-format.js';
+import { isMasterKey } from './master-key.js';
 import { MASTER_PRINCIPAL, type Authenticator, type LimitSet, type Principal, type ScopeRef } from './principal.js';
 
 export interface VirtualKeyAuthenticatorOptions {
@@ -114,10 +115,6 @@ const REJECT_MESSAGES: Record<KeyRejectReason, string> = {
   mac: 'Incorrect API key provided: its signature is not valid.',
 };
 
-function sameBytes(a: string, b: Buffer): boolean {
-  return Buffer.byteLength(a) === b.length && timingSafeEqual(Buffer.from(a), b);
-}
-
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -178,7 +175,7 @@ export class VirtualKeyAuthenticator implements Authenticator {
         if (t.length === entry.verified.length && timingSafeEqual(t, entry.verified)) return this.#status(entry, this.#o.now());
       }
     }
-    if (this.#masterKey && sameBytes(token, this.#masterKey)) return MASTER_PRINCIPAL;
+    if (this.#masterKey && isMasterKey(token, this.#masterKey)) return MASTER_PRINCIPAL;
     const checked = checkKeyToken(token, this.#o.secrets);
     if (!checked.ok) throw new InvalidApiKey(REJECT_MESSAGES[checked.reason]);
     const keyId = checked.parts.keyId;

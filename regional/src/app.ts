@@ -22,6 +22,8 @@ import { ModelCatalog, cooldownPolicy } from './pipeline/catalog.js';
 import { RedisHealthStore } from './routing/index.js';
 import { MemoryResponseCache, RedisResponseCache } from './cache/index.js';
 import { connectRedis } from './admission/redis-client.js';
+import { RedisAdmission } from './admission/redis.js';
+import { ErrorBoundary, installLastNet } from './pipeline/error-boundary.js';
 import type { Redis } from 'ioredis';
 import type { Gateway } from './pipeline/context.js';
 import { PriceBook, type ModelPrice } from './pricing/index.js';
@@ -69,6 +71,12 @@ function estimatePrice(prices: PriceBook, catalog: ModelCatalog, model: string):
   return worst;
 }
 
+/** The limit store's readiness: while Redis is away the limits follow their failure policy (degraded, not down). */
+async function limitsCheck(admission: Admission): Promise<void> {
+  if (admission instanceof RedisAdmission && admission.degraded) throw new Error('Redis unreachable; limits follow the failure policy');
+  await admission.check!();
+}
+
 function authenticatorFor(stores: Stores, masterKey: string): Authenticator {
   if (!stores.db || !stores.secrets) return new MasterKeyAuthenticator(masterKey);
   return new VirtualKeyAuthenticator({ db: stores.db, bus: stores.bus, secrets: stores.secrets, masterKey });
@@ -81,7 +89,7 @@ interface Api {
   stopWatching: () => void;
 }
 
-async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string, metrics: GatewayMetrics): Promise<Api> {
+async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string, metrics: GatewayMetrics, boundary: ErrorBoundary): Promise<Api> {
   const admission = await createAdmission(admissionConfigFromEnv(env), {
     logger,
     metrics: {
@@ -101,7 +109,13 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
   });
   // Cooldowns are shared by every replica through Redis when it is configured.
   let healthRedis: Redis | undefined;
-  if (env.REDIS_URL) healthRedis = (await connectRedis({ url: env.REDIS_URL, cluster: env.SKYWAY_REDIS_CLUSTER === '1' })) as Redis;
+  if (env.REDIS_URL) {
+    healthRedis = (await connectRedis({
+      url: env.REDIS_URL,
+      cluster: env.SKYWAY_REDIS_CLUSTER === '1',
+      onUnreachable: (err) => logger.error({ err: (err as Error).message }, 'Redis unreachable at start: cooldowns are per replica and the response cache misses until it connects'),
+    })) as Redis;
+  }
   const cache = healthRedis ? new RedisResponseCache({ client: healthRedis }) : new MemoryResponseCache();
   const catalog = new ModelCatalog(table, healthRedis ? new RedisHealthStore(healthRedis, cooldownPolicy(table)) : undefined);
   const prices = new PriceBook(configPrices(table));
@@ -131,7 +145,8 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     logger,
     inflight: new Inflight(),
     heartbeats: new Heartbeats(settings.heartbeatMs),
-    checks: [...stores.checks, ...(admission.check ? [{ name: 'limits', check: () => admission.check!() }] : [])],
+    checks: [...stores.checks, ...(admission.check ? [{ name: 'limits', check: () => limitsCheck(admission), degradable: true }] : [])],
+    boundary,
     draining: false,
   };
   return { gateway, admission, usage, stopWatching: () => (stopWatching(), healthRedis?.disconnect()) };
@@ -153,6 +168,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
   const stores = await openStores(env, settings.dataDir, logger, { migrate: settings.roles.has('api') });
 
   const metrics = createMetrics({ defaultLabels: { region: settings.region } });
+  const boundary = new ErrorBoundary(logger, metrics.registry);
+  installLastNet(boundary);
   const ops = await startOpsServer(settings.host, settings.metricsPort, metrics);
   // The admin listener first: once the api answers its readiness check, the whole process is up.
   let admin: AdminServer | undefined;
@@ -182,7 +199,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
   let api: Api | undefined;
   let server: ApiServer | undefined;
   if (settings.roles.has('api')) {
-    api = await buildApi(env, settings, logger, stores, table, masterKey.key, metrics);
+    api = await buildApi(env, settings, logger, stores, table, masterKey.key, metrics, boundary);
     server = await startApiServer(api.gateway);
     logger.info({ host: settings.host, port: server.port, models: api.gateway.catalog.names(), config: source, keys: stores.db ? 'virtual keys (Postgres)' : 'master key only' }, 'skyway api listening');
   }

@@ -108,9 +108,10 @@ test('limits across two gateway processes sharing Redis', { timeout: 90_000 }, a
 
     await t.test('Redis killed: local RPM per replica, budgets closed, logged; enforcement in Redis resumes', async (st) => {
       const rpmKey = await c.createKey({ alias: 'rpm-degraded', limits: { rpm: 100 } });
+      // A priced model: a budget-limited key cannot use a model without a price (model_price_unknown).
       const budgetKey = await c.createKey({ alias: 'budget-degraded', budget: { max_usd: 1000, period: 'none' } });
       const rpmAfter = await c.createKey({ alias: 'rpm-after', limits: { rpm: 100 } });
-      for (const gw of [c.a, c.b]) assert.equal((await chat(gw, 'a', budgetKey, chatBody('mock-1'))).status, 200, 'budget key works while Redis is up');
+      for (const gw of [c.a, c.b]) assert.equal((await chat(gw, 'a', budgetKey, chatBody('mock-priced'))).status, 200, 'budget key works while Redis is up');
 
       // Killed while a burst is in flight: every request is answered 200 or 429 (admissions whose Redis call
       // failed fall back to the local counters), none fails or hangs.
@@ -130,7 +131,7 @@ test('limits across two gateway processes sharing Redis', { timeout: 90_000 }, a
         assert.deepEqual(tally(only(out, via)), { '200': perReplica, [RATE_LIMITED]: 100 - perReplica }, `process ${via} while Redis is down`);
       }
       for (const gw of [c.a, c.b]) {
-        const o = await chat(gw, 'a', budgetKey, chatBody('mock-1'));
+        const o = await chat(gw, 'a', budgetKey, chatBody('mock-priced'));
         assert.equal(o.status, 503, JSON.stringify(o.error));
         assert.equal(o.error?.type, 'service_unavailable');
         assert.equal(o.error?.code, 'limits_unavailable');
@@ -142,7 +143,7 @@ test('limits across two gateway processes sharing Redis', { timeout: 90_000 }, a
       await waitUntil(() => /Redis is back/.test(c.a.output()) && /Redis is back/.test(c.b.output()), 20_000, 'both processes to log that Redis is back').catch((err: Error) => {
         throw new Error(`${err.message}\n--- A:\n${c.a.output().slice(-3000)}\n--- B:\n${c.b.output().slice(-3000)}`);
       });
-      for (const gw of [c.a, c.b]) assert.equal((await chat(gw, 'a', budgetKey, chatBody('mock-1'))).status, 200, 'budgets are enforced (not refused) again');
+      for (const gw of [c.a, c.b]) assert.equal((await chat(gw, 'a', budgetKey, chatBody('mock-priced'))).status, 200, 'budgets are enforced (not refused) again');
       // Shared counting again: 60 through A, then 60 through B → 100 in all. Local counters would admit 50 on A.
       const first = await burst(c, rpmAfter, chatBody('mock-1'), { a: 60, b: 0 });
       assert.deepEqual(tally(first), { '200': 60 });

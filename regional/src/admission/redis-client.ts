@@ -2,6 +2,10 @@
  * The ioredis connection the limiter (and the response cache) use: auto-pipelining on (all commands issued in
  * one event-loop tick go out in one write, so concurrent admissions share a round trip), no offline queue
  * (a call while disconnected fails at once instead of waiting), a command timeout, and endless reconnects.
+ *
+ * Redis unreachable at start is not fatal: connectRedis returns the client anyway (it keeps reconnecting in
+ * the background), so the gateway starts under the limits' failure policy instead of crash-looping through
+ * a Redis incident. Callers see `client.status !== 'ready'` and their calls fail fast until it connects.
  */
 import { Cluster, Redis } from 'ioredis';
 
@@ -17,8 +21,11 @@ function reconnectDelay(times: number): number {
   return Math.min(50 * 2 ** Math.min(times, 6), 2000);
 }
 
-/** Connect and wait until ready (so the first admissions do not fail for want of a connection). */
-export async function connectRedis(opts: RedisClientOptions): Promise<RedisLike> {
+/**
+ * Connect and wait until ready (so the first admissions do not fail for want of a connection); when the first
+ * attempt fails, `onUnreachable` is told and the client is returned still reconnecting.
+ */
+export async function connectRedis(opts: RedisClientOptions & { onUnreachable?: (err: unknown) => void }): Promise<RedisLike> {
   const common = {
     enableOfflineQueue: false,
     commandTimeout: opts.commandTimeoutMs ?? 250,
@@ -46,6 +53,10 @@ export async function connectRedis(opts: RedisClientOptions): Promise<RedisLike>
   }
   // Errors surface on the calls that fail; the 'error' event must have a listener or Node crashes.
   client.on('error', () => undefined);
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    opts.onUnreachable?.(err);
+  }
   return client;
 }

@@ -110,7 +110,10 @@ export class RedisAdmission implements Admission {
     const { config } = opts;
     if (!opts.client && !config.redisUrl) throw new Error('RedisAdmission needs REDIS_URL');
     const client = opts.client ?? (await connectRedis({ url: config.redisUrl!, cluster: config.cluster, commandTimeoutMs: config.commandTimeoutMs }));
-    return new RedisAdmission(client, config, opts.logger, opts.metrics);
+    const admission = new RedisAdmission(client, config, opts.logger, opts.metrics);
+    // Redis unreachable at start: begin degraded (failure policy, recovery probe) rather than refuse to start.
+    if (client.status !== 'ready') admission.enterDegraded(new Error(`Redis not reachable at start (${client.status})`));
+    return admission;
   }
 
   /** True while Redis is unreachable and limits follow the failure policy. */

@@ -254,6 +254,42 @@ export class InternalError extends GatewayError {
   }
 }
 
+export class UpstreamInvalidResponse extends GatewayError {
+  readonly status = 502;
+  readonly type = 'upstream_error';
+  readonly code = 'upstream_invalid_response';
+  constructor(deployment: string, detail: string) {
+    super(`The provider for deployment '${deployment}' answered with a body the gateway cannot read: ${detail}`);
+  }
+}
+
+export class UpstreamResponseTooLarge extends GatewayError {
+  readonly status = 502;
+  readonly type = 'upstream_error';
+  readonly code = 'upstream_response_too_large';
+  constructor(deployment: string, limit: number) {
+    super(`The provider for deployment '${deployment}' sent a response body larger than the gateway's limit of ${limit} bytes.`);
+  }
+}
+
+export class ModelPriceUnknown extends GatewayError {
+  readonly status = 403;
+  readonly type = 'permission_error';
+  readonly code = 'model_price_unknown';
+  constructor(model: string) {
+    super(`This API key has a budget, and the model '${model}' has no price configured, so its spend cannot be limited. Ask an administrator to set a price for it (pricing: or options.pricing).`, 'model');
+  }
+}
+
+export class MalformedHttpRequest extends GatewayError {
+  readonly status = 400;
+  readonly type = 'invalid_request_error';
+  readonly code = 'malformed_http_request';
+  constructor(detail: string) {
+    super(`The HTTP request is malformed: ${detail}.`);
+  }
+}
+
 /** Normalise anything thrown into a catalogue error (unknown errors become 500 without leaking details). */
 export function toGatewayError(err: unknown): GatewayError {
   return err instanceof GatewayError ? err : new InternalError();

@@ -29,6 +29,8 @@ export class Exchange {
   lastWriteAt = 0;
   /** Time spent waiting for the upstream, excluded from the overhead figure. */
   upstreamMs = 0;
+  /** Time spent in retry backoff between attempts, also excluded from the overhead figure. */
+  backoffMs = 0;
   /** Close the connection after the response (set while draining). */
   closeConnection = false;
   private abortHandlers: Array<() => void> | undefined;
@@ -58,9 +60,9 @@ export class Exchange {
     (this.abortHandlers ??= []).push(fn);
   }
 
-  /** Gateway time so far, excluding upstream time. */
+  /** Gateway time so far, excluding upstream time and retry backoff. */
   overheadMs(now: number): number {
-    return now - this.startedAt - this.upstreamMs;
+    return now - this.startedAt - this.upstreamMs - this.backoffMs;
   }
 
   /**

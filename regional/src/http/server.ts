@@ -2,10 +2,10 @@
  * The API listener on uWebSockets.js: routes, body reading, and the two health endpoints. This module and
  * exchange.ts are the only ones that know the transport.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { bearerToken } from '../auth/master-key.js';
-import { InvalidApiKey, MethodNotAllowed, ModelNotFound, RouteNotFound, ServiceUnavailable, toGatewayError } from '../errors/catalogue.js';
+import { InternalError, InvalidApiKey, MalformedHttpRequest, MethodNotAllowed, ModelNotFound, RouteNotFound, ServiceUnavailable, toGatewayError } from '../errors/catalogue.js';
 import type { Operation } from '../providers/adapter.js';
 import type { Gateway } from '../pipeline/context.js';
 import { anthropicIngress } from '../ingress/anthropic/codec.js';
@@ -35,6 +35,56 @@ function newExchange(gw: Gateway, res: HttpResponse): Exchange {
   return ex;
 }
 
+type Handler = (ex: Exchange, req: HttpRequest) => void;
+
+/**
+ * Framing the HTTP layer lets through (checked with raw sockets against this uWS build): conflicting
+ * duplicate Content-Length headers (it reads the first) and any Transfer-Encoding ending in "chunked"
+ * ("xchunked" is decoded as chunked). A proxy in front may frame the same bytes differently (request
+ * smuggling), so these are refused with 400 and the connection closed.
+ */
+function framingProblem(req: HttpRequest): string | undefined {
+  let length: string | undefined;
+  let problem: string | undefined;
+  req.forEach((name, value) => {
+    if (problem) return;
+    if (name === 'content-length') {
+      const v = value.trim();
+      if (!/^[0-9]+$/.test(v)) problem = 'Content-Length is not a number';
+      else if (length !== undefined && length !== v) problem = 'conflicting Content-Length headers';
+      length = v;
+    } else if (name === 'transfer-encoding') {
+      if (value.trim().toLowerCase() !== 'chunked') problem = `unsupported Transfer-Encoding '${value.slice(0, 40)}'`;
+      else if (length !== undefined) problem = 'both Content-Length and Transfer-Encoding';
+    }
+  });
+  return problem;
+}
+
+/**
+ * Every route goes through here: one Exchange per request, framing checked, and the handler inside a boundary
+ * (an unexpected throw is logged, counted, and answered 500 internal_error to this request only).
+ */
+function route(gw: Gateway, handler: Handler) {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    let ex: Exchange | undefined;
+    try {
+      ex = newExchange(gw, res);
+      const bad = framingProblem(req);
+      if (bad) return ex.sendError(new MalformedHttpRequest(bad), true);
+      handler(ex, req);
+    } catch (err) {
+      gw.boundary.internal(err, ex?.requestId);
+      try {
+        if (ex) ex.sendError(new InternalError(), true);
+        else res.cork(() => res.writeStatus('500 Internal Server Error').end(new InternalError().toJSON(), true));
+      } catch (again) {
+        gw.boundary.internal(again, ex?.requestId, 'error-response');
+      }
+    }
+  };
+}
+
 function tokenOf(req: HttpRequest): string | undefined {
   const h = req.getHeader('authorization');
   if (h) return bearerToken(h) ?? '';
@@ -44,12 +94,15 @@ function tokenOf(req: HttpRequest): string | undefined {
 /** Rejects requests that did not come through the edge, when an origin-verification secret is configured. */
 function originVerified(gw: Gateway, req: HttpRequest): boolean {
   const secret = gw.settings.originVerifySecret;
-  return secret === undefined || req.getHeader('x-skyway-origin-verify') === secret;
+  if (secret === undefined) return true;
+  // Constant time: the comparison must not tell an attacker how much of the secret they guessed.
+  const given = Buffer.from(req.getHeader('x-skyway-origin-verify'));
+  const want = Buffer.from(secret);
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
-function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress) {
-  return (res: HttpResponse, req: HttpRequest): void => {
-    const ex = newExchange(gw, res);
+function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress): Handler {
+  return (ex, req) => {
     if (!originVerified(gw, req)) return ex.sendError(new InvalidApiKey('This gateway only accepts requests through its edge.', 'origin_not_verified'));
     const token = tokenOf(req);
     const declared = Number(req.getHeader('content-length') || 0);
@@ -63,41 +116,50 @@ function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress) {
   };
 }
 
-function modelsHandler(gw: Gateway, single: boolean) {
-  return (res: HttpResponse, req: HttpRequest): void => {
-    const ex = newExchange(gw, res);
-    const id = single ? decodeURIComponent(req.getParameter(0) ?? '') : '';
+/** A path segment with its percent-escapes decoded; a malformed escape cannot name a model, so it stays as sent. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function modelsHandler(gw: Gateway, single: boolean): Handler {
+  return (ex, req) => {
+    const id = single ? safeDecode(req.getParameter(0) ?? '') : '';
     if (!originVerified(gw, req)) return ex.sendError(new InvalidApiKey('This gateway only accepts requests through its edge.', 'origin_not_verified'));
     const respond = (allowed: ReadonlySet<string> | undefined) => {
       if (!single) return ex.sendJson(200, gw.catalog.listJson(allowed));
       if (!gw.catalog.get(id) || (allowed && !allowed.has(id))) return ex.sendError(new ModelNotFound(id));
       ex.sendJson(200, JSON.stringify(gw.catalog.modelObject(id)));
     };
+    const refuse = (err: unknown) => {
+      if (!(err instanceof Error) || toGatewayError(err) instanceof InternalError) gw.boundary.internal(err, ex.requestId);
+      ex.sendError(toGatewayError(err));
+    };
     try {
       const p = gw.auth.authenticate(tokenOf(req));
-      if (p instanceof Promise) p.then((pr) => respond(pr.allowedModels), (err) => ex.sendError(toGatewayError(err)));
-      else respond(p.allowedModels);
+      if (p instanceof Promise) {
+        p.then((pr) => respond(pr.allowedModels), refuse).catch((err: unknown) => {
+          gw.boundary.internal(err, ex.requestId);
+          ex.sendError(new InternalError());
+        });
+      } else respond(p.allowedModels);
     } catch (err) {
-      ex.sendError(toGatewayError(err));
+      refuse(err);
     }
   };
 }
 
-function notAllowed(gw: Gateway, allowed: string[]) {
-  return (res: HttpResponse, req: HttpRequest): void => {
-    newExchange(gw, res).sendError(new MethodNotAllowed(req.getMethod().toUpperCase(), req.getUrl(), allowed));
-  };
+function notAllowed(allowed: string[]): Handler {
+  return (ex, req) => ex.sendError(new MethodNotAllowed(req.getMethod().toUpperCase(), req.getUrl(), allowed));
 }
 
-function liveliness(gw: Gateway) {
-  return (res: HttpResponse): void => {
-    newExchange(gw, res).sendJson(200, '{"status":"ok"}');
-  };
-}
+const liveliness: Handler = (ex) => ex.sendJson(200, '{"status":"ok"}');
 
-function readiness(gw: Gateway) {
-  return (res: HttpResponse): void => {
-    const ex = newExchange(gw, res);
+function readiness(gw: Gateway): Handler {
+  return (ex) => {
     if (gw.draining) return ex.sendError(new ServiceUnavailable('The gateway is shutting down.', 'draining'));
     const started = performance.now();
     Promise.all(
@@ -106,43 +168,50 @@ function readiness(gw: Gateway) {
           await Promise.race([c.check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2000 ms')), 2000).unref())]);
           return [c.name, 'ok'] as const;
         } catch (err) {
-          return [c.name, `failed: ${(err as Error).message}`] as const;
+          return [c.name, `${c.degradable ? 'degraded' : 'failed'}: ${(err as Error).message}`] as const;
         }
       }),
     ).then((results) => {
       const checks = Object.fromEntries([['http', 'ok (native uWebSockets.js)'], ...results]);
-      const ok = results.every(([, r]) => r === 'ok');
-      ex.sendJson(ok ? 200 : 503, JSON.stringify({ status: ok ? 'ok' : 'unavailable', checks, ms: Math.round(performance.now() - started) }));
+      // A degradable dependency (the limit store) has a failure policy: the replica keeps serving under it.
+      const ok = results.every(([, r]) => r === 'ok' || r.startsWith('degraded'));
+      const degraded = results.some(([, r]) => r.startsWith('degraded'));
+      const status = !ok ? 'unavailable' : degraded ? 'degraded' : 'ok';
+      ex.sendJson(ok ? 200 : 503, JSON.stringify({ status, checks, ms: Math.round(performance.now() - started) }));
+    }).catch((err: unknown) => {
+      gw.boundary.internal(err, ex.requestId);
+      ex.sendError(new InternalError());
     });
   };
 }
 
 function mountRoutes(app: TemplatedApp, gw: Gateway): void {
+  const post = (p: string, h: Handler) => app.post(p, route(gw, h));
+  const get = (p: string, h: Handler) => app.get(p, route(gw, h));
+  const any = (p: string, h: Handler) => app.any(p, route(gw, h));
   for (const [path, op] of MODEL_ROUTES) {
     for (const p of withPrefixes(path)) {
-      app.post(p, modelHandler(gw, op));
-      app.any(p, notAllowed(gw, ['POST']));
+      post(p, modelHandler(gw, op));
+      any(p, notAllowed(['POST']));
     }
   }
   // Anthropic Messages API: any configured model, answered in Anthropic's shapes.
   for (const p of withPrefixes('/messages')) {
-    app.post(p, modelHandler(gw, 'chat', anthropicIngress));
-    app.any(p, notAllowed(gw, ['POST']));
+    post(p, modelHandler(gw, 'chat', anthropicIngress));
+    any(p, notAllowed(['POST']));
   }
   for (const p of withPrefixes('/models')) {
-    app.get(p, modelsHandler(gw, false));
-    app.any(p, notAllowed(gw, ['GET']));
-    app.get(`${p}/:id`, modelsHandler(gw, true));
+    get(p, modelsHandler(gw, false));
+    any(p, notAllowed(['GET']));
+    get(`${p}/:id`, modelsHandler(gw, true));
   }
   for (const p of ['/health/liveliness', '/health/liveness', '/health']) {
-    app.get(p, liveliness(gw));
-    app.any(p, notAllowed(gw, ['GET']));
+    get(p, liveliness);
+    any(p, notAllowed(['GET']));
   }
-  app.get('/health/readiness', readiness(gw));
-  app.any('/health/readiness', notAllowed(gw, ['GET']));
-  app.any('/*', (res, req) => {
-    newExchange(gw, res).sendError(new RouteNotFound(req.getMethod().toUpperCase(), req.getUrl()));
-  });
+  get('/health/readiness', readiness(gw));
+  any('/health/readiness', notAllowed(['GET']));
+  any('/*', (ex, req) => ex.sendError(new RouteNotFound(req.getMethod().toUpperCase(), req.getUrl())));
 }
 
 /** Start the API listener. Rejects when the port cannot be bound. */

@@ -6,6 +6,7 @@
 import type { Admission, AdmissionTicket } from '../admission/index.js';
 import type { LimitSet, Principal } from '../auth/principal.js';
 import type { Operation } from '../providers/adapter.js';
+import { ModelPriceUnknown } from '../errors/catalogue.js';
 import { countPromptTokens, countTextTokens } from '../tokens/index.js';
 
 /** The price used to estimate a request's worst case (USD per 1M tokens), by public model name. */
@@ -59,12 +60,39 @@ function maxCompletion(op: Operation, body: Record<string, unknown>, fallback: n
   return n * choices;
 }
 
+/**
+ * The models a request may be served by: the requested one and those of its fallbacks (`reachable`, requested
+ * first) that the key may use and, when a budget applies, that have a price. A budget-limited key cannot use a
+ * model without a price at all (ModelPriceUnknown): its spend could not be limited. Returns `reachable` itself
+ * when nothing is filtered.
+ */
+export function servableModels(p: Principal, model: string, reachable: readonly string[], prices: PriceLookup): readonly string[] {
+  const cost = admissionNeeds(p, model).cost;
+  if (cost && !prices(model)) throw new ModelPriceUnknown(model);
+  const allowed = p.allowedModels;
+  if (!allowed && !cost) return reachable;
+  const out = reachable.filter((m) => m === model || ((!allowed || allowed.has(m)) && (!cost || prices(m) !== undefined)));
+  return out.length === reachable.length ? reachable : out;
+}
+
+/** The priciest of `models` (by input + output price): what a request that may be served by any of them reserves. */
+function worstPrice(models: readonly string[], prices: PriceLookup): { input: number; output: number } | undefined {
+  let worst: { input: number; output: number } | undefined;
+  for (const m of models) {
+    const p = prices(m);
+    if (p && (!worst || p.input + p.output > worst.input + worst.output)) worst = p;
+  }
+  return worst;
+}
+
 export interface AdmitInput {
   admission: Admission;
   principal: Principal;
   requestId: string;
   op: Operation;
   model: string;
+  /** Every model the plan may serve (servableModels): the reservation covers the priciest. */
+  models: readonly string[];
   body: Record<string, unknown>;
   prices: PriceLookup;
   defaultMaxTokens: number;
@@ -76,7 +104,7 @@ export function admitRequest(a: AdmitInput): AdmissionTicket | Promise<Admission
   if (!needs.any) return undefined;
   const maxCompletionTokens = maxCompletion(a.op, a.body, a.defaultMaxTokens);
   const admit = (prompt: number) => {
-    const price = needs.cost ? a.prices(a.model) : undefined;
+    const price = needs.cost ? worstPrice(a.models.length ? a.models : [a.model], a.prices) : undefined;
     return a.admission.admit({
       requestId: a.requestId,
       principal: a.principal,

@@ -45,6 +45,7 @@ export class ModelCatalog {
   /** Overall time allowed per request, retries included (undefined = each attempt's own timeout only). */
   deadlineMs: number | undefined;
   private listBody: string | undefined;
+  private reachableCache = new Map<string, readonly string[]>();
   readonly createdAt = Math.floor(Date.now() / 1000);
 
   constructor(
@@ -61,6 +62,29 @@ export class ModelCatalog {
     this.deadlineMs = table.router.retry.deadline_ms;
     this.table = table;
     this.listBody = undefined;
+    this.reachableCache = new Map();
+  }
+
+  /**
+   * Every model a request for `name` may end up served by: itself first, then its fallbacks, context-window
+   * and content-policy fallbacks, transitively (what the router may attempt).
+   */
+  reachable(name: string): readonly string[] {
+    let out = this.reachableCache.get(name);
+    if (out) return out;
+    const seen = new Set<string>();
+    const queue = [name];
+    while (queue.length) {
+      const m = queue.shift()!;
+      if (seen.has(m)) continue;
+      const e = this.table.models.get(m);
+      if (!e) continue;
+      seen.add(m);
+      queue.push(...(e.fallbacks ?? []), ...(e.contextWindowFallbacks ?? []), ...(e.contentPolicyFallbacks ?? []));
+    }
+    out = [...seen];
+    this.reachableCache.set(name, out);
+    return out;
   }
 
   get(name: string): ModelEntry | undefined {

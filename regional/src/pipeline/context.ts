@@ -11,11 +11,14 @@ import type { PriceBook } from '../pricing/index.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { UsageEvent } from '../usage/event.js';
 import type { ModelCatalog } from './catalog.js';
+import type { ErrorBoundary } from './error-boundary.js';
 
 /** A dependency whose health decides readiness (Postgres, Redis, …). */
 export interface HealthCheck {
   name: string;
   check(): Promise<void>;
+  /** The gateway keeps serving without it (under a failure policy): a failure reads "degraded", not 503. */
+  degradable?: boolean;
 }
 
 export interface Gateway {
@@ -37,6 +40,8 @@ export interface Gateway {
   readonly inflight: Inflight;
   readonly heartbeats: Heartbeats;
   readonly checks: HealthCheck[];
+  /** Logs, counts and answers errors nobody expected (500 internal_error for that request only). */
+  readonly boundary: ErrorBoundary;
   /** Set when SIGTERM arrived: readiness fails and responses close their connections. */
   draining: boolean;
 }

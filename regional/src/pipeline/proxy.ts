@@ -7,7 +7,7 @@ import type { AdmissionTicket } from '../admission/index.js';
 import type { Principal } from '../auth/principal.js';
 import { assertModelAllowed } from '../auth/virtual-keys.js';
 import { CACHE_HEADER, SseRecorder, cacheDirectives, cacheKey, type CachedResponse } from '../cache/index.js';
-import { GatewayError, ModelNotFound, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
+import { GatewayError, InternalError, ModelNotFound, UpstreamInvalidResponse, UpstreamResponseTooLarge, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
 import type { Exchange, HeaderList } from '../http/exchange.js';
 import { formatUsd } from '../pricing/index.js';
 import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, UpstreamRequest, Usage } from '../providers/adapter.js';
@@ -15,10 +15,10 @@ import { usageFromJson } from '../providers/openai/usage.js';
 import { adapterFor } from '../providers/registry.js';
 import { outcomeFromError, type Attempt, type Outcome, type Plan } from '../routing/index.js';
 import { UsageChunkFilter } from '../stream/strip-usage.js';
-import { ClientAborted, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
+import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
 import { countTextTokens } from '../tokens/index.js';
 import { CompletionText } from '../stream/completion-text.js';
-import { admitRequest, promptOf } from './admit.js';
+import { admitRequest, promptOf, servableModels } from './admit.js';
 import type { Gateway } from './context.js';
 import type { Ingress, IngressStream } from './ingress.js';
 import { errorForPlanFailure } from './plan-errors.js';
@@ -32,6 +32,18 @@ function failureOutcome(err: unknown, afterFirstByte: boolean): Extract<Outcome,
   const o = outcomeFromError(err, afterFirstByte);
   return o.ok ? { ok: false, kind: 'server' } : o;
 }
+
+/** A JSON object body starts with `{` (after optional whitespace): a cheap check before any parsing. */
+function looksLikeJsonObject(b: Buffer): boolean {
+  for (let i = 0; i < b.length && i < 1024; i++) {
+    const c = b[i]!;
+    if (c === 0x7b) return true;
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+  }
+  return false;
+}
+
+const NO_USAGE = Object.freeze({ promptTokens: 0, completionTokens: 0, costUsd: 0 });
 
 function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as Promise<T> | undefined)?.then === 'function';
@@ -78,6 +90,8 @@ export class ProxyRequest implements UpstreamSink {
   usageCounted = false;
   cacheHit = false;
   private ended = false;
+  /** The models this request may be served by (the requested one first), after the key's list and prices. */
+  private models: readonly string[] = [];
 
   constructor(
     readonly gw: Gateway,
@@ -90,15 +104,47 @@ export class ProxyRequest implements UpstreamSink {
   ) {
     gw.inflight.begin();
     ex.onAbort(() => {
-      this.call?.abort(new ClientAborted());
-      this.finish();
+      try {
+        this.call?.abort(new ClientAborted());
+        this.finish();
+      } catch (err) {
+        this.gw.boundary.internal(err, ex.requestId, 'abort');
+      }
     });
+  }
+
+  /** A continuation inside this request's boundary: an unexpected throw answers 500 to this request only. */
+  private guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
+    return (...a: A) => {
+      try {
+        fn.apply(this, a);
+      } catch (err) {
+        this.crash(err);
+      }
+    };
+  }
+
+  /** An error nobody expected: logged with its stack, counted, 500 internal_error (or an in-band stream error). */
+  crash(err: unknown): void {
+    this.gw.boundary.internal(err, this.ex.requestId);
+    try {
+      this.fail(new InternalError());
+    } catch (again) {
+      this.gw.boundary.internal(again, this.ex.requestId, 'error-response');
+      try {
+        this.call?.abort(new ClientAborted());
+        this.ex.sendError(new InternalError(), true);
+        this.finish();
+      } catch {
+        /* counted above; nothing more can be done for this request */
+      }
+    }
   }
 
   run(token: string | undefined, raw: Buffer): void {
     try {
       const p = this.gw.auth.authenticate(token);
-      if (isPromise(p)) p.then((principal) => this.afterAuth(principal, raw), (err) => this.fail(err));
+      if (isPromise(p)) p.then(this.guard((principal: Principal) => this.afterAuth(principal, raw)), this.guard((err: unknown) => this.fail(err)));
       else this.afterAuth(p, raw);
     } catch (err) {
       this.fail(err);
@@ -119,9 +165,11 @@ export class ProxyRequest implements UpstreamSink {
       if (this.ingress) raw = Buffer.from(JSON.stringify(parsed.body));
       this.model = parsed.model;
       this.stream = parsed.stream;
-      assertModelAllowed(principal, parsed.model);
+      // An unknown model is 404 for every key; 403 only for a model that exists and the key may not use.
       const entry = this.gw.catalog.get(parsed.model);
       if (!entry) throw new ModelNotFound(parsed.model);
+      assertModelAllowed(principal, parsed.model);
+      this.models = servableModels(principal, parsed.model, this.gw.catalog.reachable(parsed.model), this.gw.estimatePrice);
       this.parsed = parsed;
       this.raw = raw;
       this.cacheTtl = entry.cacheTtlSeconds;
@@ -145,8 +193,8 @@ export class ProxyRequest implements UpstreamSink {
     }
     this.cacheState = 'miss';
     this.gw.cache!.lookup(key).then(
-      (hit) => (hit ? this.serveCached(hit) : this.admit(principal, parsed)),
-      () => this.admit(principal, parsed),
+      this.guard((hit: CachedResponse | undefined) => (hit ? this.serveCached(hit) : this.admit(principal, parsed))),
+      this.guard(() => this.admit(principal, parsed)),
     );
   }
 
@@ -190,11 +238,12 @@ export class ProxyRequest implements UpstreamSink {
         requestId: this.ex.requestId,
         op: this.op,
         model: parsed.model,
+        models: this.models,
         body: parsed.body,
         prices: this.gw.estimatePrice,
         defaultMaxTokens: this.gw.settings.defaultMaxTokens,
       });
-      if (isPromise(ticket)) ticket.then((t) => this.afterAdmission(t), (err) => this.fail(err));
+      if (isPromise(ticket)) ticket.then(this.guard((t: AdmissionTicket) => this.afterAdmission(t)), this.guard((err: unknown) => this.fail(err)));
       else this.afterAdmission(ticket);
     } catch (err) {
       this.fail(err);
@@ -203,7 +252,11 @@ export class ProxyRequest implements UpstreamSink {
 
   private afterAdmission(ticket: AdmissionTicket | undefined): void {
     this.ticket = ticket;
-    if (this.ex.finished) return this.finish();
+    if (this.ex.finished) {
+      // The client left while admission was pending: release the reservation now, not at its lease's end.
+      void ticket?.settle(NO_USAGE);
+      return this.finish();
+    }
     const parsed = this.parsed!;
     if (this.usageFilterFor(parsed)) {
       // Ask the upstream for usage anyway (limits and spend settle on it) and strip it from the client's stream.
@@ -213,7 +266,12 @@ export class ProxyRequest implements UpstreamSink {
       this.usageFilter = new UsageChunkFilter();
     }
     const deadline = this.gw.catalog.deadlineMs;
-    this.plan = this.gw.catalog.router.plan(parsed.model, deadline ? { deadline: Date.now() + deadline } : {});
+    const models = this.models;
+    this.plan = this.gw.catalog.router.plan(parsed.model, {
+      ...(deadline ? { deadline: Date.now() + deadline } : {}),
+      // Fallbacks the key may not use (or, for a budget, that have no price) are never attempted.
+      ...(models.length < this.gw.catalog.reachable(parsed.model).length ? { allow: (m: string) => models.includes(m) } : {}),
+    });
     this.iterator = this.plan[Symbol.asyncIterator]();
     this.nextAttempt();
   }
@@ -221,12 +279,13 @@ export class ProxyRequest implements UpstreamSink {
   /** Ask the router for the next attempt (the first, or a retry/fallback after a failure). */
   private nextAttempt(): void {
     this.iterator!.next().then(
-      (r) => {
+      this.guard((r: IteratorResult<Attempt>) => {
+        this.ex.backoffMs = this.plan!.backoffMs;
         if (this.ex.finished) return this.finish();
         if (r.done) return this.fail(errorForPlanFailure(this.plan!.failure, this.model, this.lastError));
         this.startAttempt(r.value);
-      },
-      (err) => this.fail(err),
+      }),
+      this.guard((err: unknown) => this.fail(err)),
     );
   }
 
@@ -242,7 +301,7 @@ export class ProxyRequest implements UpstreamSink {
       this.adapter = adapterFor(d.provider);
       this.ctx = { requestId: this.ex.requestId, operation: this.op, stream: this.stream, model: attempt.model };
       const req = this.adapter.buildRequest(this.ctx, this.parsed!.body, this.raw!, d);
-      if (isPromise(req)) req.then((r) => this.send(r), (err) => this.attemptFailed(err));
+      if (isPromise(req)) req.then(this.guard((r: UpstreamRequest) => this.send(r)), this.guard((err: unknown) => this.attemptFailed(err)));
       else this.send(req);
     } catch (err) {
       this.attemptFailed(err);
@@ -254,7 +313,8 @@ export class ProxyRequest implements UpstreamSink {
       this.attempt?.fail({ ok: false, kind: 'client' });
       return this.finish();
     }
-    this.call = new UpstreamCall(this);
+    const d = this.deployment!;
+    this.call = new UpstreamCall(this, MAX_BUFFERED_BYTES, () => new UpstreamResponseTooLarge(d.id, MAX_BUFFERED_BYTES));
     this.upstreamStartedAt = performance.now();
     this.call.start(this.gw.pools.get(req.origin), req, this.deployment!.timeoutMs);
   }
@@ -286,7 +346,7 @@ export class ProxyRequest implements UpstreamSink {
 
   onStart(status: number, headers: Headers): 'buffer' | 'stream' {
     this.upstreamStatus = status;
-    if (status >= 300) this.upstreamHeaders = headers;
+    this.upstreamHeaders = headers;
     if (status >= 200 && status < 300 && this.ctx!.stream && !this.ex.finished) {
       const now = performance.now();
       this.ex.upstreamMs += now - this.upstreamStartedAt;
@@ -336,10 +396,14 @@ export class ProxyRequest implements UpstreamSink {
     const b = body ?? Buffer.alloc(0);
     if (status >= 200 && status < 300) {
       let translated;
+      let out: Buffer | string;
+      const d = this.deployment!;
       try {
-        translated = this.adapter!.translateResponse(this.ctx!, b, this.deployment!);
+        if (!looksLikeJsonObject(b)) throw new UpstreamInvalidResponse(d.id, `expected a JSON object, got ${b.length} bytes of ${String(this.upstreamHeaders?.['content-type'] ?? 'unknown content')}`);
+        translated = this.adapter!.translateResponse(this.ctx!, b, d);
+        out = this.ingress ? this.ingress.response(translated.body, this.model) : translated.body;
       } catch (err) {
-        return this.attemptFailed(err);
+        return this.attemptFailed(err instanceof GatewayError ? err : new UpstreamInvalidResponse(d.id, (err as Error).message));
       }
       this.attempt!.succeed({ ok: true, ttfbMs: elapsed, ...(translated.usage ? { tokens: translated.usage.totalTokens } : {}) });
       this.usage = translated.usage;
@@ -348,7 +412,6 @@ export class ProxyRequest implements UpstreamSink {
         const body = typeof translated.body === 'string' ? translated.body : translated.body.toString('utf8');
         void this.gw.cache!.store(this.cacheKey, { kind: 'json', body, contentType: 'application/json', createdAt: Date.now() }, this.cacheTtl!);
       }
-      const out = this.ingress ? this.ingress.response(translated.body, this.model) : translated.body;
       this.ex.sendJson(200, out, this.responseHeaders(this.cost()));
       return this.finish();
     }
@@ -361,9 +424,12 @@ export class ProxyRequest implements UpstreamSink {
       return this.finish();
     }
     const d = this.deployment!;
+    if (!this.translator) this.ex.upstreamMs += performance.now() - this.upstreamStartedAt;
     const code = (err as { code?: string }).code;
     const gwErr =
-      code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
+      err instanceof GatewayError
+        ? err
+        : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
         ? new UpstreamTimeout(d.id, d.timeoutMs)
         : new UpstreamUnavailable(d.id, err.message || code || 'connection failed');
     if (this.translator) {
@@ -386,18 +452,23 @@ export class ProxyRequest implements UpstreamSink {
     return this.costValue;
   }
 
+  onCrash(err: unknown): void {
+    this.crash(err);
+  }
+
   private fail(err: unknown): void {
     const e = toGatewayError(err);
-    if (!(err instanceof GatewayError)) this.gw.logger.error({ err, requestId: this.ex.requestId }, 'unhandled error in request path');
+    if (!(err instanceof GatewayError)) this.gw.boundary.internal(err, this.ex.requestId);
     this.errorCode = e.code;
     if (this.ex.streaming) {
       // Headers are gone: tell the client in-band, as OpenAI does, then end the stream.
       this.gw.heartbeats.delete(this.ex);
       this.ex.endStream(this.ingress ? this.ingress.streamError(e) : `data: ${e.toJSON()}\n\n`);
-    } else if (this.ingress) {
-      this.ex.sendJson(e.status, this.ingress.error(e), e.headers ? Object.entries(e.headers) : undefined);
     } else {
-      this.ex.sendError(e);
+      // After routing, errors say which deployment answered last and after how many attempts (as successes do).
+      const headers: HeaderList = e.headers ? Object.entries(e.headers) : [];
+      if (this.deployment && this.attempts > 0) headers.push(['x-skyway-deployment', this.deployment.id], ['x-skyway-attempts', String(this.attempts)]);
+      this.ex.sendJson(e.status, this.ingress ? this.ingress.error(e) : e.toJSON(), headers);
     }
     this.finish();
   }
@@ -410,9 +481,18 @@ export class ProxyRequest implements UpstreamSink {
       // A stream without usage (the upstream ignores include_usage, or the stream was cut): count it, so limits,
       // budgets and spend are not undercounted. Off the response path: the client already has every byte.
       if (this.translator?.usage) this.usage = this.translator.usage;
-      else return void this.countUsage().then(() => this.settleAndRecord(), () => this.settleAndRecord());
+      else return void this.countUsage().then(() => this.settleSafely(), () => this.settleSafely());
     }
-    this.settleAndRecord();
+    this.settleSafely();
+  }
+
+  /** Settlement and the usage event run after the answer: a failure there is logged and counted, never thrown. */
+  private settleSafely(): void {
+    try {
+      this.settleAndRecord();
+    } catch (err) {
+      this.gw.boundary.internal(err, this.ex.requestId, 'settle');
+    }
   }
 
   private async countUsage(): Promise<void> {

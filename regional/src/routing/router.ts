@@ -86,6 +86,8 @@ export class Plan implements AsyncIterable<Attempt> {
   failure: PlanFailure | undefined;
   /** The attempt that succeeded. */
   served: Attempt | undefined;
+  /** Time spent waiting between retries (backoff, retry-after), in ms: not the gateway's own overhead. */
+  backoffMs = 0;
 
   constructor(private readonly gen: (plan: Plan) => AsyncGenerator<Attempt>) {}
 
@@ -189,6 +191,7 @@ export class Router {
         visited.add(m);
         const route = router.models[m];
         if (!route) continue;
+        if (m !== model && ctx.allow && !ctx.allow(m)) continue;
         if (route.contextWindow !== undefined && est > route.contextWindow) {
           lastKind = 'context_window';
           queue.unshift(...(route.contextWindowFallbacks ?? []));
@@ -218,7 +221,11 @@ export class Router {
             plan.failure = { reason: 'deadline', ...(lastKind ? { kind: lastKind } : {}) };
             return;
           }
-          if (delay > 0) await router.sleep(delay, ctx.signal);
+          if (delay > 0) {
+            const slept = router.now();
+            await router.sleep(delay, ctx.signal);
+            plan.backoffMs += router.now() - slept;
+          }
           const stats = pick.c.stats;
           const now = router.now();
           stats.inFlight++;

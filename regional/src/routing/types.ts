@@ -71,6 +71,8 @@ export interface PlanContext {
   /** Absolute deadline (ms epoch) for the whole request, retries included. */
   deadline?: number;
   signal?: AbortSignal;
+  /** Models this request may be served by (the key's list, priced for a budget); others are skipped. */
+  allow?: (model: string) => boolean;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half-open';

@@ -17,7 +17,12 @@ export interface UpstreamSink {
   onEnd(body: Buffer | undefined): void;
   /** Connection error, timeout or abort. */
   onError(err: Error): void;
+  /** One of the calls above threw: the upstream call is aborted; the sink answers its client (500). */
+  onCrash(err: unknown): void;
 }
+
+/** Buffered (non-stream) upstream bodies larger than this are refused (a runaway upstream must not exhaust memory). */
+export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 export class ClientAborted extends Error {
   override name = 'ClientAborted';
@@ -35,7 +40,23 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private abortedEarly: Error | undefined;
   private done = false;
 
-  constructor(private readonly sink: UpstreamSink) {}
+  constructor(
+    private readonly sink: UpstreamSink,
+    /** Cap for a buffered body; past it the call ends with `tooLarge()`'s error. */
+    private readonly maxBufferedBytes = MAX_BUFFERED_BYTES,
+    private readonly tooLarge: () => Error = () => new Error(`upstream response larger than ${maxBufferedBytes} bytes`),
+  ) {}
+
+  /** The sink threw: stop the upstream call and let the sink answer its client. Never throws. */
+  private crashed(err: unknown): void {
+    this.done = true;
+    try {
+      this.controller?.abort(err instanceof Error ? err : new Error(String(err)));
+    } catch {
+      /* already ended */
+    }
+    this.sink.onCrash(err);
+  }
 
   start(dispatcher: Dispatcher, req: UpstreamRequest, timeoutMs: number): void {
     dispatcher.dispatch(
@@ -67,34 +88,59 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.abortedEarly) controller.abort(this.abortedEarly);
   }
 
+  // Every sink call is inside a try: undici swallows what its handlers throw, and a request would hang.
+
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Headers): void {
-    this.mode = this.sink.onStart(statusCode, headers);
-    if (this.mode === 'buffer') this.chunks = [];
+    try {
+      this.mode = this.sink.onStart(statusCode, headers);
+      if (this.mode === 'buffer') this.chunks = [];
+    } catch (err) {
+      this.crashed(err);
+    }
     void controller;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.mode === 'buffer') {
-      this.chunks!.push(chunk);
-      this.size += chunk.length;
-    } else if (!this.sink.onChunk(chunk)) {
-      controller.pause();
+    if (this.done) return;
+    try {
+      if (this.mode === 'buffer') {
+        this.size += chunk.length;
+        if (this.size > this.maxBufferedBytes) {
+          this.chunks = [];
+          controller.abort(this.tooLarge());
+          return;
+        }
+        this.chunks!.push(chunk);
+      } else if (!this.sink.onChunk(chunk)) {
+        controller.pause();
+      }
+    } catch (err) {
+      this.crashed(err);
     }
   }
 
   onResponseEnd(): void {
+    if (this.done) return;
     this.done = true;
-    if (this.mode === 'buffer') {
-      const c = this.chunks!;
-      this.sink.onEnd(c.length === 1 ? c[0]! : Buffer.concat(c, this.size));
-    } else {
-      this.sink.onEnd(undefined);
+    try {
+      if (this.mode === 'buffer') {
+        const c = this.chunks!;
+        this.sink.onEnd(c.length === 1 ? c[0]! : Buffer.concat(c, this.size));
+      } else {
+        this.sink.onEnd(undefined);
+      }
+    } catch (err) {
+      this.sink.onCrash(err);
     }
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     if (this.done) return;
     this.done = true;
-    this.sink.onError(err);
+    try {
+      this.sink.onError(err);
+    } catch (again) {
+      this.sink.onCrash(again);
+    }
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * The last line of every request: an error nobody expected (a bug, a RangeError from a hostile body) is
+ * logged with its stack, counted in `skyway_internal_errors_total`, and answered to that request only as
+ * 500 `internal_error`. `installLastNet` keeps a logging `uncaughtException`/`unhandledRejection` handler as
+ * the net under the net: a hit there means a request path escaped its boundary (counted in
+ * `skyway_uncaught_errors_total`, which tests assert stays 0).
+ */
+import { Counter, type Registry } from 'prom-client';
+
+export interface BoundaryLogger {
+  error(obj: object, msg: string): void;
+}
+
+export class ErrorBoundary {
+  /** Requests answered 500 internal_error because of an unexpected throw. */
+  internalErrors = 0;
+  /** Errors that reached the process-level handlers. */
+  uncaughtErrors = 0;
+  private readonly internalCounter: Counter | undefined;
+  private readonly uncaughtCounter: Counter | undefined;
+
+  constructor(
+    private readonly logger: BoundaryLogger,
+    registry?: Registry,
+  ) {
+    if (registry) {
+      this.internalCounter = new Counter({ name: 'skyway_internal_errors_total', help: 'Requests answered 500 internal_error after an unexpected error (each is logged with its stack).', labelNames: ['where'], registers: [registry] });
+      this.uncaughtCounter = new Counter({ name: 'skyway_uncaught_errors_total', help: 'Errors that escaped every request boundary and reached the process handlers (should stay 0).', labelNames: ['kind'], registers: [registry] });
+      this.internalCounter.labels('request').inc(0);
+      this.uncaughtCounter.labels('uncaughtException').inc(0);
+      this.uncaughtCounter.labels('unhandledRejection').inc(0);
+    }
+  }
+
+  /** An unexpected error inside a request: log it with the stack and count it. Never throws. */
+  internal(err: unknown, requestId: string | undefined, where = 'request'): void {
+    this.internalErrors++;
+    try {
+      this.internalCounter?.labels(where).inc();
+      this.logger.error({ err, requestId, where }, 'internal error in the request path');
+    } catch {
+      /* logging must not become the next failure */
+    }
+  }
+
+  uncaught(kind: 'uncaughtException' | 'unhandledRejection', err: unknown): void {
+    this.uncaughtErrors++;
+    try {
+      this.uncaughtCounter?.labels(kind).inc();
+      this.logger.error({ err, kind }, 'error escaped every request boundary (kept running)');
+    } catch {
+      /* see internal() */
+    }
+  }
+}
+
+let net: ErrorBoundary | undefined;
+
+/** Route process-level errors to `boundary` (once per process; a later call replaces the target). */
+export function installLastNet(boundary: ErrorBoundary): void {
+  const first = net === undefined;
+  net = boundary;
+  if (!first) return;
+  process.on('uncaughtException', (err) => net!.uncaught('uncaughtException', err));
+  process.on('unhandledRejection', (err) => net!.uncaught('unhandledRejection', err));
+}

@@ -1,0 +1,116 @@
+/**
+ * The HTTP layer's edges (issue 12 finding 7, issue 15 "one error contract"): request framing a proxy in
+ * front could read differently is refused with 400 and a closed connection (raw sockets, since fetch will
+ * not send it), and an error after routing says which deployment failed, after how many attempts, with an
+ * overhead figure that excludes upstream time and retry backoff.
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { startMockUpstream, type MockUpstream } from '../../loadtest/mock/server.js';
+import { startGatewayProcess, type GatewayProcess } from '../../test-support/gateway.js';
+
+let mock: MockUpstream;
+let gw: GatewayProcess;
+
+before(async () => {
+  mock = await startMockUpstream({ port: 0 });
+  const deployment = (m: string) => `      - provider: openai\n        model: ${m}\n        api_base: ${mock.url}/v1\n`;
+  gw = await startGatewayProcess({
+    config:
+      `models:\n  - name: mock-1\n    deployments:\n${deployment('mock-1')}` +
+      // Backoff of 400–800 ms before the retry: far above any plausible gateway overhead.
+      'router:\n  retry:\n    max_attempts: 2\n    same_deployment_retries: 1\n    base_delay_ms: 800\n    max_delay_ms: 800\n',
+  });
+});
+after(async () => {
+  await gw?.stop();
+  await mock?.close();
+});
+
+/** Send raw bytes; resolve with everything the server wrote before it closed (or 2 s passed). */
+function raw(bytes: string): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const s = connect(gw.port, '127.0.0.1', () => s.write(bytes));
+    let text = '';
+    let closed = false;
+    s.on('data', (d) => (text += d));
+    const timer = setTimeout(() => s.destroy(), 2000);
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closed });
+    });
+    s.on('end', () => (closed = true));
+    s.on('error', () => undefined);
+  });
+}
+
+const BODY = JSON.stringify({ model: 'mock-1', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
+
+describe('HTTP framing', () => {
+  it('refuses conflicting duplicate Content-Length with 400 and closes', async () => {
+    const r = await raw(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.masterKey}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${BODY.length}\r\nContent-Length: ${BODY.length + 5}\r\n\r\n${BODY}`,
+    );
+    assert.match(r.text, /^HTTP\/1\.1 400 /);
+    assert.match(r.text, /"code":"malformed_http_request"/);
+    assert.ok(r.closed, 'the connection is closed');
+  });
+
+  it('refuses a Transfer-Encoding other than chunked (xchunked) with 400 and closes', async () => {
+    const hex = BODY.length.toString(16);
+    const r = await raw(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.masterKey}\r\nContent-Type: application/json\r\n` +
+        `Transfer-Encoding: xchunked\r\n\r\n${hex}\r\n${BODY}\r\n0\r\n\r\n`,
+    );
+    assert.match(r.text, /^HTTP\/1\.1 400 /);
+    assert.match(r.text, /"code":"malformed_http_request"/);
+    assert.ok(r.closed);
+  });
+
+  it('still accepts a well-framed chunked body and identical duplicate Content-Length', async () => {
+    const hex = BODY.length.toString(16);
+    const chunked = await raw(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.masterKey}\r\nContent-Type: application/json\r\n` +
+        `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${hex}\r\n${BODY}\r\n0\r\n\r\n`,
+    );
+    assert.match(chunked.text, /^HTTP\/1\.1 200 /);
+    const same = await raw(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.masterKey}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${BODY.length}\r\nContent-Length: ${BODY.length}\r\nConnection: close\r\n\r\n${BODY}`,
+    );
+    assert.match(same.text, /^HTTP\/1\.1 200 /);
+  });
+});
+
+describe('errors after routing', () => {
+  it('carry x-skyway-deployment and x-skyway-attempts; overhead excludes upstream time and backoff', async () => {
+    const started = performance.now();
+    const res = await fetch(gw.url + '/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-1', messages: [{ role: 'user', content: 'hi' }], mock: { status: 503 } }),
+    });
+    const elapsed = performance.now() - started;
+    const body = (await res.json()) as { error: { code: string } };
+    assert.equal(res.status, 502, JSON.stringify(body));
+    assert.equal(res.headers.get('x-skyway-deployment'), 'mock-1/0');
+    assert.equal(res.headers.get('x-skyway-attempts'), '2');
+    assert.ok(elapsed >= 400, `the retry waited its backoff (${elapsed.toFixed(0)} ms)`);
+    const overhead = Number(res.headers.get('x-skyway-overhead-ms'));
+    assert.ok(overhead >= 0 && overhead < 200, `overhead ${overhead} ms must not include the ≥400 ms backoff`);
+  });
+
+  it('errors before routing carry neither header', async () => {
+    const res = await fetch(gw.url + '/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get('x-skyway-deployment'), null);
+    assert.equal(res.headers.get('x-skyway-attempts'), null);
+    await res.body?.cancel();
+  });
+});

@@ -18,7 +18,7 @@ import { credentialCipherFromEnv, secretsManagerResolver } from './keys/aws-secr
 import type { ChangeEvent } from './keys/events.js';
 import { Inflight } from './lifecycle/inflight.js';
 import { createLogger, type Logger } from './logging/logger.js';
-import { ModelCatalog, cooldownPolicy } from './pipeline/catalog.js';
+import { ModelCatalog, cooldownPolicy } from './routing/catalog.js';
 import { RedisHealthStore } from './routing/index.js';
 import { MemoryResponseCache, RedisResponseCache } from './cache/index.js';
 import { connectRedis } from './admission/redis-client.js';

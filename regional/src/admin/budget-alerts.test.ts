@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { migratedDb } from '../db/test-db.js';
+import { migratedDb } from '../../../test-support/test-db.js';
 import { checkBudgetAlerts } from './budget-alerts.js';
 
 test('budget alerts fire once per threshold and period, from the spend aggregates', async (t) => {

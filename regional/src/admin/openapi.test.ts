@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { localChangeBus } from '../keys/events.js';
 import { KeyService } from '../keys/service.js';
 import { parseSigningSecrets } from '../keys/signing-secrets.js';
-import { TEST_SIGNING_SECRETS } from '../db/test-db.js';
+import { TEST_SIGNING_SECRETS } from '../../../test-support/test-db.js';
 import { DeploymentService } from './deployments.js';
 import { TeamService, UserService } from './directory.js';
 import { buildOpenApi } from './openapi.js';

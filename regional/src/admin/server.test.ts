@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { migratedDb, TEST_SIGNING_SECRETS } from '../db/test-db.js';
+import { migratedDb, TEST_SIGNING_SECRETS } from '../../../test-support/test-db.js';
 import { EnvelopeCipher, LocalKeyProvider } from '../keys/envelope.js';
 import type { ChangeEvent } from '../keys/events.js';
 import { parseSigningSecrets } from '../keys/signing-secrets.js';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { redis } from '../../../test-support/services.js';
 import { buildKey } from '../../../shared/keys/key-format.js';
 import type { Actor } from '../db/audit.js';
-import { migratedDb, TEST_SIGNING_SECRETS } from '../db/test-db.js';
+import { migratedDb, TEST_SIGNING_SECRETS } from '../../../test-support/test-db.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { RedisChangeBus } from '../keys/events.js';
 import { KeyService } from '../keys/service.js';
@@ -72,7 +72,7 @@ test('virtual keys: create → authenticate → revoke → rejected on a second 
   assert.equal((auth.authenticate('sk-master-test') as Principal).kind, 'master');
 
   // The second gateway process.
-  const probe = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'virtual-keys.test-probe.js')], {
+  const probe = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '../../../test-support/virtual-keys-probe.js')], {
     env: { ...process.env, DATABASE_URL: pg.url, REDIS_URL: rh.url, SKYWAY_KEY_SIGNING_SECRETS: TEST_SIGNING_SECRETS, CHANGE_CHANNEL: channel },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

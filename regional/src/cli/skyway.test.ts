@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { migratedDb, TEST_SIGNING_SECRETS } from '../db/test-db.js';
+import { migratedDb, TEST_SIGNING_SECRETS } from '../../../test-support/test-db.js';
 import { startAdminServer } from '../admin/server.js';
 import { parseSigningSecrets } from '../keys/signing-secrets.js';
 import { main } from './skyway.js';

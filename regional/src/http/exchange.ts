@@ -8,15 +8,16 @@
  */
 import type { HttpResponse } from 'uWebSockets.js';
 import { PayloadTooLarge, type GatewayError } from '../errors/catalogue.js';
+import type { ClientExchange, HeaderList } from '../pipeline/client-exchange.js';
 import { statusLine } from './status.js';
 
-export type HeaderList = Array<[string, string]>;
+export type { HeaderList };
 
 const EMPTY = Buffer.alloc(0);
 /** Oversized bodies up to this size are read and dropped so the client sees the 413 (see readBody). */
 const DISCARD_LIMIT = 64 * 1024 * 1024;
 
-export class Exchange {
+export class Exchange implements ClientExchange {
   readonly startedAt: number;
   readonly requestId: string;
   aborted = false;

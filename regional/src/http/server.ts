@@ -10,7 +10,7 @@ import type { Operation } from '../providers/adapter.js';
 import type { Gateway } from '../pipeline/context.js';
 import { anthropicIngress } from '../ingress/anthropic/codec.js';
 import type { Ingress } from '../pipeline/ingress.js';
-import { beginProxy } from '../pipeline/proxy.js';
+import { beginModelRequest } from '../pipeline/request.js';
 import { Exchange } from './exchange.js';
 import { loadNativeUws } from './uws.js';
 
@@ -106,7 +106,7 @@ function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress): Handler {
     if (!originVerified(gw, req)) return ex.sendError(new InvalidApiKey('This gateway only accepts requests through its edge.', 'origin_not_verified'));
     const token = tokenOf(req);
     const declared = Number(req.getHeader('content-length') || 0);
-    const pending = beginProxy(gw, ex, op, ingress, req.getHeader('cache-control') || undefined);
+    const pending = beginModelRequest(gw, ex, op, ingress, req.getHeader('cache-control') || undefined);
     ex.readBody(
       gw.settings.maxBodyBytes,
       Number.isFinite(declared) ? declared : 0,

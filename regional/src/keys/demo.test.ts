@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { VirtualKeyAuthenticator, assertModelAllowed } from '../auth/virtual-keys.js';
-import { migratedDb } from '../db/test-db.js';
+import { migratedDb } from '../../../test-support/test-db.js';
 import { ensureDemoKey } from './demo.js';
 import { localChangeBus } from './events.js';
 import { loadSigningSecrets } from './signing-secrets.js';

@@ -10,7 +10,7 @@ import type { UpstreamPools } from '../upstream/pools.js';
 import type { PriceBook } from '../pricing/index.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { UsageEvent } from '../usage/event.js';
-import type { ModelCatalog } from './catalog.js';
+import type { ModelCatalog } from '../routing/catalog.js';
 import type { ErrorBoundary } from './error-boundary.js';
 
 /** A dependency whose health decides readiness (Postgres, Redis, …). */

@@ -3,17 +3,17 @@
  * between packets), and a model may think longer than that before its first token. One timer serves every
  * stream: 5,000 open streams cost one interval, not 5,000.
  */
-import type { Exchange } from '../http/exchange.js';
+import type { ClientExchange } from '../pipeline/client-exchange.js';
 
 const COMMENT = ': keep-alive\n\n';
 
 export class Heartbeats {
-  private readonly streams = new Set<Exchange>();
+  private readonly streams = new Set<ClientExchange>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly intervalMs: number) {}
 
-  add(ex: Exchange): void {
+  add(ex: ClientExchange): void {
     this.streams.add(ex);
     if (!this.timer) {
       this.timer = setInterval(() => this.tick(), Math.max(50, Math.min(1000, this.intervalMs / 2)));
@@ -21,7 +21,7 @@ export class Heartbeats {
     }
   }
 
-  delete(ex: Exchange): void {
+  delete(ex: ClientExchange): void {
     this.streams.delete(ex);
     if (this.streams.size === 0 && this.timer) {
       clearInterval(this.timer);

@@ -1,6 +1,6 @@
 /** The error a client sees when routing ends without a successful attempt and no upstream error to pass on. */
 import { GatewayError, ModelNotFound, ServiceUnavailable, UpstreamTimeout } from '../errors/catalogue.js';
-import type { PlanFailure } from '../routing/index.js';
+import type { PlanFailure } from './index.js';
 
 export function errorForPlanFailure(failure: PlanFailure | undefined, model: string, lastError: GatewayError | undefined): GatewayError {
   if (lastError) return lastError;

@@ -1,5 +1,5 @@
 /**
- * A second gateway process for virtual-keys.test.ts: an authenticator sharing Postgres and Redis with the test.
+ * A second gateway process for regional/src/auth/virtual-keys.test.ts: an authenticator sharing Postgres and Redis with the test.
  * Reads one token per stdin line, answers one JSON line each (`{ok, keyId}` or `{status, code}`); prints
  * `ready` once its change subscription is live. Its cache TTLs are huge, so only a change event can make it
  * notice a revocation.
@@ -7,11 +7,11 @@
  * env: DATABASE_URL, REDIS_URL, SKYWAY_KEY_SIGNING_SECRETS, CHANGE_CHANNEL
  */
 import { createInterface } from 'node:readline';
-import { createPool } from '../db/pool.js';
-import { GatewayError } from '../errors/catalogue.js';
-import { RedisChangeBus } from '../keys/events.js';
-import { parseSigningSecrets } from '../keys/signing-secrets.js';
-import { VirtualKeyAuthenticator } from './virtual-keys.js';
+import { createPool } from '../regional/src/db/pool.js';
+import { GatewayError } from '../regional/src/errors/catalogue.js';
+import { RedisChangeBus } from '../regional/src/keys/events.js';
+import { parseSigningSecrets } from '../regional/src/keys/signing-secrets.js';
+import { VirtualKeyAuthenticator } from '../regional/src/auth/virtual-keys.js';
 
 const db = createPool(process.env.DATABASE_URL!, { max: 2 });
 const bus = new RedisChangeBus(process.env.REDIS_URL!, { channel: process.env.CHANGE_CHANNEL! });

@@ -4,7 +4,7 @@
  * lives in the health store, which survives a replacement.
  */
 import type { ModelEntry, ModelTable } from '../config/load.js';
-import { DEFAULT_COOLDOWN, LocalHealthStore, Router, type CooldownPolicy, type HealthStore, type ModelRoute, type RetryPolicy } from '../routing/index.js';
+import { DEFAULT_COOLDOWN, LocalHealthStore, Router, type CooldownPolicy, type HealthStore, type ModelRoute, type RetryPolicy } from './index.js';
 
 export function cooldownPolicy(table: ModelTable): CooldownPolicy {
   const c = table.router.cooldown;

@@ -3,7 +3,7 @@
  * only then counts prompt tokens (for TPM and budgets) and estimates the worst-case cost. A principal without
  * limits (the master key, an unlimited key) costs nothing here.
  */
-import type { Admission, AdmissionTicket } from '../admission/index.js';
+import type { Admission, AdmissionTicket } from './index.js';
 import type { LimitSet, Principal } from '../auth/principal.js';
 import type { Operation } from '../providers/adapter.js';
 import { ModelPriceUnknown } from '../errors/catalogue.js';

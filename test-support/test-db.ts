@@ -1,9 +1,9 @@
 /** Test helper: a fresh, migrated database on a real Postgres (see test-support/services.ts). */
 import type { TestContext } from 'node:test';
 import type pg from 'pg';
-import { postgres } from '../../../test-support/services.js';
-import { migrate } from './migrate.js';
-import { createPool } from './pool.js';
+import { postgres } from './services.js';
+import { migrate } from '../regional/src/db/migrate.js';
+import { createPool } from '../regional/src/db/pool.js';
 
 export interface MigratedDb {
   url: string;

@@ -6,9 +6,9 @@
  * Phases: (1) small requests alone, (2) the same while 2 MB prompts are counted back to back through the
  * pool, (3) for contrast, the same with the 2 MB prompts counted inline (what the pool avoids).
  *
- * Run: node <dist>/regional/src/tokens/bench-isolation.js [seconds per phase, default 4] [rounds, default 3]
+ * Run: npm run bench:tokens -- [seconds per phase, default 4] [rounds, default 3]
  */
-import { TokenCounter } from './index.js';
+import { TokenCounter } from '../../regional/src/tokens/index.js';
 
 const PHASE_MS = Number(process.argv[2] ?? 4) * 1000;
 const INTERVAL_MS = 2;

@@ -1,0 +1,243 @@
+/**
+ * The attempts of one request: ask the router for a deployment, build the provider request, call the upstream,
+ * and either hand a success to the request (JSON, or a stream chunk by chunk) or report the failure to the
+ * router and try the next attempt (retry, other deployment, fallback model) until the plan ends.
+ */
+import { GatewayError, UpstreamInvalidResponse, UpstreamResponseTooLarge, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
+import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, TranslatedResponse, UpstreamRequest, Usage } from '../providers/adapter.js';
+import { adapterFor } from '../providers/registry.js';
+import { outcomeFromError, type Attempt, type Outcome, type Plan } from '../routing/index.js';
+import { errorForPlanFailure } from '../routing/plan-errors.js';
+import { CompletionText } from '../stream/completion-text.js';
+import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
+import type { ClientExchange } from './client-exchange.js';
+import type { Gateway } from './context.js';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** What the attempts report to the request that runs them. */
+export interface AttemptHost {
+  readonly gw: Gateway;
+  readonly ex: ClientExchange;
+  /** Runs a continuation inside the request's error boundary. */
+  guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void;
+  /** A successful stream starts: send the response headers. */
+  streamStarted(): void;
+  /** Canonical (OpenAI) stream bytes for the client; false when the client is backed up. */
+  streamData(canonical: Buffer | string): boolean;
+  /** The stream's last canonical bytes. */
+  streamEnded(canonicalTail: Buffer | string): void;
+  /** A canonical JSON body → the client's (throws when it cannot be translated: the attempt fails). */
+  shapeJson(canonical: Buffer | string): Buffer | string;
+  /** A complete successful answer, already shaped for the client. */
+  answered(out: Buffer | string, translated: TranslatedResponse): void;
+  /** The plan ended without success, or a started stream broke. */
+  failed(err: unknown): void;
+  crash(err: unknown): void;
+  finish(): void;
+}
+
+/** What the router learns from a failed attempt. */
+function failureOutcome(err: unknown, afterFirstByte: boolean): Extract<Outcome, { ok: false }> {
+  const o = outcomeFromError(err, afterFirstByte);
+  return o.ok ? { ok: false, kind: 'server' } : o;
+}
+
+/** A JSON object body starts with `{` (after optional whitespace): a cheap check before any parsing. */
+function looksLikeJsonObject(b: Buffer): boolean {
+  for (let i = 0; i < b.length && i < 1024; i++) {
+    const c = b[i]!;
+    if (c === 0x7b) return true;
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+  }
+  return false;
+}
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as Promise<T> | undefined)?.then === 'function';
+}
+
+export class AttemptRunner implements UpstreamSink {
+  deployment: Deployment | undefined;
+  attempt: Attempt | undefined;
+  attempts = 0;
+  usage: Usage | undefined;
+  /** The generated text of a stream, for counting when the upstream reports no usage. */
+  completionText: CompletionText | undefined;
+  /** The stream translator of a started stream (its usage may arrive late). */
+  translator: StreamTranslator | undefined;
+  private plan: Plan | undefined;
+  private iterator: AsyncIterator<Attempt> | undefined;
+  private lastError: GatewayError | undefined;
+  private call: UpstreamCall | undefined;
+  private adapter: ProviderAdapter | undefined;
+  private ctx: RequestContext | undefined;
+  private upstreamStatus = 0;
+  private upstreamStartedAt = 0;
+  private upstreamHeaders: Headers | undefined;
+
+  constructor(
+    private readonly host: AttemptHost,
+    private readonly op: Operation,
+    private readonly stream: boolean,
+    private readonly model: string,
+    private readonly body: Record<string, unknown>,
+    private readonly raw: Buffer,
+  ) {}
+
+  /** The model that answered (a fallback's name after a fallback). */
+  get servedModel(): string {
+    return this.attempt?.model ?? this.model;
+  }
+
+  /** Start the plan. `allow` limits the fallbacks to the models this request may be served by. */
+  start(allow: ((model: string) => boolean) | undefined): void {
+    const catalog = this.host.gw.catalog;
+    const deadline = catalog.deadlineMs;
+    this.plan = catalog.router.plan(this.model, { ...(deadline ? { deadline: Date.now() + deadline } : {}), ...(allow ? { allow } : {}) });
+    this.iterator = this.plan[Symbol.asyncIterator]();
+    this.next();
+  }
+
+  /** The client went away: stop the upstream call. */
+  abort(): void {
+    this.call?.abort(new ClientAborted());
+  }
+
+  /** Ask the router for the next attempt (the first, or a retry/fallback after a failure). */
+  private next(): void {
+    const h = this.host;
+    this.iterator!.next().then(
+      h.guard((r: IteratorResult<Attempt>) => {
+        h.ex.backoffMs = this.plan!.backoffMs;
+        if (h.ex.finished) return h.finish();
+        if (r.done) return h.failed(errorForPlanFailure(this.plan!.failure, this.model, this.lastError));
+        this.begin(r.value);
+      }),
+      h.guard((err: unknown) => h.failed(err)),
+    );
+  }
+
+  private begin(attempt: Attempt): void {
+    this.attempt = attempt;
+    this.attempts = this.plan!.attempts;
+    this.upstreamStatus = 0;
+    this.upstreamHeaders = undefined;
+    this.translator = undefined;
+    try {
+      const d = attempt.deployment;
+      this.deployment = d;
+      this.adapter = adapterFor(d.provider);
+      this.ctx = { requestId: this.host.ex.requestId, operation: this.op, stream: this.stream, model: attempt.model };
+      const req = this.adapter.buildRequest(this.ctx, this.body, this.raw, d);
+      if (isPromise(req)) req.then(this.host.guard((r: UpstreamRequest) => this.send(r)), this.host.guard((err: unknown) => this.attemptFailed(err)));
+      else this.send(req);
+    } catch (err) {
+      this.attemptFailed(err);
+    }
+  }
+
+  private send(req: UpstreamRequest): void {
+    if (this.host.ex.finished) {
+      this.attempt?.fail({ ok: false, kind: 'client' });
+      return this.host.finish();
+    }
+    const d = this.deployment!;
+    this.call = new UpstreamCall(this, MAX_BUFFERED_BYTES, () => new UpstreamResponseTooLarge(d.id, MAX_BUFFERED_BYTES));
+    this.upstreamStartedAt = performance.now();
+    this.call.start(this.host.gw.pools.get(req.origin), req, d.timeoutMs);
+  }
+
+  /** An attempt failed before anything reached the client: report it and let the router decide what next. */
+  private attemptFailed(err: unknown): void {
+    const h = this.host;
+    const e = toGatewayError(err);
+    if (!(err instanceof GatewayError)) h.gw.boundary.internal(err, h.ex.requestId, 'attempt');
+    this.lastError = e;
+    if (this.deployment) h.gw.metrics?.upstreamError(this.deployment.id, e.code);
+    this.attempt?.fail(failureOutcome(e, h.ex.streaming));
+    if (h.ex.streaming || h.ex.finished) return h.failed(e);
+    this.next();
+  }
+
+  // ── UpstreamSink ──────────────────────────────────────────────────────────────────────────────────
+
+  onStart(status: number, headers: Headers): 'buffer' | 'stream' {
+    const ex = this.host.ex;
+    this.upstreamStatus = status;
+    this.upstreamHeaders = headers;
+    if (status >= 200 && status < 300 && this.ctx!.stream && !ex.finished) {
+      const now = performance.now();
+      ex.upstreamMs += now - this.upstreamStartedAt;
+      this.attempt!.succeed({ ok: true, ttfbMs: now - this.upstreamStartedAt });
+      this.translator = this.adapter!.createStreamTranslator(this.ctx!, this.deployment!);
+      this.completionText = new CompletionText();
+      this.host.streamStarted();
+      return 'stream';
+    }
+    return 'buffer';
+  }
+
+  onChunk(chunk: Buffer): boolean {
+    const out = this.translator!.push(chunk);
+    if (out.length > 0) this.completionText!.observe(typeof out === 'string' ? Buffer.from(out) : out);
+    if (this.host.ex.finished) return true;
+    if (this.host.streamData(out)) return true;
+    this.host.ex.whenWritable(() => this.call!.resume());
+    return false;
+  }
+
+  onEnd(body: Buffer | undefined): void {
+    const h = this.host;
+    if (this.translator) {
+      const tail = this.translator.end();
+      this.usage = this.translator.usage;
+      return h.streamEnded(tail);
+    }
+    const elapsed = performance.now() - this.upstreamStartedAt;
+    h.ex.upstreamMs += elapsed;
+    const status = this.upstreamStatus;
+    const b = body ?? Buffer.alloc(0);
+    const d = this.deployment!;
+    if (status < 200 || status >= 300) return this.attemptFailed(this.adapter!.translateError(status, b, this.upstreamHeaders ?? {}, d));
+    let translated: TranslatedResponse;
+    let out: Buffer | string;
+    try {
+      if (!looksLikeJsonObject(b)) throw new UpstreamInvalidResponse(d.id, `expected a JSON object, got ${b.length} bytes of ${String(this.upstreamHeaders?.['content-type'] ?? 'unknown content')}`);
+      translated = this.adapter!.translateResponse(this.ctx!, b, d);
+      out = h.shapeJson(translated.body);
+    } catch (err) {
+      return this.attemptFailed(err instanceof GatewayError ? err : new UpstreamInvalidResponse(d.id, (err as Error).message));
+    }
+    this.attempt!.succeed({ ok: true, ttfbMs: elapsed, ...(translated.usage ? { tokens: translated.usage.totalTokens } : {}) });
+    this.usage = translated.usage;
+    h.answered(out, translated);
+  }
+
+  onError(err: Error): void {
+    const h = this.host;
+    if (err instanceof ClientAborted) {
+      this.attempt?.fail({ ok: false, kind: 'client' });
+      return h.finish();
+    }
+    const d = this.deployment!;
+    if (!this.translator) h.ex.upstreamMs += performance.now() - this.upstreamStartedAt;
+    const code = (err as { code?: string }).code;
+    const gwErr =
+      err instanceof GatewayError
+        ? err
+        : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
+          ? new UpstreamTimeout(d.id, d.timeoutMs)
+          : new UpstreamUnavailable(d.id, err.message || code || 'connection failed');
+    if (this.translator) {
+      // The stream already reached the client: it cannot be retried; end it with an in-band error.
+      this.attempt?.fail(failureOutcome(gwErr, true));
+      return h.failed(gwErr);
+    }
+    this.attemptFailed(gwErr);
+  }
+
+  onCrash(err: unknown): void {
+    this.host.crash(err);
+  }
+}

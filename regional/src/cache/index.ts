@@ -11,3 +11,4 @@ export type { RedisResponseCacheOptions } from './redis.js';
 export { SseRecorder, replayFrames } from './sse.js';
 export { CACHE_HEADER } from './types.js';
 export type { CachedResponse, ResponseCache } from './types.js';
+export { RequestCache } from './request-cache.js';

@@ -3,12 +3,14 @@
  * and either hand a success to the request (JSON, or a stream chunk by chunk) or report the failure to the
  * router and try the next attempt (retry, other deployment, fallback model) until the plan ends.
  */
+import { promptOf } from '../admission/admit.js';
 import { GatewayError, UpstreamInvalidResponse, UpstreamResponseTooLarge, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
 import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, TranslatedResponse, UpstreamRequest, Usage } from '../providers/adapter.js';
 import { adapterFor } from '../providers/registry.js';
 import { outcomeFromError, type Attempt, type Outcome, type Plan } from '../routing/index.js';
 import { errorForPlanFailure } from '../routing/plan-errors.js';
 import { CompletionText } from '../stream/completion-text.js';
+import { countTextTokens } from '../tokens/index.js';
 import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
 import type { ClientExchange } from './client-exchange.js';
 import type { Gateway } from './context.js';
@@ -75,6 +77,9 @@ export class AttemptRunner implements UpstreamSink {
   private upstreamStatus = 0;
   private upstreamStartedAt = 0;
   private upstreamHeaders: Headers | undefined;
+  /** cost() of `costOf` (the usage it was computed for): the header and the settlement share one pricing. */
+  private costOf: Usage | undefined;
+  private costValue: number | undefined;
 
   constructor(
     private readonly host: AttemptHost,
@@ -97,6 +102,23 @@ export class AttemptRunner implements UpstreamSink {
     this.plan = catalog.router.plan(this.model, { ...(deadline ? { deadline: Date.now() + deadline } : {}), ...(allow ? { allow } : {}) });
     this.iterator = this.plan[Symbol.asyncIterator]();
     this.next();
+  }
+
+  /** The request's cost, priced as the model that answered (after a fallback, not the one asked for). */
+  cost(usage: Usage | undefined): number | undefined {
+    if (!usage || !this.deployment) return undefined;
+    if (this.costOf !== usage) {
+      this.costValue = this.host.gw.prices.costOf(usage, this.deployment, this.servedModel);
+      this.costOf = usage;
+    }
+    return this.costValue;
+  }
+
+  /** Count the usage of a stream whose upstream reported none (prompt and the text generated so far). */
+  async countUsage(): Promise<Usage> {
+    const model = this.servedModel;
+    const [prompt, completion] = await Promise.all([promptOf(this.op, model, this.body), countTextTokens(model, this.completionText?.text() ?? '')]);
+    return { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
   }
 
   /** The client went away: stop the upstream call. */

@@ -6,6 +6,7 @@
  * `skyway_uncaught_errors_total`, which tests assert stays 0).
  */
 import { Counter, type Registry } from 'prom-client';
+import { GatewayError, InternalError } from '../errors/catalogue.js';
 
 export interface BoundaryLogger {
   error(obj: object, msg: string): void;
@@ -63,4 +64,43 @@ export function installLastNet(boundary: ErrorBoundary): void {
   if (!first) return;
   process.on('uncaughtException', (err) => net!.uncaught('uncaughtException', err));
   process.on('unhandledRejection', (err) => net!.uncaught('unhandledRejection', err));
+}
+
+/**
+ * A request whose every continuation runs inside its boundary: catalogue errors thrown in a step are answered
+ * as they are (`failed`); anything else is a crash, answered 500 internal_error and counted.
+ */
+export abstract class GuardedRequest {
+  protected abstract readonly boundary: ErrorBoundary;
+  protected abstract readonly requestId: string;
+  /** Answer the client with this error (in its API's shape) and end the request. */
+  abstract failed(err: unknown): void;
+  /** When even `failed` threw: stop upstream work and answer the bare 500 by any means left. */
+  protected abstract lastResort(): void;
+
+  guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
+    return (...a: A) => {
+      try {
+        fn.apply(this, a);
+      } catch (err) {
+        if (err instanceof GatewayError) this.failed(err);
+        else this.crash(err);
+      }
+    };
+  }
+
+  /** An error nobody expected: logged with its stack, counted, 500 internal_error (or an in-band stream error). */
+  crash(err: unknown): void {
+    this.boundary.internal(err, this.requestId);
+    try {
+      this.failed(new InternalError());
+    } catch (again) {
+      this.boundary.internal(again, this.requestId, 'error-response');
+      try {
+        this.lastResort();
+      } catch {
+        /* counted above; nothing more can be done for this request */
+      }
+    }
+  }
 }

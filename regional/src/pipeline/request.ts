@@ -5,22 +5,22 @@
  * and every continuation runs inside the request's error boundary (an unexpected throw answers 500 to this
  * request only, see error-boundary.ts).
  */
-import { admitRequest, promptOf, servableModels } from '../admission/admit.js';
+import { admitRequest, servableModels } from '../admission/admit.js';
 import type { AdmissionTicket } from '../admission/index.js';
 import type { Principal } from '../auth/principal.js';
 import { assertModelAllowed } from '../auth/virtual-keys.js';
-import { CACHE_HEADER, SseRecorder, cacheDirectives, cacheKey, type CachedResponse } from '../cache/index.js';
+import { CACHE_HEADER, RequestCache, type CachedResponse } from '../cache/index.js';
 import { GatewayError, InternalError, ModelNotFound, toGatewayError } from '../errors/catalogue.js';
 import { formatUsd } from '../pricing/index.js';
 import type { Operation, TranslatedResponse, Usage } from '../providers/adapter.js';
 import { usageFromJson } from '../providers/openai/usage.js';
-import { countTextTokens } from '../tokens/index.js';
-import { recordUsage } from '../usage/usage-event.js';
 import { AttemptRunner, type AttemptHost } from './attempts.js';
 import type { ClientExchange, HeaderList } from './client-exchange.js';
 import type { Gateway } from './context.js';
 import type { Ingress } from './ingress.js';
+import { ErrorBoundary, GuardedRequest } from './error-boundary.js';
 import { ResponseShaper } from './respond.js';
+import { settleAndRecord } from './settle.js';
 import { parseRequestBody, type ParsedRequest } from './validate.js';
 
 const NO_USAGE = Object.freeze({ promptTokens: 0, completionTokens: 0, costUsd: 0 });
@@ -35,7 +35,7 @@ function stripsUsage(parsed: ParsedRequest): boolean {
   return parsed.stream && so?.include_usage !== true;
 }
 
-export class ModelRequest implements AttemptHost {
+export class ModelRequest extends GuardedRequest implements AttemptHost {
   private principal: Principal | undefined;
   private model = '';
   private stream = false;
@@ -51,14 +51,8 @@ export class ModelRequest implements AttemptHost {
   private errorCode: string | undefined;
   /** performance.now() when the first byte of the response went to the client. */
   private firstByteAt = 0;
-  /** Response cache: the entry key when this model caches and the answer may be stored. */
-  private cacheKey: string | undefined;
-  private cacheState: 'hit' | 'miss' | 'bypass' | undefined;
-  private cacheTtl: number | undefined;
-  private sseRecorder: SseRecorder | undefined;
-  /** cost() of `costOf` (the usage it was computed for): the header and the settlement share one pricing. */
-  private costOf: Usage | undefined;
-  private costValue: number | undefined;
+  /** Set when this model caches responses. */
+  private cache: RequestCache | undefined;
   private ended = false;
 
   constructor(
@@ -70,6 +64,7 @@ export class ModelRequest implements AttemptHost {
     /** The request's `cache-control` header. */
     private readonly cacheControl: string | undefined,
   ) {
+    super();
     gw.inflight.begin();
     ex.onAbort(() => {
       try {
@@ -81,35 +76,18 @@ export class ModelRequest implements AttemptHost {
     });
   }
 
-  // ── error boundary ────────────────────────────────────────────────────────────────────────────────
-
-  /** A continuation inside this request's boundary: catalogue errors are answered, anything else is a crash. */
-  guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
-    return (...a: A) => {
-      try {
-        fn.apply(this, a);
-      } catch (err) {
-        if (err instanceof GatewayError) this.failed(err);
-        else this.crash(err);
-      }
-    };
+  protected get boundary(): ErrorBoundary {
+    return this.gw.boundary;
   }
 
-  /** An error nobody expected: logged with its stack, counted, 500 internal_error (or an in-band stream error). */
-  crash(err: unknown): void {
-    this.gw.boundary.internal(err, this.ex.requestId);
-    try {
-      this.failed(new InternalError());
-    } catch (again) {
-      this.gw.boundary.internal(again, this.ex.requestId, 'error-response');
-      try {
-        this.runner?.abort();
-        this.ex.sendError(new InternalError(), true);
-        this.finish();
-      } catch {
-        /* counted above; nothing more can be done for this request */
-      }
-    }
+  protected get requestId(): string {
+    return this.ex.requestId;
+  }
+
+  protected lastResort(): void {
+    this.runner?.abort();
+    this.ex.sendError(new InternalError(), true);
+    this.finish();
   }
 
   // ── authenticate → validate → cache → admit ───────────────────────────────────────────────────────
@@ -145,23 +123,17 @@ export class ModelRequest implements AttemptHost {
     this.parsed = parsed;
     this.raw = raw;
     this.shaper = new ResponseShaper(this.ingress, parsed.model, stripsUsage(parsed));
-    this.cacheTtl = entry.cacheTtlSeconds;
-    if (this.cacheTtl && this.gw.cache) return this.lookupCache(principal, parsed);
+    if (entry.cacheTtlSeconds && this.gw.cache) return this.lookupCache(principal, parsed, new RequestCache(this.gw.cache, entry.cacheTtlSeconds));
     this.admit(principal, parsed);
   }
 
   /** Exact-match response cache: a hit is answered at once and costs nothing against limits or budgets. */
-  private lookupCache(principal: Principal, parsed: ParsedRequest): void {
-    const directives = cacheDirectives(this.cacheControl);
+  private lookupCache(principal: Principal, parsed: ParsedRequest, cache: RequestCache): void {
+    this.cache = cache;
     // Entries never cross teams (or keys without a team): a cached answer can carry the asker's data.
     const namespace = principal.team?.id ?? principal.keyId ?? 'master';
-    const key = cacheKey(parsed.body, { namespace, operation: `${this.ingress?.name ?? 'openai'}/${this.op}` });
-    if (directives.write) this.cacheKey = key;
-    if (!directives.read) {
-      this.cacheState = 'bypass';
-      return this.admit(principal, parsed);
-    }
-    this.cacheState = 'miss';
+    const key = cache.lookupKey(parsed.body, namespace, `${this.ingress?.name ?? 'openai'}/${this.op}`, this.cacheControl);
+    if (key === undefined) return this.admit(principal, parsed);
     this.gw.cache!.lookup(key).then(
       this.guard((hit: CachedResponse | undefined) => (hit ? this.replay(hit) : this.admit(principal, parsed))),
       this.guard(() => this.admit(principal, parsed)),
@@ -170,8 +142,7 @@ export class ModelRequest implements AttemptHost {
 
   private replay(entry: CachedResponse): void {
     if (this.ex.finished) return this.finish();
-    this.cacheState = 'hit';
-    this.cacheKey = undefined;
+    this.cache!.hit();
     const headers: HeaderList = [[CACHE_HEADER, 'hit']];
     this.firstByteAt = performance.now();
     if (entry.kind === 'json') {
@@ -228,7 +199,7 @@ export class ModelRequest implements AttemptHost {
   // ── respond (AttemptHost) ────────────────────────────────────────────────────────────────────────
 
   streamStarted(): void {
-    if (this.cacheKey) this.sseRecorder = new SseRecorder();
+    this.cache?.startStream();
     this.shaper!.startStream();
     this.ex.startStream(this.responseHeaders());
     this.firstByteAt = performance.now();
@@ -236,18 +207,14 @@ export class ModelRequest implements AttemptHost {
   }
 
   streamData(canonical: Buffer | string): boolean {
-    this.sseRecorder?.push(canonical);
+    this.cache?.streamData(canonical);
     const out = this.shaper!.push(canonical);
     return out.length === 0 || this.ex.write(out);
   }
 
   streamEnded(canonicalTail: Buffer | string): void {
     this.gw.heartbeats.delete(this.ex);
-    if (this.sseRecorder) {
-      this.sseRecorder.push(canonicalTail);
-      const entry = this.sseRecorder.finish();
-      if (entry && this.cacheKey) void this.gw.cache!.store(this.cacheKey, entry, this.cacheTtl!);
-    }
+    this.cache?.endStream(canonicalTail);
     this.ex.endStream(this.shaper!.end(canonicalTail));
     this.finish();
   }
@@ -258,10 +225,7 @@ export class ModelRequest implements AttemptHost {
 
   answered(out: Buffer | string, translated: TranslatedResponse): void {
     this.firstByteAt = performance.now();
-    if (this.cacheKey) {
-      const body = typeof translated.body === 'string' ? translated.body : translated.body.toString('utf8');
-      void this.gw.cache!.store(this.cacheKey, { kind: 'json', body, contentType: 'application/json', createdAt: Date.now() }, this.cacheTtl!);
-    }
+    this.cache?.storeJson(translated.body);
     this.ex.sendJson(200, out, this.responseHeaders(this.cost(translated.usage)));
     this.finish();
   }
@@ -273,7 +237,7 @@ export class ModelRequest implements AttemptHost {
       ['x-skyway-attempts', String(r.attempts)],
     ];
     if (r.servedModel !== this.model) h.push(['x-skyway-fallback-model', r.servedModel]);
-    if (this.cacheState) h.push([CACHE_HEADER, this.cacheState]);
+    if (this.cache?.state) h.push([CACHE_HEADER, this.cache.state]);
     if (cost !== undefined) h.push(['x-skyway-cost-usd', formatUsd(cost)]);
     if (this.ticket) for (const name in this.ticket.headers) h.push([name, this.ticket.headers[name]!]);
     return h;
@@ -300,15 +264,8 @@ export class ModelRequest implements AttemptHost {
 
   // ── settle and record ────────────────────────────────────────────────────────────────────────────
 
-  /** The request's cost, priced as the model that answered (after a fallback, not the one asked for). */
   private cost(usage: Usage | undefined): number | undefined {
-    const d = this.runner?.deployment;
-    if (!usage || !d) return undefined;
-    if (this.costOf !== usage) {
-      this.costValue = this.gw.prices.costOf(usage, d, this.runner!.servedModel);
-      this.costOf = usage;
-    }
-    return this.costValue;
+    return this.runner?.cost(usage);
   }
 
   finish(): void {
@@ -320,55 +277,35 @@ export class ModelRequest implements AttemptHost {
     if (!this.usage && r?.completionText && this.parsed) {
       // A stream without usage (the upstream ignores include_usage, or the stream was cut): count it, so limits,
       // budgets and spend are not undercounted. Off the response path: the client already has every byte.
-      return void this.countUsage(r).then(
-        () => this.settleSafely(),
+      return void r.countUsage().then(
+        (counted) => {
+          this.usage = counted;
+          this.usageCounted = true;
+          this.settleSafely();
+        },
         () => this.settleSafely(),
       );
     }
     this.settleSafely();
   }
 
-  private async countUsage(r: AttemptRunner): Promise<void> {
-    const model = r.servedModel;
-    const [prompt, completion] = await Promise.all([promptOf(this.op, model, this.parsed!.body), countTextTokens(model, r.completionText!.text())]);
-    this.usage = { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
-    this.usageCounted = true;
-  }
-
-  /** Settlement and the usage event run after the answer: a failure there is logged and counted, never thrown. */
   private settleSafely(): void {
-    try {
-      const u = this.usage;
-      const cost = this.cost(u) ?? 0;
-      if (this.ticket) void this.ticket.settle({ promptTokens: u?.promptTokens ?? 0, completionTokens: u?.completionTokens ?? 0, costUsd: cost });
-      const ex = this.ex;
-      const now = performance.now();
-      const r = this.runner;
-      recordUsage(
-        { usage: this.gw.usage, logger: this.gw.logger, region: this.gw.settings.region, accessLog: this.gw.settings.accessLog },
-        {
-          requestId: ex.requestId,
-          op: this.op,
-          model: this.model,
-          principal: this.principal,
-          deployment: r?.deployment,
-          status: ex.status,
-          errorCode: this.errorCode,
-          stream: this.stream,
-          attempts: r?.attempts ?? 0,
-          cacheHit: this.cacheState === 'hit',
-          usageCounted: this.usageCounted,
-          usage: u,
-          costUsd: cost,
-          totalMs: now - ex.startedAt,
-          overheadMs: ex.overheadMs(now),
-          upstreamMs: ex.upstreamMs,
-          ttfbMs: this.firstByteAt ? this.firstByteAt - ex.startedAt : null,
-        },
-      );
-    } catch (err) {
-      this.gw.boundary.internal(err, this.ex.requestId, 'settle');
-    }
+    const r = this.runner;
+    const u = this.usage;
+    settleAndRecord(this.gw, this.ex, this.ticket, {
+      op: this.op,
+      model: this.model,
+      principal: this.principal,
+      deployment: r?.deployment,
+      errorCode: this.errorCode,
+      stream: this.stream,
+      attempts: r?.attempts ?? 0,
+      cacheHit: this.cache?.state === 'hit',
+      usageCounted: this.usageCounted,
+      usage: u,
+      costUsd: this.cost(u) ?? 0,
+      firstByteAt: this.firstByteAt,
+    });
   }
 }
 

@@ -1,13 +1,8 @@
 /** Maps an OpenAI-compatible upstream's error response to the gateway's error catalogue. */
-import {
-  UpstreamAuthFailed,
-  UpstreamClientError,
-  UpstreamRateLimited,
-  UpstreamServerError,
-  UpstreamTimeout,
-  type GatewayError,
-} from '../../errors/catalogue.js';
+import type { GatewayError } from '../../errors/catalogue.js';
 import type { Deployment } from '../adapter.js';
+import { decideUpstreamError } from '../common/error-ladder.js';
+import { header } from '../common/upstream-error-helpers.js';
 
 interface ErrorShape {
   error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } | string;
@@ -35,11 +30,6 @@ export function readUpstreamError(body: Buffer): { message?: string; type?: stri
   }
 }
 
-function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
 export function translateOpenAIError(
   status: number,
   body: Buffer,
@@ -47,13 +37,18 @@ export function translateOpenAIError(
   deployment: Deployment,
 ): GatewayError {
   const e = readUpstreamError(body);
-  const message = e.message ?? `The provider returned HTTP ${status}.`;
-  if (status === 401 || status === 403) return new UpstreamAuthFailed(deployment.id, status);
-  if (status === 429) {
-    const retryAfter = header(headers, 'retry-after');
-    return new UpstreamRateLimited(`The provider is rate limiting deployment '${deployment.id}': ${message}`, retryAfter ? { 'retry-after': retryAfter } : undefined);
-  }
-  if (status === 408 || status === 504) return new UpstreamTimeout(deployment.id, deployment.timeoutMs);
-  if (status >= 400 && status < 500) return new UpstreamClientError(status, message, e.type ?? 'invalid_request_error', e.code ?? 'upstream_error', e.param ?? null);
-  return new UpstreamServerError(`The provider for deployment '${deployment.id}' failed with HTTP ${status}: ${message}`);
+  const retryAfter = header(headers, 'retry-after');
+  return decideUpstreamError(
+    {
+      provider: 'The provider',
+      status,
+      message: e.message ?? `The provider returned HTTP ${status}.`,
+      says: status === 408 || status === 504 ? 'timeout' : undefined,
+      type: e.type,
+      code: e.code,
+      param: e.param,
+      retryAfter: retryAfter ? { 'retry-after': retryAfter } : undefined,
+    },
+    deployment,
+  );
 }

@@ -177,6 +177,10 @@ test('request boundaries (issue 12 findings 1–5)', { timeout: 120_000 }, async
       assert.deepEqual(await errorOf(await post(g, '/v1/chat/completions', key, hello('no-such-model'))), { status: 404, code: 'model_not_found', type: 'invalid_request_error' });
       assert.equal((await errorOf(await post(g, '/v1/chat/completions', key, hello('secret')))).code, 'model_not_allowed');
       assert.equal((await errorOf(await post(g, '/v1/chat/completions', g.masterKey, hello('no-such-model')))).code, 'model_not_found');
+      const get = (id: string) => fetch(`${g.url}/v1/models/${id}`, { headers: { authorization: `Bearer ${key}` } });
+      assert.deepEqual(await errorOf(await get('no-such-model')), { status: 404, code: 'model_not_found', type: 'invalid_request_error' });
+      assert.equal((await errorOf(await get('secret'))).code, 'model_not_allowed');
+      assert.equal((await get('mock-1')).status, 200);
     });
 
     await t.test('a budget key reserves the worst case of the fallbacks, and cannot use a model without a price', async () => {

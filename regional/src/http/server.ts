@@ -5,7 +5,9 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { bearerToken } from '../auth/master-key.js';
-import { InternalError, InvalidApiKey, MalformedHttpRequest, MethodNotAllowed, ModelNotFound, RouteNotFound, ServiceUnavailable, toGatewayError } from '../errors/catalogue.js';
+import type { Principal } from '../auth/principal.js';
+import { assertModelAllowed } from '../auth/virtual-keys.js';
+import { GatewayError, InternalError, InvalidApiKey, MalformedHttpRequest, MethodNotAllowed, ModelNotFound, RouteNotFound, ServiceUnavailable, toGatewayError } from '../errors/catalogue.js';
 import type { Operation } from '../providers/adapter.js';
 import type { Gateway } from '../pipeline/context.js';
 import { anthropicIngress } from '../ingress/anthropic/codec.js';
@@ -129,23 +131,31 @@ function modelsHandler(gw: Gateway, single: boolean): Handler {
   return (ex, req) => {
     const id = single ? safeDecode(req.getParameter(0) ?? '') : '';
     if (!originVerified(gw, req)) return ex.sendError(new InvalidApiKey('This gateway only accepts requests through its edge.', 'origin_not_verified'));
-    const respond = (allowed: ReadonlySet<string> | undefined) => {
-      if (!single) return ex.sendJson(200, gw.catalog.listJson(allowed));
-      if (!gw.catalog.get(id) || (allowed && !allowed.has(id))) return ex.sendError(new ModelNotFound(id));
+    const respond = (p: Principal) => {
+      if (!single) return ex.sendJson(200, gw.catalog.listJson(p.allowedModels));
+      // As on the model endpoints: 404 for a model that does not exist, 403 for one the key may not use.
+      if (!gw.catalog.get(id)) return ex.sendError(new ModelNotFound(id));
+      assertModelAllowed(p, id);
       ex.sendJson(200, JSON.stringify(gw.catalog.modelObject(id)));
     };
     const refuse = (err: unknown) => {
-      if (!(err instanceof Error) || toGatewayError(err) instanceof InternalError) gw.boundary.internal(err, ex.requestId);
+      if (!(err instanceof GatewayError)) gw.boundary.internal(err, ex.requestId);
       ex.sendError(toGatewayError(err));
     };
     try {
       const p = gw.auth.authenticate(tokenOf(req));
       if (p instanceof Promise) {
-        p.then((pr) => respond(pr.allowedModels), refuse).catch((err: unknown) => {
+        p.then((pr) => {
+          try {
+            respond(pr);
+          } catch (err) {
+            refuse(err);
+          }
+        }, refuse).catch((err: unknown) => {
           gw.boundary.internal(err, ex.requestId);
           ex.sendError(new InternalError());
         });
-      } else respond(p.allowedModels);
+      } else respond(p);
     } catch (err) {
       refuse(err);
     }

@@ -93,18 +93,16 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
   // ── authenticate → validate → cache → admit ───────────────────────────────────────────────────────
 
   run(token: string | undefined, raw: Buffer): void {
-    try {
+    this.guard(() => {
       const p = this.gw.auth.authenticate(token);
       if (isPromise(p)) p.then(this.guard((principal: Principal) => this.validate(principal, raw)), this.guard((err: unknown) => this.failed(err)));
       else this.validate(p, raw);
-    } catch (err) {
-      this.failed(err);
-    }
+    })();
   }
 
   /** The request was refused before it was read (too large). */
   reject(err: GatewayError): void {
-    this.failed(err);
+    this.guard(() => this.failed(err))();
   }
 
   private validate(principal: Principal, raw: Buffer): void {

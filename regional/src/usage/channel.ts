@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import type { UsageEvent } from './event.js';
 import type { UsageSink } from './sink.js';
-import { Spool, type SpoolEntry } from './spool.js';
+import { Spool, type BatchSpool, type SpoolEntry } from './spool.js';
 
 export interface ChannelOptions {
   batchSize: number;
@@ -50,7 +50,7 @@ export interface ChannelStats {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class SinkChannel {
-  readonly spool: Spool;
+  readonly spool: BatchSpool;
   private queue: UsageEvent[] = [];
   private pending: UsageEvent[][] = [];
   private pendingRows = 0;
@@ -72,8 +72,17 @@ export class SinkChannel {
     private readonly opts: ChannelOptions,
     private readonly observer: ChannelObserver = {},
     private readonly log: (msg: string, err?: unknown) => void = () => undefined,
+    /** A spool other than the local one (the durable S3 spool, durable-spool.ts). */
+    spool?: BatchSpool,
   ) {
-    this.spool = new Spool(join(dataDir, 'spool', sink.name), sink.wantsPayload === true);
+    this.spool = spool ?? new Spool(join(dataDir, 'spool', sink.name), sink.wantsPayload === true);
+  }
+
+  /** Look for batches other processes left in a shared spool, then replay them if the sink is idle. */
+  async rescan(): Promise<void> {
+    if (this.closing || !this.spool.refresh) return;
+    await this.spool.refresh();
+    this.kick();
   }
 
   /** Hot path: O(1), no allocation beyond the array slot. */
@@ -181,8 +190,19 @@ export class SinkChannel {
       if (this.pending.length > 0 && (this.closing || this.spool.files === 0)) {
         batch = this.pending[0]!;
       } else if (this.spool.files > 0 && !this.closing) {
-        const oldest = await this.spool.oldest();
-        if (!oldest) continue;
+        let oldest: Awaited<ReturnType<BatchSpool['oldest']>>;
+        try {
+          oldest = await this.spool.oldest();
+        } catch (err) {
+          // The spool cannot be read right now: wait like after a failed delivery, without blaming the sink.
+          this.log(`usage sink ${this.sink.name}: spool ${this.spool.location} unreadable`, err);
+          this.retryAt = Date.now() + this.opts.minBackoffMs;
+          continue;
+        }
+        if (!oldest) {
+          if (this.spool.files > 0) this.retryAt = Date.now() + this.opts.minBackoffMs; // never spin on a spool that yields nothing
+          continue;
+        }
         batch = oldest.events;
         entry = oldest.entry;
       } else {

@@ -77,13 +77,15 @@ export class S3Spool implements BatchSpool {
     this.setEntries([...byKey.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   }
 
-  async append(batch: readonly UsageEvent[]): Promise<void> {
+  async append(batch: readonly UsageEvent[]): Promise<SpoolEntry> {
     const body = await gzipAsync(serializeBatch(batch, this.keepPayload));
     const key = `${this.prefix}${Date.now().toString().padStart(15, '0')}-${OWNER}-${(seq++).toString().padStart(9, '0')}-${batch.length}.ndjson.gz`;
     await this.store.put(key, body, 'application/x-ndjson');
-    this.entries.push({ id: key, rows: batch.length, bytes: body.length });
+    const entry = { id: key, rows: batch.length, bytes: body.length };
+    this.entries.push(entry);
     this.rows += batch.length;
     this.bytes += body.length;
+    return entry;
   }
 
   async oldest(): Promise<{ entry: SpoolEntry; events: UsageEvent[] } | undefined> {
@@ -182,13 +184,18 @@ export class TieredSpool implements BatchSpool {
     }
   }
 
-  async append(batch: readonly UsageEvent[]): Promise<void> {
+  async append(batch: readonly UsageEvent[]): Promise<SpoolEntry> {
+    let tier = this.remote;
+    let entry: SpoolEntry;
     try {
-      await this.remote.append(batch);
+      entry = await this.remote.append(batch);
     } catch (err) {
       this.log(`usage spool: ${this.remote.location} unwritable, ${batch.length} rows to local disk (lost if this task is replaced)`, err);
-      await this.local.append(batch);
+      tier = this.local;
+      entry = await this.local.append(batch);
     }
+    this.from.set(entry, tier);
+    return entry;
   }
 
   async oldest(): Promise<{ entry: SpoolEntry; events: UsageEvent[] } | undefined> {

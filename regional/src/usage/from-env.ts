@@ -9,7 +9,8 @@
  * | archive    | SKYWAY_S3_BUCKET, SKYWAY_S3_PREFIX, S3_ENDPOINT, AWS_REGION      | gzipped NDJSON under <data>/archive/ |
  * | otlp       | OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _HEADERS, OTEL_SERVICE_NAME | off                                  |
  *
- * Tuning: SKYWAY_USAGE_BATCH_SIZE (1000), SKYWAY_USAGE_FLUSH_MS (1000), SKYWAY_USAGE_MAX_QUEUE_ROWS (50000).
+ * Tuning: SKYWAY_USAGE_BATCH_SIZE (1000), SKYWAY_USAGE_FLUSH_MS (1000), SKYWAY_USAGE_MAX_QUEUE_ROWS (50000),
+ * SKYWAY_USAGE_SPILL_AFTER_MS (1000: a delivery hanging longer writes its batch ahead to the spool).
  *
  * Spool (README "Durable spool"): SKYWAY_USAGE_SPOOL = s3 | local (s3 when SKYWAY_S3_BUCKET is set),
  * SKYWAY_USAGE_SPOOL_BUCKET (SKYWAY_S3_BUCKET), SKYWAY_USAGE_SPOOL_PREFIX (spool/), SKYWAY_USAGE_SPOOL_SCAN_MS (15000).
@@ -136,6 +137,7 @@ export function createUsageRecorderFromEnv(opts: UsageFromEnvOptions = {}): Usag
     batchSize: num(env.SKYWAY_USAGE_BATCH_SIZE),
     flushIntervalMs: num(env.SKYWAY_USAGE_FLUSH_MS),
     maxQueueRows: num(env.SKYWAY_USAGE_MAX_QUEUE_ROWS),
+    spillAfterMs: num(env.SKYWAY_USAGE_SPILL_AFTER_MS),
     spoolFor: spoolFromEnv(env),
     spoolScanMs: num(env.SKYWAY_USAGE_SPOOL_SCAN_MS),
     onEvent: hooks.length === 0 ? undefined : hooks.length === 1 ? hooks[0] : (e) => { for (const h of hooks) h(e); },

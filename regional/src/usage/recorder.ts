@@ -46,6 +46,7 @@ export const USAGE_DEFAULTS: ChannelOptions & { flushIntervalMs: number } = {
   minBackoffMs: 500,
   maxBackoffMs: 30_000,
   writeTimeoutMs: 15_000,
+  spillAfterMs: 1000,
 };
 
 export class UsageRecorder {

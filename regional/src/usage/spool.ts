@@ -29,7 +29,8 @@ export interface BatchSpool {
   readonly files: number;
   readonly corruptLines: number;
   open(): Promise<void>;
-  append(batch: readonly UsageEvent[]): Promise<void>;
+  /** Write one batch; resolves with its entry once it is stored. */
+  append(batch: readonly UsageEvent[]): Promise<SpoolEntry>;
   /** The oldest batch, or undefined when the spool is empty. */
   oldest(): Promise<{ entry: SpoolEntry; events: UsageEvent[] } | undefined>;
   /** Forget a delivered batch. */
@@ -112,7 +113,7 @@ export class Spool implements BatchSpool {
   }
 
   /** Append one batch as a new file. */
-  async append(batch: readonly UsageEvent[]): Promise<void> {
+  async append(batch: readonly UsageEvent[]): Promise<SpoolEntry> {
     await this.open();
     const text = serializeBatch(batch, this.keepPayload);
     const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${(seq++).toString().padStart(9, '0')}.ndjson`;
@@ -120,9 +121,11 @@ export class Spool implements BatchSpool {
     await writeFile(file + '.tmp', text);
     await rename(file + '.tmp', file);
     const bytes = Buffer.byteLength(text);
-    this.entries.push({ id: file, rows: batch.length, bytes });
+    const entry = { id: file, rows: batch.length, bytes };
+    this.entries.push(entry);
     this.rows += batch.length;
     this.bytes += bytes;
+    return entry;
   }
 
   /** The oldest batch on disk, or undefined when the spool is empty. */

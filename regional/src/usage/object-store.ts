@@ -30,7 +30,12 @@ export class S3ObjectStore implements ObjectStore {
 
   constructor(private readonly opts: S3StoreOptions) {
     this.location = `s3://${opts.bucket}`;
-    const config: S3ClientConfig = { region: opts.region ?? 'us-east-1', maxAttempts: 2 };
+    // Bounded calls: a hanging S3 must fail over to the local spool instead of holding a batch in memory.
+    const config: S3ClientConfig = {
+      region: opts.region ?? 'us-east-1',
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+    };
     if (opts.endpoint) {
       config.endpoint = opts.endpoint;
       config.forcePathStyle = true;

@@ -90,16 +90,9 @@ export function usageSinksFromEnv(env: NodeJS.ProcessEnv, pool?: pg.Pool): Usage
   return sinks;
 }
 
-/**
- * An S3 store for `bucket`. Credentials come from the default AWS chain (the task role on ECS), except when the
- * given env (which need not be process.env) carries static keys.
- */
+/** An S3 store for `bucket`; credentials from the default AWS chain (the task role on ECS). */
 function s3StoreFromEnv(env: NodeJS.ProcessEnv, bucket: string): S3ObjectStore {
-  const keys =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
-      : undefined;
-  return new S3ObjectStore({ bucket, endpoint: env.S3_ENDPOINT, region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION, credentials: keys });
+  return new S3ObjectStore({ bucket, endpoint: env.S3_ENDPOINT, region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION });
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The durable spool against real services: a gateway's recorder (a child process, built from env like the
  * gateway's) accepts events while Postgres is unreachable, spools them to S3 (s3rver) and is killed with
- * SIGKILL. Two fresh recorders with empty data dirs — two tasks of the region — replay the spool once
+ * SIGKILL. Two fresh recorder processes with empty data dirs — two tasks of the region — replay the spool once
  * Postgres is back: every event is in `usage_events` exactly once, spend_daily adds up, the spool is empty.
  */
 import assert from 'node:assert/strict';
@@ -15,8 +15,6 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { s3 } from '../../../../test-support/s3.js';
 import { postgres } from '../../../../test-support/services.js';
-import { createUsageRecorderFromEnv } from '../from-env.js';
-import type { UsageRecorder } from '../recorder.js';
 import { makeEvent } from './events.js';
 import { migrateForUsage } from './migrate.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -70,7 +68,7 @@ test(`events accepted while Postgres ${outage === 'refused' ? 'refuses connectio
   });
   const runId = `d${Date.now().toString(36)}`;
   const check = new pg.Pool({ connectionString: db.url, max: 1 });
-  const recorders: UsageRecorder[] = [];
+  const tasks: { exited: Promise<unknown>; stop: () => void }[] = [];
   try {
     await migrateForUsage(db.url);
 
@@ -106,7 +104,8 @@ test(`events accepted while Postgres ${outage === 'refused' ? 'refuses connectio
     await proxy.start();
     const started = Date.now();
     for (let k = 0; k < 2; k++) {
-      recorders.push(createUsageRecorderFromEnv({ env: env(dataDir()), logger: { warn: () => undefined } }));
+      const task = spawn(process.execPath, [script], { env: { ...env(dataDir()), SKYWAY_TEST_EVENTS: '0' }, stdio: ['ignore', 'ignore', 'inherit'] });
+      tasks.push({ exited: new Promise((r) => task.once('exit', r)), stop: () => task.kill('SIGTERM') });
     }
     const until = Date.now() + 60_000;
     let n = 0;
@@ -119,7 +118,7 @@ test(`events accepted while Postgres ${outage === 'refused' ? 'refuses connectio
       if (Date.now() > until) assert.fail('spool objects left after replay');
       await sleep(100);
     }
-    t.diagnostic(`replayed ${COUNT} events from ${spoolKeys.length} S3 objects in ${replayMs} ms (2 tasks)`);
+    t.diagnostic(`replayed ${COUNT} events from ${spoolKeys.length} S3 objects in ${replayMs} ms (2 task processes, start-up included)`);
 
     const expected = Array.from({ length: COUNT }, (_, i) => makeEvent(i, runId).requestId).sort();
     const ledger = await check.query<{ request_id: string }>('select request_id from usage_events order by request_id');
@@ -129,7 +128,8 @@ test(`events accepted while Postgres ${outage === 'refused' ? 'refuses connectio
     const cost = Array.from({ length: COUNT }, (_, i) => makeEvent(i, runId).costUsd).reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(Number(agg.rows[0]!.cost) - cost) < 1e-6);
   } finally {
-    await Promise.all(recorders.map((r) => r.close(2000)));
+    for (const task of tasks) task.stop();
+    await Promise.all(tasks.map((task) => task.exited));
     await check.end();
     await proxy.stop();
     await store.close();

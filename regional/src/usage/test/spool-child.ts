@@ -2,7 +2,8 @@
  * A gateway's usage pipeline in a child process, for the durable-spool test: the recorder is built from the
  * environment exactly as the gateway builds it (createUsageRecorderFromEnv), records SKYWAY_TEST_EVENTS events
  * (ids from SKYWAY_TEST_RUN), then reports its postgres channel's state as one JSON line every 20 ms until the
- * parent kills it. `accepted` is printed only after record() returned for every event.
+ * parent kills it. `accepted` is printed only after record() returned for every event. With 0 events it is a
+ * fresh task that only replays what it finds in the spools; SIGTERM closes it as the gateway does.
  */
 import { TieredSpool } from '../durable-spool.js';
 import { createUsageRecorderFromEnv } from '../from-env.js';
@@ -31,3 +32,4 @@ const feed = setInterval(() => {
     setInterval(() => report(count, lastAt), 20);
   }
 }, 10);
+process.once('SIGTERM', () => void rec.close(2000).then(() => process.exit(0)));

@@ -5,8 +5,10 @@
  *
  * Guarantees: every recorded event reaches every sink at least once, and exactly once in effect because sinks
  * are idempotent by request id — through sink outages (spool + replay with backoff) and orderly shutdown
- * (`close()` delivers or spools everything). A crash (SIGKILL, OOM) loses at most what was in memory: the
- * last flush interval (about 1 s) plus batches still waiting on a slow sink (bounded by `maxQueueRows`).
+ * (`close()` delivers or spools everything). A crash (SIGKILL, OOM, task replaced) loses what was only in
+ * memory: the open batch (one flush interval) and batches in delivery, which a delivery hanging longer than
+ * `spillAfterMs` writes ahead to the spool. Only a durable spool (`spoolFor`, durable-spool.ts) outlives the
+ * task; a local one outlives the process. README.md states the measured bounds.
  *
  * @example
  * const usage = new UsageRecorder({ sinks, dataDir: '/var/lib/skyway' });

@@ -26,6 +26,8 @@ export interface BudgetSeederOptions {
   retryAfterFailureMs?: number;
   /** Called after each seed that read the ledger (ms spent, micro-USD found). */
   seeded?: (scope: ScopePlan, micro: number, ms: number) => void;
+  /** Called when the ledger could not be read. */
+  failed?: (scope: ScopePlan, err: unknown) => void;
 }
 
 export class BudgetSeeder {
@@ -68,6 +70,7 @@ export class BudgetSeeder {
       try {
         micro = await Promise.race([this.opts.ledger.spentMicro(scope.kind, scope.id, scope.period, ac.signal), timeout]);
       } catch (err) {
+        this.opts.failed?.(scope, err);
         throw new LedgerUnavailable(err);
       } finally {
         clearTimeout(timer);

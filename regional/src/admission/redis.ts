@@ -110,9 +110,11 @@ export class RedisAdmission implements Admission {
     if (!ledger) log.warn({}, 'admission: no spend ledger; budgets restart from 0 when Redis loses their counters');
     this.seeder = new BudgetSeeder({
       ledger,
-      timeoutMs: cfg.seedTimeoutMs ?? 2000,
+      timeoutMs: cfg.seedTimeoutMs ?? 5000,
       write: (key, micro, ttl) => this.cmd.skywaySeed(1, key, micro, ttl),
-      seeded: (s, micro, ms) => log.info({ scope: s.kind, id: s.id, period: s.period, spentUsd: micro / 1e6, ms }, 'admission: budget spend rebuilt from the ledger'),
+      // Logged only when there was spend to rebuild (a new period seeds 0 for every budget: no line for those).
+      seeded: (s, micro, ms) => micro > 0 && log.info({ scope: s.kind, id: s.id, period: s.period, spentUsd: micro / 1e6, ms }, 'admission: budget spend rebuilt from the ledger'),
+      failed: (s, err) => log.warn({ scope: s.kind, id: s.id, period: s.period, err: err instanceof Error ? err.message : String(err), policy: cfg.policy.budget }, 'admission: spend ledger unreadable; the budget failure policy applies'),
     });
     this.local = new MemoryLimitStore({ windowMs: WINDOW_MS, leaseMs: cfg.leaseMs, scaleDivisor: cfg.replicas });
     this.backend = {

@@ -172,8 +172,8 @@ test('gateway usage: one record per served request in every sink through outages
     assert.ok(spooled.length > 0, 'what ClickHouse could not take is in the spool after exit');
 
     await startGw();
-    // The new process found the spool it has to replay.
-    assert.ok(((await gaugesOf('clickhouse'))?.spoolRows ?? 0) > 0, `spool seen at start: ${JSON.stringify(await gauges())}`);
+    // The new process found the spool it has to replay (the S3 spool is listed shortly after start).
+    await waitUntil(async () => ((await gaugesOf('clickhouse'))?.spoolRows ?? 0) > 0, 10_000, async () => `spool seen at start: ${JSON.stringify(await gauges())}`);
     await send(traffic.served + 100, 'restarted, clickhouse still down');
     await ch.start!();
     await send(TOTAL, 'rest');

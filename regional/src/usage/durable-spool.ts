@@ -34,11 +34,15 @@ const OWNER = `${process.pid.toString(36)}${randomBytes(4).toString('hex')}`;
 let seq = 0;
 
 const KEY_ROWS = /-(\d+)\.ndjson\.gz$/;
+/** How long a batch that could not be read is passed over before it is tried again. */
+const SKIP_MS = 30_000;
 
 export class S3Spool implements BatchSpool {
   readonly location: string;
   /** Known batches, oldest first (merged from listings and this process's own appends). */
   private entries: SpoolEntry[] = [];
+  /** Keys that could not be read, and until when they are passed over. */
+  private readonly skipped = new Map<string, number>();
   private ready: Promise<void> | undefined;
   rows = 0;
   bytes = 0;
@@ -88,20 +92,38 @@ export class S3Spool implements BatchSpool {
     return entry;
   }
 
+  /**
+   * The oldest batch that can be read. One that cannot (a failed GET, a damaged object) is passed over for
+   * `SKIP_MS` so that it never blocks the batches behind it; when none can be read, the last error is thrown.
+   */
   async oldest(): Promise<{ entry: SpoolEntry; events: UsageEvent[] } | undefined> {
     await this.open();
-    for (;;) {
-      const entry = this.entries[0];
-      if (!entry) return undefined;
-      const body = await this.store.get(entry.id);
-      if (!body) {
-        this.forget(entry); // replayed and deleted by another task meanwhile
+    let lastError: unknown;
+    const now = Date.now();
+    for (let i = 0; i < this.entries.length; ) {
+      const entry = this.entries[i]!;
+      if ((this.skipped.get(entry.id) ?? 0) > now) {
+        i++;
         continue;
       }
-      const { events, corrupt } = parseBatch((await gunzipAsync(body)).toString('utf8'));
-      this.corruptLines += corrupt;
-      return { entry, events };
+      try {
+        const body = await this.store.get(entry.id);
+        if (!body) {
+          this.forget(entry); // replayed and deleted by another task meanwhile
+          continue;
+        }
+        const { events, corrupt } = parseBatch((await gunzipAsync(body)).toString('utf8'));
+        this.corruptLines += corrupt;
+        this.skipped.delete(entry.id);
+        return { entry, events };
+      } catch (err) {
+        lastError = err;
+        this.skipped.set(entry.id, now + SKIP_MS);
+        i++;
+      }
     }
+    if (lastError !== undefined) throw lastError;
+    return undefined;
   }
 
   async remove(entry: SpoolEntry): Promise<void> {
@@ -113,6 +135,7 @@ export class S3Spool implements BatchSpool {
   private forget(entry: SpoolEntry): boolean {
     // By key: a refresh may have replaced the entry object while its batch was being delivered.
     const i = this.entries.findIndex((e) => e.id === entry.id);
+    this.skipped.delete(entry.id);
     if (i === -1) return false;
     const [gone] = this.entries.splice(i, 1);
     this.rows -= gone!.rows;

@@ -92,6 +92,7 @@ interface Api {
 async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string, metrics: GatewayMetrics, boundary: ErrorBoundary): Promise<Api> {
   const admission = await createAdmission(admissionConfigFromEnv(env), {
     logger,
+    ledger: stores.db, // budgets rebuilt from the spend ledger when Redis loses them
     metrics: {
       rejected: (kind, scope) => metrics.limitRejected(kind, scope),
       fallback: (kind, policy) => metrics.limitsFallback(kind, policy),

@@ -138,7 +138,7 @@ test('gateway usage: one record per served request in every sink through outages
     for (const [sink, down, up] of outages) {
       await down();
       await send(traffic.served + 200, `${sink} down`);
-      // The gateway noticed: the sink is marked down and its batches go to the disk spool.
+      // The gateway noticed: the sink is marked down and its batches go to the spool (S3; the archive's on disk).
       await waitUntil(
         async () => {
           const g = await gaugesOf(sink);
@@ -167,12 +167,13 @@ test('gateway usage: one record per served request in every sink through outages
     assert.equal(exitCode, 0, `the gateway exits 0 after SIGTERM: ${gw!.output().slice(-2000)}`);
     const duringShutdown = traffic.outcomes.filter((o) => o.phase === 'SIGTERM');
     assert.ok(duringShutdown.some((o) => !o.served), 'the gateway refused requests once it stopped listening');
-    const spooled = readdirSync(join(dataDir, 'spool', 'clickhouse')).filter((f) => f.endsWith('.ndjson'));
+    // With SKYWAY_S3_BUCKET set the spool is durable: in S3 under spool/<sink>/ (local disk only when S3 is down).
+    const spooled = [...readdirSync(join(dataDir, 'spool', 'clickhouse')).filter((f) => f.endsWith('.ndjson')), ...(await store.listKeys('spool/clickhouse/'))];
     assert.ok(spooled.length > 0, 'what ClickHouse could not take is in the spool after exit');
 
     await startGw();
-    // The new process found the spool it has to replay.
-    assert.ok(((await gaugesOf('clickhouse'))?.spoolRows ?? 0) > 0, `spool seen at start: ${JSON.stringify(await gauges())}`);
+    // The new process found the spool it has to replay (the S3 spool is listed shortly after start).
+    await waitUntil(async () => ((await gaugesOf('clickhouse'))?.spoolRows ?? 0) > 0, 10_000, async () => `spool seen at start: ${JSON.stringify(await gauges())}`);
     await send(traffic.served + 100, 'restarted, clickhouse still down');
     await ch.start!();
     await send(TOTAL, 'rest');
@@ -191,7 +192,7 @@ test('gateway usage: one record per served request in every sink through outages
     for (const s of SINKS) assert.equal(last[s]!.dropped, 0, `${s} dropped no rows`);
     assert.equal(await gw!.signal('SIGTERM'), 0);
     for (const s of SINKS) {
-      const left = readdirSync(join(dataDir, 'spool', s)).filter((f) => f.endsWith('.ndjson'));
+      const left: string[] = [...readdirSync(join(dataDir, 'spool', s)).filter((f) => f.endsWith('.ndjson')), ...(await store.listKeys(`spool/${s}/`))];
       assert.deepEqual(left, [], `${s} spool empty after a clean stop`);
     }
 

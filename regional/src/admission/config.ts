@@ -9,6 +9,7 @@
  *   SKYWAY_ADMISSION_LEASE_MS         lifetime of an unsettled in-flight slot/reservation (default 600000)
  *   SKYWAY_REDIS_COMMAND_TIMEOUT_MS   a Redis call slower than this counts as Redis down (default 250)
  *   SKYWAY_REDIS_PREFIX               key prefix (default "skyway:")
+ *   SKYWAY_BUDGET_SEED_TIMEOUT_MS     a ledger query rebuilding a budget slower than this fails (default 5000)
  */
 import type { FailurePolicy, LimitKind } from './types.js';
 
@@ -23,6 +24,8 @@ export interface AdmissionConfig {
   leaseMs: number;
   commandTimeoutMs: number;
   prefix: string;
+  /** Timeout of the ledger query that rebuilds a budget's spend (budget-seed.ts). @default 5000 */
+  seedTimeoutMs?: number;
 }
 
 export const DEFAULT_POLICY: Readonly<Record<LimitKind, FailurePolicy>> = Object.freeze({
@@ -70,5 +73,6 @@ export function admissionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ad
     leaseMs: positiveInt(env, 'SKYWAY_ADMISSION_LEASE_MS', 600_000),
     commandTimeoutMs: positiveInt(env, 'SKYWAY_REDIS_COMMAND_TIMEOUT_MS', 250),
     prefix: env.SKYWAY_REDIS_PREFIX ?? 'skyway:',
+    seedTimeoutMs: positiveInt(env, 'SKYWAY_BUDGET_SEED_TIMEOUT_MS', 5000),
   };
 }

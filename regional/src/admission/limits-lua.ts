@@ -7,7 +7,10 @@
  *   p      ZSET   leases (in-flight slots and budget reservations): member reqId, score = expiry (ms)
  *   r      HASH   reqId → reserved micro-USD
  *   bres   STRING sum of r (reserved micro-USD)
- *   bspent STRING settled micro-USD of the current budget period (the key name carries the period id)
+ *   bspent HASH   the current budget period (the key name carries the period id): `m` = settled micro-USD,
+ *                 `s` = seeded marker, set once the period's spend recorded in the Postgres ledger was added
+ *                 (SEED_LUA). A missing marker (Redis restarted empty, the key evicted) makes admission answer
+ *                 "seed needed" instead of trusting a counter that forgot the ledger.
  *
  * Invariants: wt = Σ tokens in w; bres = Σ r; every r field has a p member. Expired entries are reaped at the
  * start of each call on the scope, so a replica that dies holding leases frees them when the lease expires.
@@ -19,7 +22,8 @@
  * ARGV: reqId, estTokens, estMicro, leaseMs, windowMs, then per scope: rpm, tpm, maxParallel, budgetMicro,
  * bspentTtlMs (−1 = no such limit; ttl 0 = never expires).
  * Returns {1, rqLimit, rqRemaining, rqResetMs, tkLimit, tkRemaining, tkResetMs} or
- * {0, kind(1 requests, 2 tokens, 3 parallel, 4 budget), scopeIndex(0-based), retryAfterMs, limit, remaining}.
+ * {0, kind(1 requests, 2 tokens, 3 parallel, 4 budget), scopeIndex(0-based), retryAfterMs, limit, remaining} or
+ * {2, scopeIndex…}: the budget scopes whose spend must be seeded from the ledger first (nothing was written).
  */
 export const ADMIT_LUA = `
 local t = redis.call('TIME')
@@ -54,6 +58,14 @@ local function reapLeases(p, r, bres)
     if sum > 0 then redis.call('DECRBY', bres, sum) end
   end
 end
+
+local unseeded = {2}
+for i = 1, n do
+  if tonumber(ARGV[5 + (i - 1) * 5 + 4]) >= 0 and not redis.call('HGET', KEYS[(i - 1) * 6 + 6], 's') then
+    unseeded[#unseeded + 1] = i - 1
+  end
+end
+if #unseeded > 1 then return unseeded end
 
 for i = 1, n do
   local k = (i - 1) * 6
@@ -101,7 +113,7 @@ for i = 1, n do
     reapLeases(p, r, bres)
     if par >= 0 and redis.call('ZCARD', p) + 1 > par then return {0, 3, i - 1, 1000, par, 0} end
     if bmax >= 0 then
-      local spent = tonumber(redis.call('GET', bspent) or '0')
+      local spent = tonumber(redis.call('HGET', bspent, 'm') or '0')
       local reserved = tonumber(redis.call('GET', bres) or '0')
       if spent >= bmax or spent + reserved + estMicro > bmax then
         local ttl = tonumber(ARGV[a + 5])
@@ -192,7 +204,7 @@ for j = 1, m do
       end
     end
     if ARGV[a + 3] == '1' and micro > 0 then
-      redis.call('INCRBY', bspent, micro)
+      redis.call('HINCRBY', bspent, 'm', micro)
       local ttl = tonumber(ARGV[a + 4])
       if ttl > 0 then redis.call('PEXPIRE', bspent, ttl) end
     end
@@ -201,4 +213,20 @@ for j = 1, m do
   ab = ab + 6 + nsc * 4
 end
 return m
+`;
+
+/**
+ * Seed one budget period's spend from the ledger, once: KEYS[1] = bspent; ARGV: ledger micro-USD, ttlMs (0 =
+ * none). The first task to seed wins (the marker is set with HSETNX); a later seed is a no-op, so several tasks
+ * seeding the same budget after a flush count the ledger once. Settlements that arrived before the seed stay
+ * in `m` and are added to (conservative: one whose usage row already reached the ledger is counted twice).
+ * Returns 1 when this call seeded, 0 when the period was already seeded.
+ */
+export const SEED_LUA = `
+if redis.call('HSETNX', KEYS[1], 's', 1) == 0 then return 0 end
+local micro = tonumber(ARGV[1])
+if micro > 0 then redis.call('HINCRBY', KEYS[1], 'm', micro) end
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1
 `;

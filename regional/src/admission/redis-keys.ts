@@ -29,5 +29,6 @@ export function hashTag(mode: HashTagMode, p: Principal): string {
 /** The 6 keys of one scope, in the order the Lua scripts expect: w, wt, p, r, bres, bspent. */
 export function scopeKeys(prefix: string, tag: string, s: ScopePlan): string[] {
   const base = `${prefix}{${tag}}:${SHORT[s.kind]}:${s.id}:`;
-  return [base + 'w', base + 'wt', base + 'p', base + 'r', base + 'bres', base + 'b:' + (s.period || '-')];
+  // `bs:` (a hash since spend is seeded from the ledger; the older string counters were `b:`, left to expire).
+  return [base + 'w', base + 'wt', base + 'p', base + 'r', base + 'bres', base + 'bs:' + (s.period || '-')];
 }

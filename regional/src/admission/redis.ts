@@ -8,7 +8,9 @@
  */
 import { ServiceUnavailable } from '../errors/catalogue.js';
 import type { AdmissionConfig } from './config.js';
-import { ADMIT_LUA, SETTLE_MANY_LUA } from './limits-lua.js';
+import { BudgetSeeder, LedgerUnavailable } from './budget-seed.js';
+import type { SpendLedger } from './ledger.js';
+import { ADMIT_LUA, SEED_LUA, SETTLE_MANY_LUA } from './limits-lua.js';
 import { MemoryLimitStore } from './memory-store.js';
 import type { AdmissionPlan, ScopePlan } from './plan.js';
 import { connectRedis } from './redis-client.js';
@@ -38,6 +40,7 @@ type Reply = (string | number)[];
 interface LimiterCommands {
   skywayAdmit(...args: (string | number)[]): Promise<number[]>;
   skywaySettleMany(...args: (string | number)[]): Promise<number>;
+  skywaySeed(...args: (string | number)[]): Promise<number>;
 }
 
 /** Settlements of one event-loop turn that share a hash slot, sent as one call. */
@@ -58,6 +61,8 @@ export interface RedisAdmissionOptions {
   metrics?: AdmissionMetrics;
   /** An existing client (tests); otherwise one is made from config.redisUrl. */
   client?: RedisLike;
+  /** Where budget spend is rebuilt from when Redis lost it (ledger.ts); without it budgets restart at 0. */
+  ledger?: SpendLedger | undefined;
 }
 
 function kindsOf(s: ScopePlan): LimitKind[] {
@@ -89,16 +94,28 @@ export class RedisAdmission implements Admission {
   private summary: NodeJS.Timeout | undefined;
   private readonly fallbackCounts = new Map<string, number>();
   private closed = false;
+  private readonly seeder: BudgetSeeder;
 
   private constructor(
     private readonly client: RedisLike,
     private readonly cfg: AdmissionConfig,
     private readonly log: AdmissionLogger,
     private readonly metrics: AdmissionMetrics | undefined,
+    ledger: SpendLedger | undefined,
   ) {
     client.defineCommand('skywayAdmit', { lua: ADMIT_LUA });
     client.defineCommand('skywaySettleMany', { lua: SETTLE_MANY_LUA });
+    client.defineCommand('skywaySeed', { lua: SEED_LUA });
     this.cmd = client as unknown as LimiterCommands;
+    if (!ledger) log.warn({}, 'admission: no spend ledger; budgets restart from 0 when Redis loses their counters');
+    this.seeder = new BudgetSeeder({
+      ledger,
+      timeoutMs: cfg.seedTimeoutMs ?? 5000,
+      write: (key, micro, ttl) => this.cmd.skywaySeed(1, key, micro, ttl),
+      // Logged only when there was spend to rebuild (a new period seeds 0 for every budget: no line for those).
+      seeded: (s, micro, ms) => micro > 0 && log.info({ scope: s.kind, id: s.id, period: s.period, spentUsd: micro / 1e6, ms }, 'admission: budget spend rebuilt from the ledger'),
+      failed: (s, err) => log.warn({ scope: s.kind, id: s.id, period: s.period, err: err instanceof Error ? err.message : String(err), policy: cfg.policy.budget }, 'admission: spend ledger unreadable; the budget failure policy applies'),
+    });
     this.local = new MemoryLimitStore({ windowMs: WINDOW_MS, leaseMs: cfg.leaseMs, scaleDivisor: cfg.replicas });
     this.backend = {
       reserve: (plan, req) => this.reserve(plan, req),
@@ -110,7 +127,7 @@ export class RedisAdmission implements Admission {
     const { config } = opts;
     if (!opts.client && !config.redisUrl) throw new Error('RedisAdmission needs REDIS_URL');
     const client = opts.client ?? (await connectRedis({ url: config.redisUrl!, cluster: config.cluster, commandTimeoutMs: config.commandTimeoutMs }));
-    const admission = new RedisAdmission(client, config, opts.logger, opts.metrics);
+    const admission = new RedisAdmission(client, config, opts.logger, opts.metrics, opts.ledger);
     // Redis unreachable at start: begin degraded (failure policy, recovery probe) rather than refuse to start.
     if (client.status !== 'ready') admission.enterDegraded(new Error(`Redis not reachable at start (${client.status})`));
     return admission;
@@ -152,14 +169,21 @@ export class RedisAdmission implements Admission {
 
   private async reserve(plan: AdmissionPlan, req: AdmissionRequest): Promise<Verdict> {
     if (this.degradedSince > 0) return this.fallback(plan, req);
-    const { keys, args } = this.keysAndArgs(plan, req);
     let r: Reply;
-    try {
-      r = await this.cmd.skywayAdmit(keys.length, ...keys, ...args);
-    } catch (err) {
-      this.metrics?.redisError?.('admit');
-      this.enterDegraded(err);
-      return this.fallback(plan, req);
+    for (let attempt = 0; ; attempt++) {
+      const { keys, args } = this.keysAndArgs(plan, req);
+      try {
+        r = await this.cmd.skywayAdmit(keys.length, ...keys, ...args);
+        if (Number(r[0]) !== 2) break;
+        // Budget periods whose counters Redis lost: rebuild them from the ledger, then admit again.
+        if (attempt >= 2) throw new ServiceUnavailable('Budget spend could not be rebuilt; retry shortly.', 'limits_unavailable');
+        plan = await this.seedBudgets(plan, r.slice(1).map(Number), keys);
+      } catch (err) {
+        if (err instanceof ServiceUnavailable) throw err;
+        this.metrics?.redisError?.('admit');
+        this.enterDegraded(err);
+        return this.fallback(plan, req);
+      }
     }
     const n = (i: number) => Number(r[i]);
     if (n(0) === 1) {
@@ -170,6 +194,32 @@ export class RedisAdmission implements Admission {
     if (kind === 'requests') Object.assign(status, { requestsLimit: n(4), requestsRemaining: n(5), requestsResetMs: Math.max(0, n(3)) });
     if (kind === 'tokens') Object.assign(status, { tokensLimit: n(4), tokensRemaining: n(5), tokensResetMs: Math.max(0, n(3)) });
     return { ok: false, kind, scope: n(2), retryAfterMs: n(3), status };
+  }
+
+  /**
+   * Seed the given scopes' budget periods. When the ledger cannot be read, the budget failure policy decides:
+   * `closed` → 503; `open` → those budgets are not enforced for this request (returned plan without them).
+   */
+  private async seedBudgets(plan: AdmissionPlan, scopes: number[], keys: string[]): Promise<AdmissionPlan> {
+    const results = await Promise.allSettled(
+      scopes.map((i) => {
+        const s = plan.scopes[i]!;
+        return this.seeder.seed(s, keys[i * 6 + 5]!, s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0);
+      }),
+    );
+    const unavailable = new Set<number>();
+    results.forEach((res, j) => {
+      if (res.status === 'fulfilled') return;
+      if (!(res.reason instanceof LedgerUnavailable)) throw res.reason; // a Redis error: degraded mode
+      unavailable.add(scopes[j]!);
+    });
+    if (unavailable.size === 0) return plan;
+    const policy = this.cfg.policy.budget;
+    this.countFallback('budget', policy);
+    if (policy !== 'open') {
+      throw new ServiceUnavailable('Budget spend cannot be rebuilt while the spend ledger is unavailable; retry shortly.', 'limits_unavailable');
+    }
+    return { ...plan, scopes: plan.scopes.map((s, i) => (unavailable.has(i) ? { ...s, budgetMicro: -1 } : s)) };
   }
 
   private settleArgs(plan: AdmissionPlan, req: AdmissionRequest, tokens: number, micro: number): PendingSettle {

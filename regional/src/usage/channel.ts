@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import type { UsageEvent } from './event.js';
 import type { UsageSink } from './sink.js';
-import { Spool, type SpoolEntry } from './spool.js';
+import { Spool, type BatchSpool, type SpoolEntry } from './spool.js';
 
 export interface ChannelOptions {
   batchSize: number;
@@ -24,6 +24,13 @@ export interface ChannelOptions {
   minBackoffMs: number;
   maxBackoffMs: number;
   writeTimeoutMs: number;
+  /**
+   * A live delivery still running after this long (ms) is treated as a sink in trouble: the batch is written
+   * ahead to the spool (the copy is removed if the delivery then succeeds) and newly cut batches go to the
+   * spool until the delivery settles. Bounds how long accepted events stay only in memory when a sink hangs
+   * instead of failing fast. 0 disables.
+   */
+  spillAfterMs: number;
 }
 
 /** Counters the channel reports as they happen (metrics hang off these). */
@@ -50,7 +57,7 @@ export interface ChannelStats {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class SinkChannel {
-  readonly spool: Spool;
+  readonly spool: BatchSpool;
   private queue: UsageEvent[] = [];
   private pending: UsageEvent[][] = [];
   private pendingRows = 0;
@@ -63,6 +70,10 @@ export class SinkChannel {
   private initialized = false;
   private closing = false;
   private inflight: AbortController | undefined;
+  /** The live delivery has run longer than spillAfterMs: cut batches go to the spool meanwhile. */
+  private slow = false;
+  /** The spool copy of the batch in delivery, when it was written ahead. */
+  private aheadCopy: Promise<SpoolEntry | undefined> | undefined;
   delivered = 0;
   dropped = 0;
 
@@ -72,8 +83,17 @@ export class SinkChannel {
     private readonly opts: ChannelOptions,
     private readonly observer: ChannelObserver = {},
     private readonly log: (msg: string, err?: unknown) => void = () => undefined,
+    /** A spool other than the local one (the durable S3 spool, durable-spool.ts). */
+    spool?: BatchSpool,
   ) {
-    this.spool = new Spool(join(dataDir, 'spool', sink.name), sink.wantsPayload === true);
+    this.spool = spool ?? new Spool(join(dataDir, 'spool', sink.name), sink.wantsPayload === true);
+  }
+
+  /** Look for batches other processes left in a shared spool, then replay them if the sink is idle. */
+  async rescan(): Promise<void> {
+    if (this.closing || !this.spool.refresh) return;
+    await this.spool.refresh();
+    this.kick();
   }
 
   /** Hot path: O(1), no allocation beyond the array slot. */
@@ -87,7 +107,7 @@ export class SinkChannel {
     if (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
-      if (this.failures > 0) {
+      if (this.failures > 0 || this.slow) {
         this.spill(batch);
       } else {
         this.pending.push(batch);
@@ -149,8 +169,29 @@ export class SinkChannel {
     this.spillWrites.add(write);
   }
 
-  private spillPending(): void {
-    const batches = this.pending;
+  /** Write the batch in delivery ahead to the spool, and move the ones waiting behind it there too. */
+  private writeAhead(batch: readonly UsageEvent[]): void {
+    if (this.closing) return;
+    this.slow = true;
+    const copy = this.spool.append(batch).then(
+      (entry) => entry,
+      (err: unknown) => {
+        this.log(`usage sink ${this.sink.name}: write-ahead to the spool failed`, err);
+        return undefined;
+      },
+    );
+    const tracked = copy.then(() => undefined);
+    this.spillWrites.add(tracked);
+    void tracked.finally(() => this.spillWrites.delete(tracked));
+    this.aheadCopy = copy;
+    const behind = this.pending.slice(1);
+    this.pending = this.pending.slice(0, 1);
+    this.pendingRows = this.pending.reduce((n, b) => n + b.length, 0);
+    for (const b of behind) this.spill(b);
+  }
+
+  private spillPending(skipFirst = false): void {
+    const batches = skipFirst ? this.pending.slice(1) : this.pending;
     this.pending = [];
     this.pendingRows = 0;
     for (const b of batches) this.spill(b);
@@ -181,24 +222,49 @@ export class SinkChannel {
       if (this.pending.length > 0 && (this.closing || this.spool.files === 0)) {
         batch = this.pending[0]!;
       } else if (this.spool.files > 0 && !this.closing) {
-        const oldest = await this.spool.oldest();
-        if (!oldest) continue;
+        let oldest: Awaited<ReturnType<BatchSpool['oldest']>>;
+        try {
+          oldest = await this.spool.oldest();
+        } catch (err) {
+          // The spool cannot be read right now: wait like after a failed delivery, without blaming the sink.
+          this.log(`usage sink ${this.sink.name}: spool ${this.spool.location} unreadable`, err);
+          this.retryAt = Date.now() + this.opts.minBackoffMs;
+          continue;
+        }
+        if (!oldest) {
+          if (this.spool.files > 0) this.retryAt = Date.now() + this.opts.minBackoffMs; // never spin on a spool that yields nothing
+          continue;
+        }
         batch = oldest.events;
         entry = oldest.entry;
       } else {
         return;
       }
+      let ahead: NodeJS.Timeout | undefined;
+      if (!entry && this.opts.spillAfterMs > 0) ahead = setTimeout(() => this.writeAhead(batch), this.opts.spillAfterMs);
       try {
         if (batch.length > 0) await this.deliver(batch);
       } catch (err) {
+        clearTimeout(ahead);
+        this.slow = false;
+        const copied = this.aheadCopy ? await this.aheadCopy : undefined;
+        this.aheadCopy = undefined;
         this.initialized = false;
         this.failures++;
         const backoff = Math.min(this.opts.maxBackoffMs, this.opts.minBackoffMs * 2 ** Math.min(this.failures - 1, 20));
         this.retryAt = Date.now() + backoff * (0.8 + Math.random() * 0.4);
         if (this.failures === 1) this.log(`usage sink ${this.sink.name}: delivery failed, spooling and retrying`, err);
         this.observer.failed?.(this.sink.name, err);
-        if (!entry) this.spillPending();
+        if (!entry) this.spillPending(copied !== undefined); // a batch written ahead is in the spool already
         continue;
+      }
+      clearTimeout(ahead);
+      this.slow = false;
+      if (this.aheadCopy) {
+        // Delivered after all: its spool copy would only be delivered again.
+        const copied = await this.aheadCopy;
+        this.aheadCopy = undefined;
+        if (copied) await this.spool.remove(copied).catch(() => undefined);
       }
       if (this.failures > 0) {
         this.log(`usage sink ${this.sink.name}: recovered after ${this.failures} failed attempts`);

@@ -19,18 +19,23 @@ export interface S3StoreOptions {
   /** Custom endpoint (S3-compatible servers, tests); implies path-style addressing. */
   endpoint?: string | undefined;
   region?: string | undefined;
-  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
 }
 
 export class S3ObjectStore implements ObjectStore {
   readonly location: string;
   /** Loaded on first use: the S3 SDK is large and most gateways of a region write one batch a second. */
-  private client: Promise<{ client: S3Client; PutObjectCommand: typeof import('@aws-sdk/client-s3').PutObjectCommand }> | undefined;
+  private client: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined;
   private readonly config: S3ClientConfig;
 
   constructor(private readonly opts: S3StoreOptions) {
     this.location = `s3://${opts.bucket}`;
-    const config: S3ClientConfig = { region: opts.region ?? 'us-east-1', maxAttempts: 2 };
+    // Bounded calls: a hanging S3 must fail over to the local spool instead of holding a batch in memory.
+    const config: S3ClientConfig = {
+      region: opts.region ?? 'us-east-1',
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+    };
     if (opts.endpoint) {
       config.endpoint = opts.endpoint;
       config.forcePathStyle = true;
@@ -43,15 +48,39 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private sdk() {
-    return (this.client ??= import('@aws-sdk/client-s3').then((m) => ({ client: new m.S3Client(this.config), PutObjectCommand: m.PutObjectCommand })));
+    return (this.client ??= import('@aws-sdk/client-s3').then((m) => ({ client: new m.S3Client(this.config), sdk: m })));
   }
 
-  async put(key: string, body: Buffer, contentType: string, signal: AbortSignal): Promise<void> {
-    const { client, PutObjectCommand } = await this.sdk();
+  async put(key: string, body: Buffer, contentType: string, signal?: AbortSignal): Promise<void> {
+    const { client, sdk } = await this.sdk();
     await client.send(
-      new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body, ContentType: contentType, ContentEncoding: 'gzip' }),
-      { abortSignal: signal },
+      new sdk.PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body, ContentType: contentType, ContentEncoding: 'gzip' }),
+      signal ? { abortSignal: signal } : {},
     );
+  }
+
+  /** The object's bytes, or undefined when it does not exist (e.g. another task already replayed and deleted it). */
+  async get(key: string): Promise<Buffer | undefined> {
+    const { client, sdk } = await this.sdk();
+    try {
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+      return Buffer.from(await out.Body!.transformToByteArray());
+    } catch (err) {
+      if (err instanceof sdk.NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw err;
+    }
+  }
+
+  /** Up to `max` keys under `prefix`, in key order (one listing page: memory stays bounded). */
+  async list(prefix: string, max = 1000): Promise<{ key: string; size: number }[]> {
+    const { client, sdk } = await this.sdk();
+    const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: this.opts.bucket, Prefix: prefix, MaxKeys: max }));
+    return (page.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, size: o.Size ?? 0 }] : []));
+  }
+
+  async delete(key: string): Promise<void> {
+    const { client, sdk } = await this.sdk();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.opts.bucket, Key: key }));
   }
 
   async close(): Promise<void> {

@@ -5,8 +5,10 @@
  *
  * Guarantees: every recorded event reaches every sink at least once, and exactly once in effect because sinks
  * are idempotent by request id — through sink outages (spool + replay with backoff) and orderly shutdown
- * (`close()` delivers or spools everything). A crash (SIGKILL, OOM) loses at most what was in memory: the
- * last flush interval (about 1 s) plus batches still waiting on a slow sink (bounded by `maxQueueRows`).
+ * (`close()` delivers or spools everything). A crash (SIGKILL, OOM, task replaced) loses what was only in
+ * memory: the open batch (one flush interval) and batches in delivery, which a delivery hanging longer than
+ * `spillAfterMs` writes ahead to the spool. Only a durable spool (`spoolFor`, durable-spool.ts) outlives the
+ * task; a local one outlives the process. README.md states the measured bounds.
  *
  * @example
  * const usage = new UsageRecorder({ sinks, dataDir: '/var/lib/skyway' });
@@ -15,6 +17,7 @@
  */
 import type { UsageEvent } from './event.js';
 import type { UsageSink } from './sink.js';
+import type { BatchSpool } from './spool.js';
 import { SinkChannel, type ChannelObserver, type ChannelOptions, type ChannelStats } from './channel.js';
 
 export interface UsageRecorderOptions extends Partial<ChannelOptions> {
@@ -26,6 +29,13 @@ export interface UsageRecorderOptions extends Partial<ChannelOptions> {
   /** Called synchronously with every recorded event (request metrics, EMF aggregation). Must be cheap. */
   onEvent?: ((e: UsageEvent) => void) | undefined;
   observer?: ChannelObserver | undefined;
+  /**
+   * The spool of a sink when not the local one: the durable S3 spool (durable-spool.ts). Return undefined to
+   * keep a sink on local disk.
+   */
+  spoolFor?: ((sink: UsageSink, log: (msg: string, err?: unknown) => void) => BatchSpool | undefined) | undefined;
+  /** How often shared spools are listed for batches other processes left (ms). @default 15000 */
+  spoolScanMs?: number | undefined;
   /** Where delivery problems are reported (pino-compatible). */
   logger?: { warn(obj: object, msg: string): void } | undefined;
 }
@@ -38,11 +48,13 @@ export const USAGE_DEFAULTS: ChannelOptions & { flushIntervalMs: number } = {
   minBackoffMs: 500,
   maxBackoffMs: 30_000,
   writeTimeoutMs: 15_000,
+  spillAfterMs: 1000,
 };
 
 export class UsageRecorder {
   readonly channels: readonly SinkChannel[];
   private readonly timer: NodeJS.Timeout;
+  private readonly scanTimer: NodeJS.Timeout;
   private readonly onEvent: ((e: UsageEvent) => void) | undefined;
   private closed: Promise<void> | undefined;
   /** Events refused because the recorder was closed or a hook threw. */
@@ -56,12 +68,16 @@ export class UsageRecorder {
       names.add(s.name);
     }
     const log = (msg: string, err?: unknown) => opts.logger?.warn(err === undefined ? {} : { err }, msg);
-    this.channels = opts.sinks.map((s) => new SinkChannel(s, opts.dataDir, o, opts.observer, log));
+    this.channels = opts.sinks.map((s) => new SinkChannel(s, opts.dataDir, o, opts.observer, log, opts.spoolFor?.(s, log)));
     this.onEvent = opts.onEvent;
     this.timer = setInterval(() => {
       for (const c of this.channels) c.cut();
     }, o.flushIntervalMs);
     this.timer.unref();
+    this.scanTimer = setInterval(() => {
+      for (const c of this.channels) void c.rescan().catch((err: unknown) => log(`usage sink ${c.sink.name}: spool rescan failed`, err));
+    }, opts.spoolScanMs ?? 15_000);
+    this.scanTimer.unref();
     // Replay whatever an earlier process left in the spools.
     for (const c of this.channels) c.kick();
   }
@@ -93,6 +109,7 @@ export class UsageRecorder {
   close(timeoutMs = 10_000): Promise<void> {
     this.closed ??= (async () => {
       clearInterval(this.timer);
+      clearInterval(this.scanTimer);
       const deadline = Date.now() + timeoutMs;
       await Promise.all(this.channels.map((c) => c.close(deadline)));
       await Promise.all(this.channels.map((c) => c.sink.close?.().catch(() => undefined)));

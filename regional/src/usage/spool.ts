@@ -13,9 +13,30 @@ import { join } from 'node:path';
 import type { UsageEvent } from './event.js';
 
 export interface SpoolEntry {
-  file: string;
-  rows: number;
-  bytes: number;
+  /** The file path (local) or object key (S3). */
+  readonly id: string;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/** What a channel needs of a spool: the local directory below, the S3 spool, or both tiered (durable-spool.ts). */
+export interface BatchSpool {
+  /** Where it lives, for logs. */
+  readonly location: string;
+  /** Rows, bytes and batches known to be waiting. */
+  readonly rows: number;
+  readonly bytes: number;
+  readonly files: number;
+  readonly corruptLines: number;
+  open(): Promise<void>;
+  /** Write one batch; resolves with its entry once it is stored. */
+  append(batch: readonly UsageEvent[]): Promise<SpoolEntry>;
+  /** The oldest batch, or undefined when the spool is empty. */
+  oldest(): Promise<{ entry: SpoolEntry; events: UsageEvent[] } | undefined>;
+  /** Forget a delivered batch. */
+  remove(entry: SpoolEntry): Promise<void>;
+  /** Look again for batches other processes left (shared spools); nothing to do for a local one. */
+  refresh?(): Promise<void>;
 }
 
 let seq = 0;
@@ -24,7 +45,29 @@ function dropPayload(this: unknown, key: string, value: unknown): unknown {
   return key === 'payload' ? undefined : value;
 }
 
-export class Spool {
+/** NDJSON of a batch; `payload` only for sinks that read it. */
+export function serializeBatch(batch: readonly UsageEvent[], keepPayload: boolean): string {
+  let text = '';
+  for (const e of batch) text += (keepPayload ? JSON.stringify(e) : JSON.stringify(e, dropPayload)) + '\n';
+  return text;
+}
+
+/** Parse NDJSON back into events; damaged lines are skipped and counted. */
+export function parseBatch(text: string): { events: UsageEvent[]; corrupt: number } {
+  const events: UsageEvent[] = [];
+  let corrupt = 0;
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      events.push(JSON.parse(line) as UsageEvent);
+    } catch {
+      corrupt++;
+    }
+  }
+  return { events, corrupt };
+}
+
+export class Spool implements BatchSpool {
   private entries: SpoolEntry[] = [];
   private ready: Promise<void> | undefined;
   /** Rows and bytes currently on disk. */
@@ -34,6 +77,10 @@ export class Spool {
   corruptLines = 0;
 
   constructor(readonly dir: string, private readonly keepPayload: boolean) {}
+
+  get location(): string {
+    return this.dir;
+  }
 
   /** Create the directory and index the files left by an earlier process. Idempotent. */
   open(): Promise<void> {
@@ -55,7 +102,7 @@ export class Spool {
       let rows = 0;
       for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) rows++;
       const bytes = (await stat(file)).size;
-      this.entries.push({ file, rows, bytes });
+      this.entries.push({ id: file, rows, bytes });
       this.rows += rows;
       this.bytes += bytes;
     }
@@ -66,18 +113,19 @@ export class Spool {
   }
 
   /** Append one batch as a new file. */
-  async append(batch: readonly UsageEvent[]): Promise<void> {
+  async append(batch: readonly UsageEvent[]): Promise<SpoolEntry> {
     await this.open();
-    let text = '';
-    for (const e of batch) text += (this.keepPayload ? JSON.stringify(e) : JSON.stringify(e, dropPayload)) + '\n';
+    const text = serializeBatch(batch, this.keepPayload);
     const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${(seq++).toString().padStart(9, '0')}.ndjson`;
     const file = join(this.dir, name);
     await writeFile(file + '.tmp', text);
     await rename(file + '.tmp', file);
     const bytes = Buffer.byteLength(text);
-    this.entries.push({ file, rows: batch.length, bytes });
+    const entry = { id: file, rows: batch.length, bytes };
+    this.entries.push(entry);
     this.rows += batch.length;
     this.bytes += bytes;
+    return entry;
   }
 
   /** The oldest batch on disk, or undefined when the spool is empty. */
@@ -85,16 +133,9 @@ export class Spool {
     await this.open();
     const entry = this.entries[0];
     if (!entry) return undefined;
-    const text = await readFile(entry.file, 'utf8');
-    const events: UsageEvent[] = [];
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        events.push(JSON.parse(line) as UsageEvent);
-      } catch {
-        this.corruptLines++;
-      }
-    }
+    const text = await readFile(entry.id, 'utf8');
+    const { events, corrupt } = parseBatch(text);
+    this.corruptLines += corrupt;
     return { entry, events };
   }
 
@@ -105,6 +146,6 @@ export class Spool {
     this.entries.splice(i, 1);
     this.rows -= entry.rows;
     this.bytes -= entry.bytes;
-    await unlink(entry.file).catch(() => undefined);
+    await unlink(entry.id).catch(() => undefined);
   }
 }

@@ -166,9 +166,9 @@ test('Redis killed mid-test: RPM falls back to local counters / replicas, budget
     // Back on Redis (a fresh server, so the window starts empty): the full RPM of 10 applies again.
     assert.equal(fulfilled(await Promise.allSettled(Array.from({ length: 12 }, () => a.admit(request(rpmKey))))).length, 10);
     await probe.connect();
-    const spentKeys = await probe.keys(`${r.prefix}*k-budget*:b:m*`);
+    const spentKeys = await probe.keys(`${r.prefix}*k-budget*:bs:m*`);
     assert.equal(spentKeys.length, 1);
-    assert.equal(await probe.get(spentKeys[0]!), '250000', 'the settlement queued while Redis was down was replayed');
+    assert.equal(await probe.hget(spentKeys[0]!, 'm'), '250000', 'the settlement queued while Redis was down was replayed');
     await a.admit(request(budgetKey));
   } finally {
     probe.disconnect();

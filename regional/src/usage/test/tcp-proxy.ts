@@ -1,4 +1,8 @@
-/** A loopback TCP proxy that a test can cut (refuse and reset every connection) and restore: a service outage. */
+/**
+ * A loopback TCP proxy that a test can cut (refuse and reset every connection) and restore: a service outage.
+ * `hanging = true` makes it accept connections and never answer (a network partition: the client waits for
+ * its own timeouts).
+ */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { freePort } from '../../../../test-support/free-port.js';
 
@@ -6,6 +10,7 @@ export class TcpProxy {
   port = 0;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  hanging = false;
 
   constructor(private readonly host: string, private readonly targetPort: number) {}
 
@@ -13,6 +18,12 @@ export class TcpProxy {
     if (this.server) return;
     if (!this.port) this.port = await freePort();
     const server = createServer((client) => {
+      if (this.hanging) {
+        this.sockets.add(client);
+        client.on('close', () => this.sockets.delete(client));
+        client.on('error', () => undefined);
+        return;
+      }
       const upstream = connect({ host: this.host, port: this.targetPort });
       for (const s of [client, upstream]) {
         this.sockets.add(s);

@@ -102,7 +102,10 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
   // Cooldowns are shared by every replica through Redis when it is configured.
   let healthRedis: Redis | undefined;
   if (env.REDIS_URL) healthRedis = (await connectRedis({ url: env.REDIS_URL, cluster: env.SKYWAY_REDIS_CLUSTER === '1' })) as Redis;
-  const cache = healthRedis ? new RedisResponseCache({ client: healthRedis }) : new MemoryResponseCache();
+  // The response cache evicts; limit and budget state must not (noeviction): in AWS it has its own Redis.
+  const cacheUrl = env.SKYWAY_CACHE_REDIS_URL || env.REDIS_URL;
+  const cacheRedis = cacheUrl && cacheUrl !== env.REDIS_URL ? ((await connectRedis({ url: cacheUrl, cluster: false })) as Redis) : healthRedis;
+  const cache = cacheRedis ? new RedisResponseCache({ client: cacheRedis }) : new MemoryResponseCache();
   const catalog = new ModelCatalog(table, healthRedis ? new RedisHealthStore(healthRedis, cooldownPolicy(table)) : undefined);
   const prices = new PriceBook(configPrices(table));
   let stopWatching = () => undefined as void;
@@ -134,7 +137,7 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     checks: [...stores.checks, ...(admission.check ? [{ name: 'limits', check: () => admission.check!() }] : [])],
     draining: false,
   };
-  return { gateway, admission, usage, stopWatching: () => (stopWatching(), healthRedis?.disconnect()) };
+  return { gateway, admission, usage, stopWatching: () => (stopWatching(), healthRedis?.disconnect(), cacheRedis !== healthRedis && cacheRedis?.disconnect()) };
 }
 
 export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: StartOptions = {}): Promise<RunningGateway> {

@@ -1,0 +1,85 @@
+/**
+ * The ECS service stand-in for one role in one region: keeps the template's desired count of tasks running
+ * behind the ALB stand-in's target group, and replaces tasks as ECS does — a rolling deploy starts the new task,
+ * waits for it to pass the target group's health check (minimumHealthyPercent 100), then deregisters the old one
+ * (no new requests) and stops it with SIGTERM and the stop timeout; a task that dies is replaced by a fresh one
+ * with an empty disk.
+ */
+import { freePort } from '../../test-support/free-port.js';
+import type { AlbStandIn } from './alb.js';
+import type { ImageSpec } from './image.js';
+import type { IntrinsicContext } from './intrinsics.js';
+import { RehearsalTask } from './task.js';
+import { taskEnvironment, type LocalEndpoints } from './task-env.js';
+import type { TaskSpec } from './template-model.js';
+
+export class ServiceStandIn {
+  readonly tasks: RehearsalTask[] = [];
+  private seq = 0;
+  /** Environment of the last task started (for the report and the contract checks). */
+  lastEnv: Record<string, string> = {};
+
+  constructor(
+    readonly region: string,
+    readonly spec: TaskSpec,
+    private readonly image: ImageSpec,
+    private readonly ctx: IntrinsicContext,
+    private readonly local: LocalEndpoints,
+    private readonly alb: AlbStandIn,
+  ) {}
+
+  /** Start the desired count, each healthy before the call returns. */
+  async deploy(): Promise<void> {
+    await Promise.all(Array.from({ length: this.spec.desiredCount }, () => this.startTask()));
+  }
+
+  /** Start one task, register it, and wait until the target group calls it healthy. */
+  async startTask(): Promise<RehearsalTask> {
+    const [a, b, c] = [await freePort(), await freePort(), await freePort()];
+    const ports = this.spec.role === 'api' ? { port: a, adminPort: b, metricsPort: c } : { port: b, adminPort: a, metricsPort: c };
+    const env = taskEnvironment(this.spec, this.ctx, this.local, ports);
+    this.lastEnv = env;
+    const task = new RehearsalTask({ name: `${this.region}-${this.spec.role}-${++this.seq}`, image: this.image, env, port: a, stopTimeoutS: this.spec.stopTimeoutS });
+    this.tasks.push(task);
+    this.alb.register(this.spec.targetGroupId, task.name, a);
+    try {
+      await Promise.race([
+        this.alb.healthy(this.spec.targetGroupId, task.name, 90_000),
+        task.exited.then((r) => {
+          throw new Error(`task ${task.name} exited (${r.code ?? r.signal}) before becoming healthy:\n${task.logs().slice(-3000)}`);
+        }),
+      ]);
+    } catch (err) {
+      await task.kill();
+      throw err;
+    }
+    return task;
+  }
+
+  /** Rolling replacement of one task: new task healthy first, then the old one drained and stopped. */
+  async roll(old: RehearsalTask): Promise<{ stopped: { code: number | null; signal: NodeJS.Signals | null; ms: number }; replacement: RehearsalTask }> {
+    const replacement = await this.startTask();
+    this.alb.deregister(this.spec.targetGroupId, old.name);
+    const stopped = await old.stop();
+    this.forget(old);
+    return { stopped, replacement };
+  }
+
+  /** A task lost without a drain (SIGKILL), replaced by a fresh one with an empty disk. */
+  async crash(old: RehearsalTask): Promise<RehearsalTask> {
+    this.alb.deregister(this.spec.targetGroupId, old.name);
+    await old.kill();
+    this.forget(old);
+    return this.startTask();
+  }
+
+  private forget(task: RehearsalTask): void {
+    this.alb.remove(this.spec.targetGroupId, task.name);
+    this.tasks.splice(this.tasks.indexOf(task), 1);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.tasks.map((t) => t.kill()));
+    this.tasks.length = 0;
+  }
+}

@@ -11,8 +11,10 @@ import { adminHost } from './scenarios/a-admin-host.js';
 import { apiHost } from './scenarios/b-api-host.js';
 import { revoke } from './scenarios/c-revoke.js';
 import { rollingDeploy } from './scenarios/d-rolling-deploy.js';
+import { usageDurability } from './scenarios/e-usage-durability.js';
+import { redisLoss } from './scenarios/f-redis-loss.js';
 
-export const SCENARIOS: readonly Scenario[] = [adminHost, apiHost, revoke, rollingDeploy];
+export const SCENARIOS: readonly Scenario[] = [adminHost, apiHost, revoke, rollingDeploy, usageDurability, redisLoss];
 
 export interface ScenarioReport extends Outcome {
   id: string;

@@ -33,8 +33,22 @@ export class ServiceStandIn {
     await Promise.all(Array.from({ length: this.spec.desiredCount }, () => this.startTask()));
   }
 
-  /** Start one task, register it, and wait until the target group calls it healthy. */
-  async startTask(): Promise<RehearsalTask> {
+  /** Tasks that exited before becoming healthy (ECS starts another one), with the end of their logs. */
+  readonly failedStarts: string[] = [];
+
+  /** Start a task as ECS does: a task that exits before it is healthy is replaced, up to `attempts` times. */
+  async startTask(attempts = 3): Promise<RehearsalTask> {
+    for (let i = 1; ; i++) {
+      try {
+        return await this.startOnce();
+      } catch (err) {
+        this.failedStarts.push((err as Error).message.slice(0, 400));
+        if (i >= attempts) throw err;
+      }
+    }
+  }
+
+  private async startOnce(): Promise<RehearsalTask> {
     const [a, b, c] = [await freePort(), await freePort(), await freePort()];
     const ports = this.spec.role === 'api' ? { port: a, adminPort: b, metricsPort: c } : { port: b, adminPort: a, metricsPort: c };
     const env = taskEnvironment(this.spec, this.ctx, this.local, ports);
@@ -51,6 +65,7 @@ export class ServiceStandIn {
       ]);
     } catch (err) {
       await task.kill();
+      this.forget(task);
       throw err;
     }
     return task;
@@ -67,15 +82,21 @@ export class ServiceStandIn {
 
   /** A task lost without a drain (SIGKILL), replaced by a fresh one with an empty disk. */
   async crash(old: RehearsalTask): Promise<RehearsalTask> {
-    this.alb.deregister(this.spec.targetGroupId, old.name);
-    await old.kill();
-    this.forget(old);
+    await this.lose(old);
     return this.startTask();
+  }
+
+  /** A task lost without a drain (SIGKILL); ECS's replacement is started by the caller (`startTask`). */
+  async lose(task: RehearsalTask): Promise<void> {
+    this.alb.deregister(this.spec.targetGroupId, task.name);
+    await task.kill();
+    this.forget(task);
   }
 
   private forget(task: RehearsalTask): void {
     this.alb.remove(this.spec.targetGroupId, task.name);
-    this.tasks.splice(this.tasks.indexOf(task), 1);
+    const i = this.tasks.indexOf(task);
+    if (i >= 0) this.tasks.splice(i, 1);
   }
 
   async close(): Promise<void> {

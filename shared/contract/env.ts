@@ -80,6 +80,12 @@ export const ENV = {
   SKYWAY_USAGE_BATCH_SIZE: { roles: api, aws: 'optional', description: 'Usage batch rows' },
   SKYWAY_USAGE_FLUSH_MS: { roles: api, aws: 'optional', description: 'Usage batch interval' },
   SKYWAY_USAGE_MAX_QUEUE_ROWS: { roles: api, aws: 'optional', description: 'Usage queue bound before spooling' },
+  SKYWAY_USAGE_SPOOL: { roles: api, aws: 'optional', description: 's3 (durable: batches in the archive bucket, replayed by any task) or local (task disk); default s3 when SKYWAY_S3_BUCKET is set' },
+  SKYWAY_USAGE_SPOOL_BUCKET: { roles: api, aws: 'optional', description: 'Bucket of the durable spool (default SKYWAY_S3_BUCKET)' },
+  SKYWAY_USAGE_SPOOL_PREFIX: { default: 'spool/', roles: api, aws: 'optional', description: 'Key prefix of the durable spool' },
+  SKYWAY_USAGE_SPOOL_SCAN_MS: { default: '15000', roles: api, aws: 'optional', description: 'How often a task replays batches other tasks left in the durable spool' },
+  SKYWAY_USAGE_SPILL_AFTER_MS: { default: '1000', roles: api, aws: 'optional', description: 'A hanging delivery has its batch written ahead to the spool after this long' },
+  SKYWAY_BUDGET_SEED_TIMEOUT_MS: { default: '2000', roles: api, aws: 'optional', description: 'Longest wait for the ledger when rebuilding a budget Redis lost' },
   SKYWAY_ARCHIVE_REDACT_KEYS: { roles: api, aws: 'optional', description: 'JSON keys redacted in archived payloads' },
   SKYWAY_ARCHIVE_REDACT_PATTERNS: { roles: api, aws: 'optional', description: 'JSON array of regexes redacted in archived payloads' },
   SKYWAY_ARCHIVE_MAX_STRING: { roles: api, aws: 'optional', description: 'Longest archived string' },
@@ -102,6 +108,9 @@ export const ENV = {
   // Local endpoints of AWS services (tests, the rehearsal)
   AWS_ENDPOINT_URL_KMS: { roles: both, aws: 'local', description: 'KMS endpoint of a stand-in' },
   AWS_ENDPOINT_URL_SECRETS_MANAGER: { roles: both, aws: 'local', description: 'Secrets Manager endpoint of a stand-in' },
+  AWS_ACCESS_KEY_ID: { roles: both, aws: 'local', description: 'Static credentials of a stand-in (s3rver); in ECS the task role provides credentials' },
+  AWS_SECRET_ACCESS_KEY: { roles: both, aws: 'local', description: 'Static credentials of a stand-in (s3rver)' },
+  AWS_SESSION_TOKEN: { roles: both, aws: 'local', description: 'Static credentials of a stand-in' },
   // Set by the platform
   AWS_REGION: { roles: both, aws: 'platform', description: 'Set by Fargate' },
   AWS_DEFAULT_REGION: { roles: both, aws: 'platform', description: 'Set by Fargate' },

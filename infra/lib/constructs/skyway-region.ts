@@ -277,7 +277,9 @@ export class SkywayRegion extends Construct {
       desiredCount: apiSize.minTasks,
       // During a Redis outage each task admits limit / SKYWAY_REPLICAS: the scaling maximum keeps the sum of
       // every task's share within the limit however far the service has scaled out.
-      environment: { ...plain, ...contractEnvironment({ SKYWAY_REPLICAS: String(apiSize.maxTasks) }) },
+      // The usage spool lives in the archive bucket (spool/ prefix, read/write below), so a replaced task's
+      // undelivered batches are replayed by any other task (regional/src/usage/README.md).
+      environment: { ...plain, ...contractEnvironment({ SKYWAY_REPLICAS: String(apiSize.maxTasks), SKYWAY_USAGE_SPOOL: 's3' }) },
       secrets: {},
       priority: 20,
       scaling: apiSize,

@@ -30,6 +30,7 @@ export const rollingDeploy: Scenario = {
     };
     const clients = Array.from({ length: CLIENTS }, client);
     const stops: string[] = [];
+    const failedStartsBefore = region.api.failedStarts.length;
     const t0 = Date.now();
     try {
       await new Promise((r) => setTimeout(r, 1500));
@@ -52,6 +53,7 @@ export const rollingDeploy: Scenario = {
       figures:
         `${results.length} streams in ${Date.now() - t0} ms, ${failed.length} failed (${[...new Set(failed.map((f) => f.status))].join(',') || '-'}), ` +
         `${incomplete.length} incomplete, ${errors.length} client errors; stop timeout ${region.api.spec.stopTimeoutS} s; ${stops.join('; ')}` +
+        `; ${region.api.failedStarts.length - failedStartsBefore} replacement task(s) exited before healthy and were replaced` +
         (errors[0] ? ` | ${errors[0]}` : ''),
     };
   },

@@ -68,7 +68,8 @@ export async function deploy(env: string, log: (line: string) => void, opts: Dep
   facts.forEach((f) => secrets.addStack(f.region, f.template, stackContext(f)));
   const kvsFiles = new Map(edge.kvsIds.map((id) => [id, join(dir, `kvs-${id}.json`)]));
   const kvsFile = kvsFiles.get(edge.kvsIds[0]!)!;
-  const s3 = await startS3rver(`skyway-${env}-rehearsal`);
+  // s3rver's own start-up check gives up after 10 s; on a loaded machine try once more.
+  const s3 = await startS3rver(`skyway-${env}-rehearsal`).catch(() => startS3rver(`skyway-${env}-rehearsal`));
   const cleanup: Array<() => Promise<void>> = [async () => s3.close(), async () => rmSync(dir, { recursive: true, force: true })];
   const regions: RegionRuntime[] = [];
   try {

@@ -46,3 +46,10 @@ it('maps endpoint placeholders to the local stores and drops only what the mappi
   assert.equal(localizeUrl('postgres://skyway:pw@db-Db1.rehearsal:5433/skyway?sslmode=no-verify', local), 'postgres://skyway:pw@127.0.0.1:7002/rehearsal_x');
   assert.ok(MAPPING.length >= 10 && mappingMarkdown().split('\n').length === MAPPING.length + 2);
 });
+
+it('infra/README.md carries the mapping table of mapping.ts', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { repoRoot } = await import('../../test-support/paths.js');
+  assert.ok(readFileSync(join(repoRoot(), 'infra/README.md'), 'utf8').includes(mappingMarkdown()), 'regenerate the table in infra/README.md from mapping.ts');
+});

@@ -113,10 +113,12 @@ export async function deploy(env: string, log: (line: string) => void, opts: Dep
       // The api role migrates the schema; the admin role needs it (ECS would restart admin until it exists).
       await api.deploy();
       await admin.deploy();
-      log(`region ${f.region}: ${api.tasks.length} api + ${admin.tasks.length} admin task(s) healthy; redis ${model.redis.map((r) => r.maxmemoryPolicy).join(' + ')}`);
+      const policies = await Promise.all([...redis.values()].map(async (r) => `${r.spec.id} ${await r.config('maxmemory-policy')}`));
+      log(`region ${f.region}: ${api.tasks.length} api + ${admin.tasks.length} admin task(s) healthy; redis-server maxmemory-policy: ${policies.join(', ')}`);
       regions.push({ region: f.region, model, db, redis, alb, api, admin, aws });
     }
     const waf = new WafStandIn(synth.edge);
+    log(`waf: rules not rehearsed (AWS-managed, rate-based, label): ${waf.skipped.join(', ') || 'none'}; body inspection ${edge.wafBodyInspectionLimit ?? 'default'}`);
     const originHeaders = new Map(edge.origins.map((o) => [o.id, Object.fromEntries(Object.entries(o.customHeaders).map(([k, v]) => [k, resolveValue(v, edgeCtx)]))]));
     const originUrls = new Map(edge.origins.map((o, i) => [o.domainName, `http://127.0.0.1:${regionForOrigin(o.domainName, regions, i).alb.port}`]));
     const viewerIp = (waf.allowlist().find((c) => !c.includes(':')) ?? '127.0.0.1/32').split('/')[0]!;

@@ -28,6 +28,7 @@ export const MAPPING: readonly MappingRow[] = [
   { aws: 'ALB health check interval and ECS health-check timings (seconds)', local: 'the same thresholds on a 200 ms interval', why: 'a rehearsal of seconds, not minutes; thresholds and paths are the template\'s' },
   { aws: 'ALB deregistration delay before ECS sends SIGTERM', local: 'the target stops receiving new requests at once and SIGTERM follows immediately; the gateway drains in-flight streams within the stop timeout', why: 'the drain that matters is the gateway\'s; waiting the full delay would add minutes per task' },
   { aws: 'Model providers', local: 'the mock upstream (loadtest/mock), registered through the admin API as a deployment with a KMS-sealed key', why: 'no provider keys locally; the templates set no SKYWAY_CONFIG, so models come from the admin API' },
+  { aws: 'https provider endpoints', local: 'SKYWAY_UPSTREAM_ALLOW_HTTP_HOSTS=127.0.0.1 added to every task', why: 'the mock upstream is plain http on loopback, which the admin API refuses for an api_base otherwise' },
   { aws: 'Viewer IP (WAF admin allowlist)', local: 'the first address of the template\'s allowlist CIDR as the viewer IP', why: 'WAF is not rehearsed beyond what the stand-in reads' },
 ];
 

@@ -63,6 +63,11 @@ export class ServiceStandIn {
           throw new Error(`task ${task.name} exited (${r.code ?? r.signal}) before becoming healthy:\n${task.logs().slice(-3000)}`);
         }),
       ]);
+      // The container health check of the task definition, on the task's mapped port.
+      const check = /http:\/\/127\.0\.0\.1:\d+(\/[^'"\s)]*)/.exec(this.spec.healthCheck.command.join(' '));
+      if (!check) throw new Error(`task definition health check has no loopback URL: ${this.spec.healthCheck.command.join(' ')}`);
+      const live = await fetch(`http://127.0.0.1:${a}${check[1]}`).then((r) => r.status, () => 0);
+      if (live !== 200) throw new Error(`container health check ${check[1]} answered ${live}`);
     } catch (err) {
       await task.kill();
       this.forget(task);

@@ -64,6 +64,7 @@ export function taskEnvironment(spec: TaskSpec, ctx: IntrinsicContext, local: Lo
   env.AWS_ENDPOINT_URL_KMS = local.awsEndpoint;
   env.AWS_ENDPOINT_URL_SECRETS_MANAGER = local.awsEndpoint;
   if (env.CLICKHOUSE_URL?.includes('CHANGE-ME')) env.CLICKHOUSE_URL = '';
+  env.SKYWAY_UPSTREAM_ALLOW_HTTP_HOSTS = '127.0.0.1';
   return env;
 }
 

@@ -50,6 +50,10 @@ export const ENV = {
   SKYWAY_DEFAULT_MAX_TOKENS: { default: '4096', roles: api, aws: 'optional', description: 'Completion tokens reserved when a request sets no max_tokens' },
   SKYWAY_TOKENIZER_INLINE_CHARS: { default: '8192', roles: api, aws: 'optional', description: 'Inputs up to this size are counted on the event loop' },
   SKYWAY_TOKENIZER_MAX_CHARS: { default: '4000000', roles: api, aws: 'optional', description: 'Largest input counted exactly' },
+  SKYWAY_THREADS: { roles: api, aws: 'optional', description: 'uWS event loops per process (default: the cores the task may use)' },
+  SKYWAY_RESPONSES_TTL_SECONDS: { default: '2592000', roles: api, aws: 'optional', description: 'Lifetime of stored Responses API objects' },
+  SKYWAY_UPSTREAM_ALLOW_HTTP_HOSTS: { roles: both, aws: 'optional', description: 'Hosts a deployment api_base may reach over plain http (comma-separated)' },
+  SKYWAY_LOCAL: { roles: both, aws: 'local', description: '1 in the local stack: loopback api_base allowed' },
   SKYWAY_TOKENIZER_THREADS: { roles: api, aws: 'optional', description: 'Token-counting worker threads (default: cores - 1)' },
   // Secrets and keys
   SKYWAY_MASTER_KEY: { roles: both, aws: 'required', secret: true, description: 'Master key of the admin API (one secret, replicated to every region)' },

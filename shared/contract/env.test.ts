@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../../test-support/paths.js';
 import { ENV, type EnvVarSpec, isContractEnv, PORTS, requiredInAws } from './index.js';
-import { envReads, productFiles } from './env-reads.js';
+import { envReads, productFiles } from '../../test-support/env-reads.js';
 
 describe('environment contract', () => {
   it('lists every variable the gateway source reads (regional/src, shared)', () => {

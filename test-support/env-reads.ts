@@ -1,5 +1,5 @@
 /**
- * Finds the environment variables a source tree reads: `env.X`, `process.env.X`, `env['X']`, and a literal name
+ * Test support: finds the environment variables a source tree reads: `env.X`, `process.env.X`, `env['X']`, and a literal name
  * passed to a reader (`int(env, 'X', …)`, `envInt('X')`, `positiveInt(env, 'X', …)`). Used by the contract test
  * to prove the gateway reads nothing the contract does not declare.
  */

@@ -44,3 +44,9 @@ test('minify drops only whole-line comments and indentation', () => {
   assert.equal(minify("  // c\n  const a = 'http://x'; \n\n  /x\\/\\//.test(a);\n"), "const a = 'http://x';\n/x\\/\\//.test(a);\n");
   assert.throws(() => bundleText('x'.repeat(FUNCTION_SIZE_LIMIT)), /limit/);
 });
+
+test('the build refuses a function that uses an x-skyway-* header outside shared/contract', () => {
+  const source = readFileSync(defaultSource(), 'utf8');
+  assert.doesNotThrow(() => bundleText(source));
+  assert.throws(() => bundleText(source.replace("'x-skyway-edge'", "'x-skyway-edge-typo'")), /x-skyway-edge-typo/);
+});

@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isContractHeader, SKYWAY_HEADER_PREFIX } from '../../shared/contract/headers.js';
 
 export const FUNCTION_SIZE_LIMIT = 10 * 1024;
 
@@ -45,8 +46,16 @@ export function minify(source: string): string {
     .join('\n') + '\n';
 }
 
-/** Build the artifact text; throws when it would exceed CloudFront's limit. */
+/** `x-skyway-*` header names the source uses that shared/contract/headers.ts does not declare. */
+export function undeclaredHeaders(source: string): string[] {
+  const names = [...source.matchAll(/['"`](x-skyway-[a-z0-9-]*)['"`]/g)].map((m) => m[1]!).filter((n) => n !== SKYWAY_HEADER_PREFIX);
+  return [...new Set(names.filter((n) => !isContractHeader(n)))];
+}
+
+/** Build the artifact text; throws when it would exceed CloudFront's limit or use a header outside the contract. */
 export function bundleText(source: string, opts: Pick<BundleOptions, 'maxBodyBytes'> = {}): string {
+  const undeclared = undeclaredHeaders(source);
+  if (undeclared.length) throw new Error(`viewer-request function uses headers not declared in shared/contract/headers.ts: ${undeclared.join(', ')}`);
   let text = minify(source);
   if (opts.maxBodyBytes !== undefined) {
     if (!Number.isInteger(opts.maxBodyBytes) || opts.maxBodyBytes <= 0) throw new RangeError('maxBodyBytes must be a positive integer');

@@ -25,7 +25,7 @@ export function edgeTests(get: () => SynthesizedEnvironment): void {
   it('creates the KeyValueStore and associates it with a cloudfront-js-2.0 function built from the artifact', () => {
     const { edge, functionFile } = get();
     onlyResource(edge, 'AWS::CloudFront::KeyValueStore');
-    const fn = onlyResource(edge, 'AWS::CloudFront::Function') as {
+    const fn = onlyResource(edge, 'AWS::CloudFront::Function', { FunctionConfig: Match.objectLike({ KeyValueStoreAssociations: Match.anyValue() }) }) as {
       FunctionCode: string;
       AutoPublish: boolean;
       FunctionConfig: { Runtime: string; KeyValueStoreAssociations: Array<{ KeyValueStoreARN: unknown }> };
@@ -78,11 +78,37 @@ export function edgeTests(get: () => SynthesizedEnvironment): void {
     assert.equal(dist.DefaultCacheBehavior.TargetOriginId, originId(config.regions[0]!.region));
   });
 
+  it('routes /admin on the admin host to the first region through its own behaviour and host-checking function', async () => {
+    const { edge, config } = get();
+    const dist = (onlyResource(edge, 'AWS::CloudFront::Distribution') as { DistributionConfig: Record<string, any> }).DistributionConfig;
+    const admin = (dist.CacheBehaviors as Array<Record<string, any>>).filter((b) => String(b.PathPattern).startsWith('/admin'));
+    assert.deepEqual(admin.map((b) => b.PathPattern), ['/admin', '/admin/*']);
+    for (const b of admin) {
+      assert.equal(b.TargetOriginId, originId(config.regions[0]!.region));
+      assert.ok(b.AllowedMethods.includes('POST') && b.AllowedMethods.includes('PATCH'));
+      assert.equal(b.FunctionAssociations.length, 1);
+    }
+    const fnId = (admin[0]!.FunctionAssociations[0].FunctionARN as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    const code = (edge.toJSON().Resources[fnId].Properties.FunctionCode as string);
+    const { ViewerRequestFunction } = await import('../../edge/local/function-runner.js');
+    const fn = new ViewerRequestFunction(code);
+    const event = (host: string) => ({
+      version: '1.0' as const,
+      context: { distributionDomainName: 'd.cloudfront.net', distributionId: 'E1', eventType: 'viewer-request' as const, requestId: 'r' },
+      viewer: { ip: '203.0.113.9' },
+      request: { method: 'POST', uri: '/admin/keys', querystring: {}, cookies: {}, headers: { host: { value: host }, 'x-skyway-key-id': { value: 'forged' } } },
+    });
+    const ok = await fn.run(event(hostNames(config).admin), {});
+    assert.ok(ok.request && !ok.request.headers['x-skyway-key-id'], 'admin host passes, viewer x-skyway-* stripped');
+    const other = await fn.run(event(hostNames(config).api), {});
+    assert.equal(other.response?.statusCode, 404, 'the API host never reaches the admin service');
+  });
+
   it('creates the shared secrets in us-east-1 with a replica in every other region', () => {
     const { edge, config } = get();
     const names = globalSecretNames(config);
     const expected = config.regions.map((r) => r.region).filter((r) => r !== 'us-east-1');
-    for (const name of [names.originVerify, names.masterKey]) {
+    for (const name of [names.originVerify, names.masterKey, names.keySigning]) {
       const secret = onlyResource(edge, 'AWS::SecretsManager::Secret', { Name: name }) as { ReplicaRegions?: Array<{ Region: string }> };
       assert.deepEqual((secret.ReplicaRegions ?? []).map((r) => r.Region), expected);
     }

@@ -1,23 +1,23 @@
 /**
- * The container image's entry command, run without Docker (no engine on the development machines): the
- * Dockerfile's CMD, with only what its runtime stage contains. A resolve hook refuses every devDependency
+ * The container image's entry command, run without Docker, in every task of the dev environment with the
+ * environment its synthesized task definition gives it (scripts/rehearse resolves it; nothing is passed by hand).
+ * No Docker engine on the development machines: the Dockerfile's CMD runs with only what its runtime stage contains. A resolve hook refuses every devDependency
  * (`npm ci --omit=dev` leaves them out of the image) and every compiled file outside the directories the
  * runtime stage copies, so an import that would crash the container crashes this test instead.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { distRoot, repoRoot } from '../../test-support/paths.js';
-import { freePort } from '../../test-support/free-port.js';
-import { postgres } from '../../test-support/services.js';
+import { missingService, portOpen } from '../../test-support/services.js';
+import { deploy } from '../../scripts/rehearse/deployment.js';
+import { readImage } from '../../scripts/rehearse/image.js';
 
 const root = repoRoot();
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
-const cmd = JSON.parse(/^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)![1]!) as string[];
 const copied = [...dockerfile.matchAll(/^COPY --from=build \/app\/(\S+)/gm)].map((m) => m[1]!);
 const devDeps = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies);
 
@@ -46,51 +46,29 @@ export async function resolve(specifier, context, next) {
   return register;
 }
 
-async function runEntry(env: Record<string, string>, probePort: number): Promise<{ ok: boolean; output: string; exitCode: number | null }> {
-  const dir = mkdtempSync(join(tmpdir(), 'skyway-image-'));
-  const register = writeHook(dir);
-  const [bin, ...args] = cmd;
-  assert.equal(bin, 'node');
-  const child = spawn(process.execPath, ['--import', register, ...args], {
-    cwd: join(distRoot(), '..'),
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', SKYWAY_DATA_DIR: join(dir, 'data'), SKYWAY_METRICS_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  let ok = false;
-  const until = Date.now() + 20_000;
-  while (!ok && child.exitCode === null && Date.now() < until) {
-    ok = await fetch(`http://127.0.0.1:${probePort}/health/liveliness`).then((r) => r.ok, () => false);
-    if (!ok) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (child.exitCode === null) child.kill('SIGTERM');
-  const exitCode = await exited;
-  rmSync(dir, { recursive: true, force: true });
-  return { ok, output, exitCode };
-}
-
-describe('container entry command (without Docker)', () => {
-  it('the api role starts from the runtime stage alone, answers its liveliness check and exits 0 on SIGTERM', async () => {
-    const port = await freePort();
-    const r = await runEntry({ SKYWAY_ROLE: 'api', PORT: String(port), SKYWAY_MASTER_KEY: 'sk-image-test' }, port);
-    assert.ok(r.ok, r.output);
-    assert.equal(r.exitCode, 0, r.output);
-  });
-
-  it('the admin role does too (with Postgres)', async (t) => {
-    const pg = await postgres(t);
-    if (!pg) return;
-    t.after(() => pg.close());
-    const port = await freePort();
-    const adminPort = await freePort();
-    // The api role migrates; the admin role never does, so migrate first as a deployment would.
-    const { migrate } = await import('../../regional/src/db/migrate.js');
-    await migrate(pg.url);
-    const r = await runEntry({ SKYWAY_ROLE: 'admin', PORT: String(port), ADMIN_PORT: String(adminPort), DATABASE_URL: pg.url, SKYWAY_MASTER_KEY: 'sk-image-test', SKYWAY_KEY_SIGNING_SECRETS: '1:' + 'a'.repeat(64) }, adminPort);
-    assert.ok(r.ok, r.output);
-    assert.equal(r.exitCode, 0, r.output);
+describe('container entry command (without Docker), with the environment of the synthesized task definitions', () => {
+  it('every api and admin task of dev starts from the runtime stage alone with its task definition environment, passes its target group health check, and exits 0 on SIGTERM', async (t) => {
+    if (!(await portOpen('127.0.0.1', 5432)) && !process.env.DATABASE_URL && !process.env.SKYWAY_REHEARSAL_PG_URL) return missingService(t, 'Postgres on 127.0.0.1:5432 (or DATABASE_URL)');
+    const dir = mkdtempSync(join(tmpdir(), 'skyway-image-'));
+    const image = { ...readImage(), nodeArgs: ['--import', writeHook(dir)] };
+    const d = await deploy('dev', () => undefined, { image });
+    try {
+      const region = d.regions[0]!;
+      for (const service of [region.api, region.admin]) {
+        // Exactly the task definition's variables (resolved), plus the documented local mappings.
+        const declared = [...Object.keys(service.spec.environment), ...Object.keys(service.spec.secrets)];
+        for (const name of declared.filter((n) => n !== 'SKYWAY_KVS_ARN')) assert.ok(name in service.lastEnv, `${service.spec.role}: ${name} from the task definition`);
+        assert.equal(service.lastEnv.SKYWAY_KEY_SIGNING_SECRETS, d.secrets.resolve('us-east-1', `skyway/dev/key-signing`), 'the shared signing secret, not one per task');
+        assert.equal(service.tasks.length, service.spec.desiredCount);
+        for (const task of [...service.tasks]) {
+          const r = await task.stop();
+          assert.equal(r.code, 0, `${task.name}: ${task.logs().slice(-2000)}`);
+        }
+        service.tasks.length = 0;
+      }
+    } finally {
+      await d.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

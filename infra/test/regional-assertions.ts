@@ -7,6 +7,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { globalSecretNames, originHostName } from '../lib/config/environment.js';
 import { ADMIN_PORT, API_PORT, KVS_PUBLISHER_ACTIONS, PROVIDER_SECRETS_PREFIX } from '../lib/constructs/skyway-region.js';
 import { repoRoot } from '../../test-support/paths.js';
+import { contractProblems } from '../lib/constructs/contract-env.js';
 import { onlyResource, resourcesOf, type SynthesizedEnvironment } from './synth.js';
 
 type Props = Record<string, any>;
@@ -91,10 +92,17 @@ export function regionalTests(get: () => SynthesizedEnvironment): void {
       assert.ok(c.StopTimeout > config.drainSeconds && c.StopTimeout <= 120, 'stop timeout exceeds the drain, within Fargate limits');
       const secrets = (c.Secrets as Array<{ Name: string; ValueFrom: unknown }>).map((s) => s.Name).sort();
       assert.deepEqual(secrets, [
-        'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'DATABASE_URL', 'REDIS_URL', 'SKYWAY_MASTER_KEY', 'SKYWAY_ORIGIN_VERIFY_SECRET',
+        'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'DATABASE_URL', 'REDIS_URL',
+        ...(roleOf(c) === 'api' ? ['SKYWAY_CACHE_REDIS_URL'] : []),
+        'SKYWAY_KEY_SIGNING_SECRETS', 'SKYWAY_MASTER_KEY', 'SKYWAY_ORIGIN_VERIFY_SECRET',
       ]);
       const ov = (c.Secrets as Array<{ Name: string; ValueFrom: unknown }>).find((s) => s.Name === 'SKYWAY_ORIGIN_VERIFY_SECRET')!;
       assert.ok(JSON.stringify(ov.ValueFrom).includes(`:secret:${names.originVerify}`));
+      // One signing secret for every task of every region (the replica of the edge stack's secret), never per task.
+      const signing = (c.Secrets as Array<{ Name: string; ValueFrom: unknown }>).find((s) => s.Name === 'SKYWAY_KEY_SIGNING_SECRETS')!;
+      assert.ok(JSON.stringify(signing.ValueFrom).includes(`:secret:${names.keySigning}"`), JSON.stringify(signing.ValueFrom));
+      assert.deepEqual(contractProblems(roleOf(c) as 'api' | 'admin', Object.keys(env), secrets), [], 'the task definition follows shared/contract');
+      if (roleOf(c) === 'api') assert.equal(env.SKYWAY_REPLICAS, String(config.api.maxTasks), 'local fallback limits divide by the scaling maximum');
       const port = roleOf(c) === 'api' ? API_PORT : ADMIN_PORT;
       assert.ok((c.HealthCheck.Command as string[])[1]!.includes(`127.0.0.1:${port}/health/liveliness`));
       assert.equal(c.PortMappings[0].ContainerPort, port);
@@ -152,7 +160,7 @@ export function regionalTests(get: () => SynthesizedEnvironment): void {
   }));
 
   it('runs Valkey with TLS, encryption at rest and an AUTH token from Secrets Manager', eachRegion(get, (t, _region, { config }) => {
-    const rg = onlyResource(t, 'AWS::ElastiCache::ReplicationGroup');
+    const rg = onlyResource(t, 'AWS::ElastiCache::ReplicationGroup', { ReplicationGroupDescription: 'Skyway limits, budgets and key cache' });
     assert.equal(rg.Engine, 'valkey');
     assert.equal(rg.TransitEncryptionEnabled, true);
     assert.equal(rg.AtRestEncryptionEnabled, true);
@@ -230,5 +238,19 @@ export function regionalTests(get: () => SynthesizedEnvironment): void {
     });
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  }));
+
+  it('keeps limit and budget state in a noeviction Valkey and the response cache in its own evicting group', eachRegion(get, (t, _region, { config }) => {
+    const groups = resourcesOf(t, 'AWS::ElastiCache::ReplicationGroup');
+    assert.equal(groups.length, 2, 'state and response cache are separate replication groups');
+    const params = new Map(resourcesOf(t, 'AWS::ElastiCache::ParameterGroup'));
+    const policies = groups.map(([, g]) => {
+      const pg = params.get((g.CacheParameterGroupName as { Ref: string }).Ref)!;
+      assert.equal(pg.CacheParameterGroupFamily, `valkey${String(g.EngineVersion).split('.')[0]}`);
+      return [g.ReplicationGroupDescription, pg.Properties['maxmemory-policy']];
+    });
+    assert.deepEqual(policies.sort(), [['Skyway limits, budgets and key cache', 'noeviction'], ['Skyway response cache', 'allkeys-lru']]);
+    const responseGroup = groups.find(([, g]) => g.ReplicationGroupDescription === 'Skyway response cache')![1];
+    assert.equal(responseGroup.CacheNodeType, config.responseCache.nodeType);
   }));
 }

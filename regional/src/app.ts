@@ -117,7 +117,13 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
       onUnreachable: (err) => logger.error({ err: (err as Error).message }, 'Redis unreachable at start: cooldowns are per replica and the response cache misses until it connects'),
     })) as Redis;
   }
-  const cache = healthRedis ? new RedisResponseCache({ client: healthRedis }) : new MemoryResponseCache();
+  // The response cache evicts; limit and budget state must not (noeviction): in AWS it has its own Redis.
+  const cacheUrl = env.SKYWAY_CACHE_REDIS_URL || env.REDIS_URL;
+  const cacheRedis =
+    cacheUrl && cacheUrl !== env.REDIS_URL
+      ? ((await connectRedis({ url: cacheUrl, cluster: false, onUnreachable: (err) => logger.error({ err: (err as Error).message }, 'cache Redis unreachable at start: the response cache misses until it connects') })) as Redis)
+      : healthRedis;
+  const cache = cacheRedis ? new RedisResponseCache({ client: cacheRedis }) : new MemoryResponseCache();
   const catalog = new ModelCatalog(table, healthRedis ? new RedisHealthStore(healthRedis, cooldownPolicy(table)) : undefined);
   const prices = new PriceBook(configPrices(table));
   let stopWatching = () => undefined as void;
@@ -150,7 +156,7 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     boundary,
     draining: false,
   };
-  return { gateway, admission, usage, stopWatching: () => (stopWatching(), healthRedis?.disconnect()) };
+  return { gateway, admission, usage, stopWatching: () => (stopWatching(), healthRedis?.disconnect(), cacheRedis !== healthRedis && cacheRedis?.disconnect()) };
 }
 
 export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: StartOptions = {}): Promise<RunningGateway> {

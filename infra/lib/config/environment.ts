@@ -52,6 +52,13 @@ const environmentSchema = z.object({
     /** Read replicas; more than zero turns on Multi-AZ with automatic failover. */
     replicas: z.number().int().min(0).max(5),
   }),
+  /** The response cache: its own replication group (it evicts; limit and budget state must not). */
+  responseCache: z
+    .object({
+      nodeType: z.string(),
+      replicas: z.number().int().min(0).max(5),
+    })
+    .default({ nodeType: 'cache.t4g.small', replicas: 0 }),
   api: z.object({
     cpu: z.number().int(),
     memoryMiB: z.number().int(),
@@ -142,6 +149,6 @@ export function originId(region: string): string {
 }
 
 /** Names of the secrets the edge stack creates in us-east-1 and replicates to every region. */
-export function globalSecretNames(config: EnvironmentConfig): { originVerify: string; masterKey: string } {
-  return { originVerify: `skyway/${config.name}/origin-verify`, masterKey: `skyway/${config.name}/master-key` };
+export function globalSecretNames(config: EnvironmentConfig): { originVerify: string; masterKey: string; keySigning: string } {
+  return { originVerify: `skyway/${config.name}/origin-verify`, masterKey: `skyway/${config.name}/master-key`, keySigning: `skyway/${config.name}/key-signing` };
 }

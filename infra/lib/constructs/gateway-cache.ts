@@ -6,7 +6,26 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
+/** What a replication group holds, which decides its eviction policy. */
+export type CachePurpose = 'state' | 'responses';
+
+/** `maxmemory-policy` per purpose: state (limits, budgets, reservations) must never be evicted. */
+export const MAXMEMORY_POLICY: Record<CachePurpose, string> = { state: 'noeviction', responses: 'allkeys-lru' };
+
+/** Parameter group family of a Valkey engine version (`8.0` → `valkey8`). */
+export function parameterGroupFamily(engineVersion: string): string {
+  const major = /^(\d+)/.exec(engineVersion)?.[1];
+  if (!major) throw new Error(`GatewayCache: cannot derive a parameter group family from engine version '${engineVersion}'`);
+  return `valkey${major}`;
+}
+
 export interface GatewayCacheProps {
+  /**
+   * What the group holds: `state` (limits, budgets, change bus; `noeviction`, so spend is never evicted and a
+   * full store refuses writes instead) or `responses` (the response cache; `allkeys-lru`).
+   * @default 'state'
+   */
+  readonly purpose?: CachePurpose;
   readonly vpc: ec2.IVpc;
   /** Security groups allowed to connect (the gateway services). */
   readonly clientSecurityGroups: readonly ec2.ISecurityGroup[];
@@ -35,7 +54,8 @@ export interface GatewayCacheProps {
 }
 
 /**
- * ElastiCache Valkey (cluster mode disabled) for limits, budgets and key-cache invalidation: TLS in transit, KMS at
+ * ElastiCache Valkey (cluster mode disabled) for limits, budgets and key-cache invalidation (or, with
+ * `purpose: 'responses'`, for the response cache), with its own parameter group: TLS in transit, KMS at
  * rest, AUTH token from Secrets Manager, and a `REDIS_URL` secret (`rediss://`) composed at deploy time.
  */
 export class GatewayCache extends Construct {
@@ -44,9 +64,17 @@ export class GatewayCache extends Construct {
   readonly authToken: secretsmanager.Secret;
   /** Secret whose whole value is the `rediss://` URL the gateway reads from REDIS_URL. */
   readonly urlSecret: secretsmanager.Secret;
+  readonly parameterGroup: elasticache.CfnParameterGroup;
 
   constructor(scope: Construct, id: string, props: GatewayCacheProps) {
     super(scope, id);
+    const purpose = props.purpose ?? 'state';
+    const engineVersion = props.engineVersion ?? '8.0';
+    this.parameterGroup = new elasticache.CfnParameterGroup(this, 'Parameters', {
+      cacheParameterGroupFamily: parameterGroupFamily(engineVersion),
+      description: `Skyway ${purpose}: maxmemory-policy ${MAXMEMORY_POLICY[purpose]}`,
+      properties: { 'maxmemory-policy': MAXMEMORY_POLICY[purpose] },
+    });
     const port = props.port ?? 6380;
     const replicas = props.replicas ?? 1;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'Skyway Valkey', allowAllOutbound: false });
@@ -62,9 +90,10 @@ export class GatewayCache extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
-      replicationGroupDescription: 'Skyway limits, budgets and key cache',
+      replicationGroupDescription: purpose === 'state' ? 'Skyway limits, budgets and key cache' : 'Skyway response cache',
       engine: 'valkey',
-      engineVersion: props.engineVersion ?? '8.0',
+      engineVersion,
+      cacheParameterGroupName: this.parameterGroup.ref,
       cacheNodeType: props.nodeType,
       numCacheClusters: 1 + replicas,
       automaticFailoverEnabled: replicas > 0,
@@ -83,7 +112,7 @@ export class GatewayCache extends Construct {
     this.replicationGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
     const host = this.replicationGroup.attrPrimaryEndPointAddress;
     this.urlSecret = new secretsmanager.Secret(this, 'Url', {
-      description: 'REDIS_URL of the Skyway gateway (composed at deploy time from the AUTH token)',
+      description: `${purpose === 'state' ? 'REDIS_URL' : 'SKYWAY_CACHE_REDIS_URL'} of the Skyway gateway (composed at deploy time from the AUTH token)`,
       secretStringValue: SecretValue.unsafePlainText(`rediss://:${this.authToken.secretValue.unsafeUnwrap()}@${host}:${port}`),
     });
     const rotationReason =

@@ -5,7 +5,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ORIGIN_VERIFY_HEADER } from './skyway-distribution.js';
+import { HEALTH_PATHS, ORIGIN_VERIFY_HEADER } from '../../../shared/contract/index.js';
+import { contractProblems } from './contract-env.js';
 
 /** Fargate's ceiling for a container's stop timeout. */
 export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
@@ -86,6 +87,8 @@ export class GatewayService extends Construct {
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly securityGroup: ec2.SecurityGroup;
   readonly logGroup: logs.LogGroup;
+  private readonly plainNames: string[];
+  private readonly secretNames: string[];
 
   constructor(scope: Construct, id: string, props: GatewayServiceProps) {
     super(scope, id);
@@ -101,15 +104,20 @@ export class GatewayService extends Construct {
       memoryLimitMiB: props.memoryMiB,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
-    const healthUrl = `http://127.0.0.1:${props.port}/health/liveliness`;
+    const healthUrl = `http://127.0.0.1:${props.port}${HEALTH_PATHS.liveliness}`;
+    const environment = {
+      ...props.environment,
+      SKYWAY_ROLE: props.role,
+      SKYWAY_DRAIN_TIMEOUT_MS: String(drain.toMilliseconds()),
+    };
+    this.plainNames = Object.keys(environment);
+    this.secretNames = Object.keys(props.secrets);
+    // The container must get what the contract requires of its role, by the contract's names (synth fails otherwise).
+    this.node.addValidation({ validate: () => contractProblems(props.role, this.plainNames, this.secretNames) });
     this.taskDefinition.addContainer('gateway', {
       image: props.image,
       essential: true,
-      environment: {
-        ...props.environment,
-        SKYWAY_ROLE: props.role,
-        SKYWAY_DRAIN_TIMEOUT_MS: String(drain.toMilliseconds()),
-      },
+      environment,
       secrets: props.secrets,
       portMappings: [{ containerPort: props.port, protocol: ecs.Protocol.TCP, name: props.role }],
       stopTimeout: Duration.seconds(stopTimeout),
@@ -157,7 +165,7 @@ export class GatewayService extends Construct {
       targetType: elbv2.TargetType.IP,
       deregistrationDelay: drain,
       healthCheck: {
-        path: '/health/readiness',
+        path: HEALTH_PATHS.readiness,
         healthyHttpCodes: '200',
         interval: Duration.seconds(10),
         timeout: Duration.seconds(5),
@@ -183,6 +191,12 @@ export class GatewayService extends Construct {
       id: 'AwsSolutions-ECS2',
       reason: 'Only non-secret settings (ports, role, log level, bucket name, timeouts) are plain environment variables; every credential comes from Secrets Manager through `secrets`.',
     });
+  }
+
+  /** Hands a Secrets Manager reference to the container as the variable `name` (a contract name). */
+  addSecret(name: string, secret: ecs.Secret): void {
+    this.taskDefinition.defaultContainer!.addSecret(name, secret);
+    this.secretNames.push(name);
   }
 
   /** Records why the task role's S3/KMS grants (from `grantRead`/`grantReadWrite` on the archive) use wildcards. */

@@ -8,7 +8,12 @@ export interface GlobalSecretsProps {
   readonly originVerifyName: string;
   /** Name of the gateway master key secret (SKYWAY_MASTER_KEY). */
   readonly masterKeyName: string;
-  /** Regions to replicate both secrets to, so regional stacks read them locally by name. */
+  /**
+   * Name of the key-signing secret (SKYWAY_KEY_SIGNING_SECRETS of both roles in every region): the MAC secret of
+   * virtual keys, generated once so that keys minted by any admin task verify on every api task and at the edge.
+   */
+  readonly keySigningName: string;
+  /** Regions to replicate the secrets to, so regional stacks read them locally by name. */
   readonly replicaRegions: readonly string[];
   /**
    * Keep the secrets when the stack is deleted.
@@ -24,6 +29,7 @@ export interface GlobalSecretsProps {
 export class GlobalSecrets extends Construct {
   readonly originVerify: secretsmanager.Secret;
   readonly masterKey: secretsmanager.Secret;
+  readonly keySigning: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: GlobalSecretsProps) {
     super(scope, id);
@@ -43,6 +49,19 @@ export class GlobalSecrets extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       replicaRegions,
       removalPolicy,
+    });
+    this.keySigning = new secretsmanager.Secret(this, 'KeySigning', {
+      secretName: props.keySigningName,
+      description: 'Skyway virtual-key MAC secrets (SKYWAY_KEY_SIGNING_SECRETS): a bare value is version 1; rotate by storing "1:<old>,2:<new>" and redeploying both services',
+      // Alphanumerics only: the value is parsed as "<version>:<secret>,..." and published to the KVS.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      replicaRegions,
+      removalPolicy,
+    });
+    Validations.of(this.keySigning).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotation adds a version next to the old one ("1:<old>,2:<new>") and redeploys, then removes the old version once its keys are rotated (infra/README.md); a rotation Lambda replacing the value would invalidate every key.',
     });
     Validations.of(this.originVerify).acknowledge({
       id: 'AwsSolutions-SMG4',

@@ -7,9 +7,11 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ORIGIN_VERIFY_HEADER } from '../../../shared/contract/index.js';
+import { ADMIN_PATH_PATTERNS, adminViewerRequestCode } from './admin-viewer-request.js';
 
 /** Header CloudFront adds to every origin request; the ALB forwards only requests that carry the secret value. */
-export const ORIGIN_VERIFY_HEADER = 'x-skyway-origin-verify';
+export { ORIGIN_VERIFY_HEADER } from '../../../shared/contract/index.js';
 
 export interface RegionOrigin {
   /** Origin id, selected by the viewer-request function with `cf.selectRequestOriginById`. */
@@ -23,6 +25,12 @@ export interface SkywayDistributionProps {
   readonly origins: readonly RegionOrigin[];
   /** Public host names served (API and admin). */
   readonly domainNames: readonly string[];
+  /**
+   * The admin host: `/admin` and `/admin/*` get their own behaviour (to the first region's origin, where the ALB
+   * routes them to the admin service) with a function that accepts only this host.
+   * @default - no admin behaviour (the API function answers /admin with 404)
+   */
+  readonly adminHost?: string;
   /** Hosted zone in which the certificate is validated and the alias records are created. */
   readonly hostedZone: route53.IHostedZone;
   /** The viewer-request function. */
@@ -57,6 +65,8 @@ export interface SkywayDistributionProps {
 export class SkywayDistribution extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly certificate: acm.Certificate;
+  /** The admin behaviour's function, when `adminHost` is set. */
+  readonly adminFunction?: cloudfront.Function;
 
   constructor(scope: Construct, id: string, props: SkywayDistributionProps) {
     super(scope, id);
@@ -77,14 +87,14 @@ export class SkywayDistribution extends Construct {
         keepaliveTimeout: props.originKeepaliveTimeout ?? Duration.seconds(60),
         customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originVerifyValue },
       });
-    const behaviour = (origin: cloudfront.IOrigin): cloudfront.BehaviorOptions => ({
+    const behaviour = (origin: cloudfront.IOrigin, viewerRequest: cloudfront.IFunction = props.viewerRequest): cloudfront.BehaviorOptions => ({
       origin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
       originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
       compress: false,
-      functionAssociations: [{ function: props.viewerRequest, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
+      functionAssociations: [{ function: viewerRequest, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
     });
     const [primary, ...others] = props.origins.map(toOrigin);
     // A distribution only holds origins that some behaviour uses. Each further region gets a behaviour under
@@ -93,6 +103,15 @@ export class SkywayDistribution extends Construct {
     others.forEach((origin, i) => {
       additionalBehaviors[`/_regions/${props.origins[i + 1]!.id}/*`] = behaviour(origin);
     });
+    if (props.adminHost) {
+      this.adminFunction = new cloudfront.Function(this, 'AdminViewerRequest', {
+        code: cloudfront.FunctionCode.fromInline(adminViewerRequestCode(props.adminHost)),
+        runtime: cloudfront.FunctionRuntime.JS_2_0,
+        comment: `Skyway admin host ${props.adminHost}`,
+        autoPublish: true,
+      });
+      for (const pattern of ADMIN_PATH_PATTERNS) additionalBehaviors[pattern] = behaviour(primary!, this.adminFunction);
+    }
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `Skyway ${primaryName}`,
       defaultBehavior: behaviour(primary!),

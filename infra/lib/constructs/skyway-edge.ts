@@ -26,7 +26,7 @@ export interface SkywayEdgeProps {
   /** Regions other than this stack's that need replicas of the shared secrets. */
   readonly secretReplicaRegions: readonly string[];
   /** Names of the shared secrets. */
-  readonly secretNames: { readonly originVerify: string; readonly masterKey: string };
+  readonly secretNames: { readonly originVerify: string; readonly masterKey: string; readonly keySigning: string };
   /**
    * CIDRs allowed on the admin host.
    * @default [] - admin host closed
@@ -73,6 +73,7 @@ export class SkywayEdge extends Construct {
     this.secrets = new GlobalSecrets(this, 'Secrets', {
       originVerifyName: props.secretNames.originVerify,
       masterKeyName: props.secretNames.masterKey,
+      keySigningName: props.secretNames.keySigning,
       replicaRegions: props.secretReplicaRegions,
       retain: props.retainData ?? true,
     });
@@ -87,6 +88,7 @@ export class SkywayEdge extends Construct {
     this.distribution = new SkywayDistribution(this, 'Cdn', {
       origins: props.origins,
       domainNames: [props.apiHost, props.adminHost],
+      adminHost: props.adminHost,
       hostedZone: props.hostedZone,
       viewerRequest: this.edgeFunction.function,
       webAclArn: this.webAcl.webAcl.attrArn,

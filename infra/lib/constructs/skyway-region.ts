@@ -8,7 +8,9 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { PORTS } from '../../../shared/contract/index.js';
 import { AlarmTopic } from './alarm-topic.js';
+import { contractEnvironment } from './contract-env.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { GatewayCache } from './gateway-cache.js';
 import { GatewayDatabase } from './gateway-database.js';
@@ -28,11 +30,11 @@ export const KVS_PUBLISHER_ACTIONS = [
   'cloudfront-keyvaluestore:DeleteKey',
 ];
 
-export const API_PORT = 4000;
+export const API_PORT = PORTS.api;
 /** Secrets Manager name prefix of provider credentials that run-time deployments reference. */
 export const PROVIDER_SECRETS_PREFIX = (name: string): string => `skyway/${name}/providers/`;
 
-export const ADMIN_PORT = 4001;
+export const ADMIN_PORT = PORTS.admin;
 
 export interface SkywayRegionProps {
   /** Short name used in resource names (`skyway-<name>-<region>`), e.g. the environment name. */
@@ -48,7 +50,7 @@ export interface SkywayRegionProps {
   /** Name CloudFront uses for this region's ALB. */
   readonly originDomainName: string;
   /** Names of the secrets replicated from the edge stack. */
-  readonly secretNames: { readonly originVerify: string; readonly masterKey: string };
+  readonly secretNames: { readonly originVerify: string; readonly masterKey: string; readonly keySigning: string };
   /** ARN of the edge KeyValueStore the admin role publishes to. */
   readonly keyValueStoreArn: string;
   /**
@@ -79,6 +81,11 @@ export interface SkywayRegionProps {
    * @default { nodeType: 'cache.t4g.small', replicas: 1 }
    */
   readonly cache?: { readonly nodeType: string; readonly replicas: number };
+  /**
+   * Valkey sizing of the response cache (its own replication group: it evicts, limit and budget state must not).
+   * @default { nodeType: 'cache.t4g.small', replicas: 0 }
+   */
+  readonly responseCache?: { readonly nodeType: string; readonly replicas: number };
   /**
    * api service sizing and scaling.
    * @default { cpu: 1024, memoryMiB: 2048, minTasks: 2, maxTasks: 10, requestsPerTarget: 1000 }
@@ -146,6 +153,7 @@ export class SkywayRegion extends Construct {
   readonly admin: GatewayService;
   readonly database: GatewayDatabase;
   readonly cache: GatewayCache;
+  readonly responseCache: GatewayCache;
   readonly archive: ArchiveBucket;
   readonly clickHouse: secretsmanager.Secret;
   /** Wraps the data keys of provider credentials stored in Postgres (envelope encryption, SKYWAY_KMS_KEY_ID). */
@@ -191,6 +199,7 @@ export class SkywayRegion extends Construct {
 
     const originVerify = secretsmanager.Secret.fromSecretNameV2(this, 'OriginVerify', props.secretNames.originVerify);
     const masterKey = secretsmanager.Secret.fromSecretNameV2(this, 'MasterKey', props.secretNames.masterKey);
+    const keySigning = secretsmanager.Secret.fromSecretNameV2(this, 'KeySigning', props.secretNames.keySigning);
     this.clickHouse = new secretsmanager.Secret(this, 'ClickHouse', {
       description: 'ClickHouse Cloud connection of the Skyway gateway: fill in url, user and password after the first deploy',
       generateSecretString: {
@@ -213,15 +222,18 @@ export class SkywayRegion extends Construct {
     // Both roles share one image, one set of settings and one security group boundary per role.
     const plain: Record<string, string> = {
       ...props.environment,
-      PORT: String(API_PORT),
-      ADMIN_PORT: String(ADMIN_PORT),
-      HOST: '0.0.0.0',
-      LOG_LEVEL: props.logLevel ?? 'info',
-      SKYWAY_S3_BUCKET: this.archive.bucket.bucketName,
-      SKYWAY_KMS_KEY_ID: this.credentialsKey.keyArn,
+      ...contractEnvironment({
+        PORT: String(API_PORT),
+        ADMIN_PORT: String(ADMIN_PORT),
+        HOST: '0.0.0.0',
+        LOG_LEVEL: props.logLevel ?? 'info',
+        SKYWAY_S3_BUCKET: this.archive.bucket.bucketName,
+        SKYWAY_KMS_KEY_ID: this.credentialsKey.keyArn,
+      }),
     };
     const secrets = (): Record<string, ecs.Secret> => ({
       SKYWAY_MASTER_KEY: ecs.Secret.fromSecretsManager(masterKey),
+      SKYWAY_KEY_SIGNING_SECRETS: ecs.Secret.fromSecretsManager(keySigning),
       SKYWAY_ORIGIN_VERIFY_SECRET: ecs.Secret.fromSecretsManager(originVerify),
       DATABASE_URL: ecs.Secret.fromSecretsManager(this.database.urlSecret),
       REDIS_URL: ecs.Secret.fromSecretsManager(this.cache.urlSecret),
@@ -251,7 +263,7 @@ export class SkywayRegion extends Construct {
       cpu: adminSize.cpu,
       memoryMiB: adminSize.memoryMiB,
       desiredCount: adminSize.tasks,
-      environment: { ...plain, SKYWAY_KVS_ARN: props.keyValueStoreArn },
+      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }) },
       secrets: {},
       priority: 10,
       pathPatterns: ['/admin', '/admin/*'],
@@ -263,7 +275,11 @@ export class SkywayRegion extends Construct {
       cpu: apiSize.cpu,
       memoryMiB: apiSize.memoryMiB,
       desiredCount: apiSize.minTasks,
-      environment: plain,
+      // During a Redis outage each task admits limit / SKYWAY_REPLICAS: the scaling maximum keeps the sum of
+      // every task's share within the limit however far the service has scaled out.
+      // The usage spool lives in the archive bucket (spool/ prefix, read/write below), so a replaced task's
+      // undelivered batches are replayed by any other task (regional/src/usage/README.md).
+      environment: { ...plain, ...contractEnvironment({ SKYWAY_REPLICAS: String(apiSize.maxTasks), SKYWAY_USAGE_SPOOL: 's3' }) },
       secrets: {},
       priority: 20,
       scaling: apiSize,
@@ -281,11 +297,19 @@ export class SkywayRegion extends Construct {
       maxConnections: database.maxConnections,
       retain,
     });
-    this.cache = new GatewayCache(this, 'Cache', { vpc, clientSecurityGroups: clients, nodeType: cacheSize.nodeType, replicas: cacheSize.replicas });
+    this.cache = new GatewayCache(this, 'Cache', { vpc, clientSecurityGroups: clients, nodeType: cacheSize.nodeType, replicas: cacheSize.replicas, purpose: 'state' });
+    const responseCacheSize = props.responseCache ?? { nodeType: 'cache.t4g.small', replicas: 0 };
+    this.responseCache = new GatewayCache(this, 'ResponseCache', {
+      vpc,
+      clientSecurityGroups: [this.api.securityGroup],
+      nodeType: responseCacheSize.nodeType,
+      replicas: responseCacheSize.replicas,
+      purpose: 'responses',
+    });
     for (const service of [this.api, this.admin]) {
-      const container = service.taskDefinition.defaultContainer!;
-      for (const [name, secret] of Object.entries(secrets())) container.addSecret(name, secret);
+      for (const [name, secret] of Object.entries(secrets())) service.addSecret(name, secret);
     }
+    this.api.addSecret('SKYWAY_CACHE_REDIS_URL', ecs.Secret.fromSecretsManager(this.responseCache.urlSecret));
     this.archive.bucket.grantReadWrite(this.api.taskDefinition.taskRole);
     this.archive.bucket.grantRead(this.admin.taskDefinition.taskRole);
     const stack = Stack.of(this);

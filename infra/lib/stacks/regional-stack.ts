@@ -38,6 +38,7 @@ export class RegionalStack extends Stack {
       natGateways: config.network.natGateways,
       database: config.database,
       cache: config.cache,
+      responseCache: config.responseCache,
       api: config.api,
       admin: config.admin,
       drainTime: Duration.seconds(config.drainSeconds),

@@ -1,8 +1,10 @@
 /**
  * Process settings from the environment, with the YAML `server:` section as a fallback and built-in defaults
- * last. Environment wins so that one config file serves every environment.
+ * last. Environment wins so that one config file serves every environment. Names and defaults come from the
+ * contract (shared/contract/env.ts) that infra's task definitions are built from.
  */
 import { resolve } from 'node:path';
+import { ENV, type EnvName, PORTS } from '../../../shared/contract/index.js';
 import type { RawConfig } from './schema.js';
 
 export type Role = 'api' | 'admin';
@@ -33,7 +35,7 @@ export interface Settings {
 
 export class SettingsError extends Error {}
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function int(env: NodeJS.ProcessEnv, name: EnvName, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -41,7 +43,10 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
-function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+/** The contract's default of a numeric variable. */
+const dflt = (name: EnvName): number => Number((ENV[name] as { default?: string }).default);
+
+function bool(env: NodeJS.ProcessEnv, name: EnvName, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
@@ -50,26 +55,26 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
 }
 
 export function readSettings(env: NodeJS.ProcessEnv, server: RawConfig['server'] = {}): Settings {
-  const role = env.SKYWAY_ROLE || 'api';
+  const role = env.SKYWAY_ROLE || ENV.SKYWAY_ROLE.default;
   if (role !== 'api' && role !== 'admin' && role !== 'all') throw new SettingsError(`SKYWAY_ROLE must be 'api', 'admin' or 'all', got '${role}'`);
   const roles = new Set<Role>(role === 'all' ? ['api', 'admin'] : [role]);
-  const port = int(env, 'PORT', 4000);
+  const port = int(env, 'PORT', PORTS.api);
   if (port > 65535) throw new SettingsError(`PORT must be at most 65535, got ${port}`);
   return {
     roles,
-    host: env.HOST || '127.0.0.1',
+    host: env.HOST || ENV.HOST.default,
     port,
-    adminPort: int(env, 'ADMIN_PORT', 4001),
-    metricsPort: env.SKYWAY_METRICS_PORT === '0' ? 0 : int(env, 'SKYWAY_METRICS_PORT', 9464),
-    dataDir: resolve(env.SKYWAY_DATA_DIR || '.skyway'),
-    maxBodyBytes: int(env, 'SKYWAY_MAX_BODY_BYTES', server.max_body_bytes ?? 4 * 1024 * 1024),
-    upstreamTimeoutMs: int(env, 'SKYWAY_UPSTREAM_TIMEOUT_MS', server.upstream_timeout_ms ?? 600_000),
-    heartbeatMs: int(env, 'SKYWAY_HEARTBEAT_MS', server.heartbeat_interval_ms ?? 15_000),
-    drainTimeoutMs: int(env, 'SKYWAY_DRAIN_TIMEOUT_MS', server.drain_timeout_ms ?? 30_000),
-    logLevel: env.LOG_LEVEL || 'info',
-    accessLog: bool(env, 'SKYWAY_ACCESS_LOG', true),
+    adminPort: int(env, 'ADMIN_PORT', PORTS.admin),
+    metricsPort: env.SKYWAY_METRICS_PORT === '0' ? 0 : int(env, 'SKYWAY_METRICS_PORT', PORTS.metrics),
+    dataDir: resolve(env.SKYWAY_DATA_DIR || ENV.SKYWAY_DATA_DIR.default),
+    maxBodyBytes: int(env, 'SKYWAY_MAX_BODY_BYTES', server.max_body_bytes ?? dflt('SKYWAY_MAX_BODY_BYTES')),
+    upstreamTimeoutMs: int(env, 'SKYWAY_UPSTREAM_TIMEOUT_MS', server.upstream_timeout_ms ?? dflt('SKYWAY_UPSTREAM_TIMEOUT_MS')),
+    heartbeatMs: int(env, 'SKYWAY_HEARTBEAT_MS', server.heartbeat_interval_ms ?? dflt('SKYWAY_HEARTBEAT_MS')),
+    drainTimeoutMs: int(env, 'SKYWAY_DRAIN_TIMEOUT_MS', server.drain_timeout_ms ?? dflt('SKYWAY_DRAIN_TIMEOUT_MS')),
+    logLevel: env.LOG_LEVEL || ENV.LOG_LEVEL.default,
+    accessLog: bool(env, 'SKYWAY_ACCESS_LOG', ENV.SKYWAY_ACCESS_LOG.default === 'true'),
     originVerifySecret: env.SKYWAY_ORIGIN_VERIFY_SECRET || undefined,
-    defaultMaxTokens: int(env, 'SKYWAY_DEFAULT_MAX_TOKENS', 4096),
+    defaultMaxTokens: int(env, 'SKYWAY_DEFAULT_MAX_TOKENS', dflt('SKYWAY_DEFAULT_MAX_TOKENS')),
     region: env.SKYWAY_REGION || env.AWS_REGION || 'local',
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Versioned secrets for the key MAC (the part of a virtual key the edge can verify without a lookup).
- * SKYWAY_KEY_SIGNING_SECRETS = "1:<secret>,2:<secret>": the highest version signs new keys; every listed
+ * SKYWAY_KEY_SIGNING_SECRETS = "1:<secret>,2:<secret>" (or a bare "<secret>", version 1): the highest version signs new keys; every listed
  * version still verifies, so a secret is rotated by adding a new version, waiting for old keys to be rotated,
  * then removing the old one. The same list is published to the edge KVS by the admin role.
  */
@@ -17,6 +17,8 @@ export interface SigningSecrets {
 
 export function parseSigningSecrets(value: string): SigningSecrets {
   const byVersion = new Map<number, string>();
+  // A bare secret (no "n:") is version 1: what Secrets Manager generates for a new deployment.
+  if (!value.includes(':') && !value.includes(',')) value = `1:${value.trim()}`;
   for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
     const i = part.indexOf(':');
     const version = Number(part.slice(0, i));

@@ -9,6 +9,7 @@ import { InvalidApiKey, MethodNotAllowed, ModelNotFound, RouteNotFound, ServiceU
 import type { Operation } from '../providers/adapter.js';
 import type { Gateway } from '../pipeline/context.js';
 import { anthropicIngress } from '../ingress/anthropic/codec.js';
+import { beginCountTokens } from '../ingress/anthropic/count-tokens.js';
 import type { Ingress } from '../pipeline/ingress.js';
 import { beginProxy } from '../pipeline/proxy.js';
 import { Exchange } from './exchange.js';
@@ -29,9 +30,10 @@ export interface ApiServer {
   stopListening(): void;
 }
 
-function newExchange(gw: Gateway, res: HttpResponse): Exchange {
+function newExchange(gw: Gateway, res: HttpResponse, ingress?: Ingress): Exchange {
   const ex = new Exchange(res, randomUUID(), performance.now());
   if (gw.draining) ex.closeConnection = true;
+  if (ingress) ex.errorBody = ingress.error;
   return ex;
 }
 
@@ -47,13 +49,13 @@ function originVerified(gw: Gateway, req: HttpRequest): boolean {
   return secret === undefined || req.getHeader('x-skyway-origin-verify') === secret;
 }
 
-function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress) {
+function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress, begin: typeof beginProxy = beginProxy) {
   return (res: HttpResponse, req: HttpRequest): void => {
-    const ex = newExchange(gw, res);
+    const ex = newExchange(gw, res, ingress);
     if (!originVerified(gw, req)) return ex.sendError(new InvalidApiKey('This gateway only accepts requests through its edge.', 'origin_not_verified'));
     const token = tokenOf(req);
     const declared = Number(req.getHeader('content-length') || 0);
-    const pending = beginProxy(gw, ex, op, ingress, req.getHeader('cache-control') || undefined);
+    const pending = begin(gw, ex, op, ingress, req.getHeader('cache-control') || undefined);
     ex.readBody(
       gw.settings.maxBodyBytes,
       Number.isFinite(declared) ? declared : 0,
@@ -83,9 +85,9 @@ function modelsHandler(gw: Gateway, single: boolean) {
   };
 }
 
-function notAllowed(gw: Gateway, allowed: string[]) {
+function notAllowed(gw: Gateway, allowed: string[], ingress?: Ingress) {
   return (res: HttpResponse, req: HttpRequest): void => {
-    newExchange(gw, res).sendError(new MethodNotAllowed(req.getMethod().toUpperCase(), req.getUrl(), allowed));
+    newExchange(gw, res, ingress).sendError(new MethodNotAllowed(req.getMethod().toUpperCase(), req.getUrl(), allowed));
   };
 }
 
@@ -127,7 +129,9 @@ function mountRoutes(app: TemplatedApp, gw: Gateway): void {
   // Anthropic Messages API: any configured model, answered in Anthropic's shapes.
   for (const p of withPrefixes('/messages')) {
     app.post(p, modelHandler(gw, 'chat', anthropicIngress));
-    app.any(p, notAllowed(gw, ['POST']));
+    app.any(p, notAllowed(gw, ['POST'], anthropicIngress));
+    app.post(`${p}/count_tokens`, modelHandler(gw, 'chat', anthropicIngress, beginCountTokens));
+    app.any(`${p}/*`, (res, req) => newExchange(gw, res, anthropicIngress).sendError(new RouteNotFound(req.getMethod().toUpperCase(), req.getUrl())));
   }
   for (const p of withPrefixes('/models')) {
     app.get(p, modelsHandler(gw, false));

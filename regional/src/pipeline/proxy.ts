@@ -166,7 +166,7 @@ export class ProxyRequest implements UpstreamSink {
     let out: Buffer | string = entry.body;
     if (this.usageFilterFor(this.parsed!)) out = new UsageChunkFilter().end(out);
     if (this.ingress) {
-      const s = this.ingress.stream(this.model);
+      const s = this.ingress.stream(this.model, this.parsed);
       out = s.push(Buffer.from(out)) + s.end();
     }
     this.ex.startStream(headers);
@@ -292,7 +292,7 @@ export class ProxyRequest implements UpstreamSink {
       this.ex.upstreamMs += now - this.upstreamStartedAt;
       this.attempt!.succeed({ ok: true, ttfbMs: now - this.upstreamStartedAt });
       this.translator = this.adapter!.createStreamTranslator(this.ctx!, this.deployment!);
-      if (this.ingress) this.ingressStream = this.ingress.stream(this.model);
+      if (this.ingress) this.ingressStream = this.ingress.stream(this.model, this.parsed);
       if (this.cacheKey) this.sseRecorder = new SseRecorder();
       this.completionText = new CompletionText();
       this.ex.startStream(this.responseHeaders());

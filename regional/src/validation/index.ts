@@ -21,6 +21,8 @@ export interface ParsedRequest {
   body: Record<string, unknown>;
   model: string;
   stream: boolean;
+  /** Prompt tokens counted by the gateway, when an ingress needs them before the upstream reports usage. */
+  promptTokens?: number;
 }
 
 const VALIDATORS: Record<Operation, (body: Record<string, unknown>) => void> = {

@@ -21,6 +21,23 @@ describe('bounded JSON parsing', () => {
     assert.equal(jsonDepth(Buffer.from('[]')), 1);
   });
 
+  it('agrees with the parsed depth on random documents with quotes and backslashes in long and short strings', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const text = () => Array.from({ length: Math.floor(rand() * 120) }, () => '\\"[]{}ab '[Math.floor(rand() * 10)]).join('');
+    const value = (d: number): unknown => {
+      const r = rand();
+      if (d > 8 || r < 0.3) return r < 0.15 ? text() : Math.floor(r * 100);
+      if (r < 0.65) return Array.from({ length: 1 + Math.floor(rand() * 3) }, () => value(d + 1));
+      return Object.fromEntries(Array.from({ length: 1 + Math.floor(rand() * 3) }, () => [text(), value(d + 1)]));
+    };
+    const depthOf = (v: unknown): number => (v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v as object).map(depthOf)) : 0);
+    for (let i = 0; i < 300; i++) {
+      const v = value(0);
+      assert.equal(jsonDepth(Buffer.from(JSON.stringify(v))), depthOf(v));
+    }
+  });
+
   it(`accepts ${MAX_JSON_DEPTH} levels and refuses ${MAX_JSON_DEPTH + 1} with invalid_body`, () => {
     assert.doesNotThrow(() => parseJsonObject(Buffer.from(nested(MAX_JSON_DEPTH))));
     rejects(nested(MAX_JSON_DEPTH + 1), 'invalid_body');

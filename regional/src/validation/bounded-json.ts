@@ -2,7 +2,7 @@
  * JSON parsing with a nesting limit. `JSON.parse` accepts arrays nested 200,000 deep, and every later
  * recursive walk of such a value (`JSON.stringify`, a validator, a translator) overflows the stack. The depth is
  * measured first by one linear scan over the bytes, which recurses on nothing: string contents are skipped with
- * the native `indexOf`, so the loop only visits structural bytes of the document.
+ * the native `indexOf`, so the loop visits the structural bytes and short strings only (measured in the README).
  */
 import { BodyTooDeep, InvalidJson, InvalidRequest } from '../errors/catalogue.js';
 
@@ -16,16 +16,28 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_OBJECT = 0x7d;
 const CLOSE_ARRAY = 0x5d;
 
-/** The byte after the string that starts with the quote at `open` (or bytes.length when it never closes). */
-function skipString(bytes: Buffer, open: number): number {
-  let at = open;
+/** Strings shorter than this are walked inline; longer ones are searched with the native indexOf. */
+const INLINE_STRING = 48;
+
+/** The index of the quote that closes the string opened at `open` (or -1 when it never closes). */
+function closingQuote(bytes: Buffer, open: number): number {
+  const n = bytes.length;
+  let j = open + 1;
+  const stop = Math.min(n, j + INLINE_STRING);
+  for (; j < stop; j++) {
+    const c = bytes[j];
+    if (c === BACKSLASH) j++;
+    else if (c === QUOTE) return j;
+  }
+  if (j >= n) return -1;
   for (;;) {
-    at = bytes.indexOf(QUOTE, at + 1);
-    if (at < 0) return bytes.length;
+    j = bytes.indexOf(QUOTE, j);
+    if (j < 0) return -1;
     // The quote is escaped when an odd number of backslashes precede it.
     let slashes = 0;
-    for (let j = at - 1; j > open && bytes[j] === BACKSLASH; j--) slashes++;
-    if ((slashes & 1) === 0) return at + 1;
+    for (let k = j - 1; k > open && bytes[k] === BACKSLASH; k--) slashes++;
+    if ((slashes & 1) === 0) return j;
+    j++;
   }
 }
 
@@ -40,7 +52,8 @@ export function jsonDepth(bytes: Buffer, limit = MAX_JSON_DEPTH): number {
   for (let i = 0; i < n; i++) {
     const c = bytes[i];
     if (c === QUOTE) {
-      i = skipString(bytes, i) - 1;
+      i = closingQuote(bytes, i);
+      if (i < 0) return max;
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       if (++depth > max) {
         max = depth;

@@ -64,6 +64,17 @@ describe('mock upstream: tool decisions', () => {
   });
 });
 
+describe('mock upstream: other tool kinds', () => {
+  it('never calls a custom tool, and honours allowed_tools modes', async () => {
+    const custom = { type: 'custom', custom: { name: 'weather_grammar' } };
+    const r = await chat({ messages: ask('What is the weather?'), tools: [custom] });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.choices[0].finish_reason, 'stop');
+    const allowed = await chat({ messages: ask('Tell me a story'), tools, tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'get_weather' } }] } } });
+    assert.equal(allowed.body.choices[0].finish_reason, 'tool_calls');
+  });
+});
+
 describe('mock upstream: JSON answers', () => {
   it('json_object: a JSON object, and OpenAI\'s rule that the prompt mentions JSON', async () => {
     const ok = await chat({ messages: ask('Answer in JSON please'), response_format: { type: 'json_object' } });

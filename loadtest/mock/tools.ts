@@ -54,15 +54,20 @@ function relevantTool(tools: FunctionTool[], messages: ChatMessage[]): FunctionT
   return best;
 }
 
-/** The tool the mock calls, or undefined when it answers with text. */
-export function chosenTool(tools: FunctionTool[] | undefined, choice: ToolChoice | undefined, messages: ChatMessage[]): FunctionTool | undefined {
-  if (!tools || tools.length === 0 || choice === 'none') return undefined;
+/** The tool the mock calls, or undefined when it answers with text. Only function tools are ever called. */
+export function chosenTool(all: FunctionTool[] | undefined, choice: ToolChoice | undefined, messages: ChatMessage[]): FunctionTool | undefined {
+  const tools = (all ?? []).filter((t) => t.type === 'function' && t.function);
+  if (tools.length === 0 || choice === 'none') return undefined;
+  let mode = typeof choice === 'string' ? choice : 'auto';
   if (choice && typeof choice === 'object') {
-    const named = tools.find((t) => t.function?.name === choice.function?.name);
-    if (!named) throw new MockHttpError(400, `Invalid value for 'tool_choice': no function named '${choice.function?.name}' in 'tools'.`, 'tool_choice', 'invalid_value');
-    return named;
+    if (choice.type === 'allowed_tools') mode = choice.allowed_tools?.mode === 'required' ? 'required' : 'auto';
+    else if (choice.type === 'function') {
+      const named = tools.find((t) => t.function.name === choice.function?.name);
+      if (!named) throw new MockHttpError(400, `Invalid value for 'tool_choice': no function named '${choice.function?.name}' in 'tools'.`, 'tool_choice', 'invalid_value');
+      return named;
+    }
   }
-  if (choice === 'required') return relevantTool(tools, messages) ?? tools[0];
+  if (mode === 'required') return relevantTool(tools, messages) ?? tools[0];
   const last = messages[messages.length - 1];
   if (last && (last.role === 'tool' || last.role === 'function')) return undefined;
   return relevantTool(tools, messages);

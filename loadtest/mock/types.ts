@@ -86,11 +86,16 @@ export interface JsonSchema {
 }
 
 export interface FunctionTool {
-  type: 'function';
+  type: 'function' | 'custom';
   function: { name: string; description?: string; parameters?: JsonSchema };
 }
 
-export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } } | null;
+export type ToolChoice =
+  | 'none'
+  | 'auto'
+  | 'required'
+  | { type: 'function' | 'custom' | 'allowed_tools'; function?: { name: string }; allowed_tools?: { mode?: string } }
+  | null;
 
 export interface ChatRequest {
   model: string;

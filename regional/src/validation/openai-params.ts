@@ -21,7 +21,7 @@ function sampling(body: Json): void {
   optInt(body, 'n', 1, 128);
   optNumber(body, 'presence_penalty', -2, 2);
   optNumber(body, 'frequency_penalty', -2, 2);
-  optInt(body, 'seed', Number.MIN_SAFE_INTEGER);
+  optInt(body, 'seed', -(2 ** 63), 2 ** 63); // int64, as OpenAI takes it
   optObj(body, 'logit_bias');
   optStr(body, 'user');
   validateStreaming(body);

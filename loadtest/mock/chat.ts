@@ -40,7 +40,7 @@ function jsonAnswer(req: ChatRequest, prompt: string, seed: number): string | un
     }
     return JSON.stringify({ answer: words(seed, 6).join('') });
   }
-  return JSON.stringify(valueForSchema(rf.json_schema.schema, prng(seed)));
+  return JSON.stringify(valueForSchema(rf.json_schema.schema ?? { type: 'object', properties: { answer: { type: 'string' } } }, prng(seed)));
 }
 
 /** Cut `pieces` to `maxTokens`: finish "length" when they did not fit. */

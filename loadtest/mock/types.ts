@@ -48,7 +48,7 @@ export type ChatContentPart = { type: string; text?: string };
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
-  | { type: 'json_schema'; json_schema: { name: string; schema: JsonSchema; strict?: boolean | null } };
+  | { type: 'json_schema'; json_schema: { name: string; schema?: JsonSchema | null; strict?: boolean | null } };
 
 export interface ChatMessage {
   role: string;

@@ -44,7 +44,8 @@ function responseFormat(v: unknown): void {
   if (type !== 'json_schema') return;
   const js = obj(required(rf, 'json_schema', 'response_format.json_schema'), 'response_format.json_schema');
   matching(required(js, 'name', 'response_format.json_schema.name'), 'response_format.json_schema.name', TOOL_NAME, TOOL_NAME_SHOWN);
-  obj(required(js, 'schema', 'response_format.json_schema.schema'), 'response_format.json_schema.schema');
+  // OpenAI's API reference marks `schema` optional; when present it must be an object.
+  if (js.schema !== undefined && js.schema !== null) obj(js.schema, 'response_format.json_schema.schema');
   optBool(js, 'strict', 'response_format.json_schema.strict');
 }
 

@@ -36,6 +36,7 @@ describe('chat completions: accepted', () => {
     ['tool_choice none without tools', chat({ tool_choice: 'none' })],
     ['response_format json_schema', chat({ response_format: { type: 'json_schema', json_schema: { name: 'answer', strict: true, schema: { type: 'object' } } } })],
     ['response_format json_object', chat({ response_format: { type: 'json_object' } })],
+    ['response_format json_schema without a schema (optional in OpenAI\'s reference)', chat({ response_format: { type: 'json_schema', json_schema: { name: 'a' } } })],
     ['unknown fields (passed through)', chat({ custom_field: { a: [1] }, mock: { status: 500 } })],
   ]);
 });
@@ -90,7 +91,7 @@ describe('chat completions: rejected', () => {
     { name: 'a named tool_choice without a name', body: chat({ tools: [weather], tool_choice: { type: 'function', function: {} } }), code: 'missing_required_parameter', param: 'tool_choice.function.name' },
     { name: 'an unknown response_format', body: chat({ response_format: { type: 'yaml' } }), code: 'invalid_value', param: 'response_format.type' },
     { name: 'json_schema without a name', body: chat({ response_format: { type: 'json_schema', json_schema: { schema: { type: 'object' } } } }), code: 'missing_required_parameter', param: 'response_format.json_schema.name' },
-    { name: 'json_schema without a schema', body: chat({ response_format: { type: 'json_schema', json_schema: { name: 'a' } } }), code: 'missing_required_parameter', param: 'response_format.json_schema.schema' },
+    { name: 'a json_schema schema that is a string', body: chat({ response_format: { type: 'json_schema', json_schema: { name: 'a', schema: '{"type":"object"}' } } }), code: 'invalid_type', param: 'response_format.json_schema.schema' },
     { name: 'response_format a string', body: chat({ response_format: 'json' }), code: 'invalid_type', param: 'response_format' },
   ]);
 });

@@ -16,6 +16,7 @@ interface Ctx {
 }
 
 function resolve(schema: JsonSchema, ctx: Ctx): JsonSchema {
+  if (!schema || typeof schema !== 'object') return {};
   let s = schema;
   for (let hops = 0; typeof s.$ref === 'string' && hops < 16; hops++) {
     const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(s.$ref);
@@ -69,11 +70,11 @@ function typeOf(s: JsonSchema): string | undefined {
 }
 
 function valueFor(schema: JsonSchema | undefined, ctx: Ctx, depth: number): unknown {
-  if (!schema) return null;
+  if (!schema || typeof schema !== 'object') return null;
   const s = resolve(schema, ctx);
   if (s.const !== undefined) return s.const;
   if (Array.isArray(s.enum) && s.enum.length > 0) return pick(s.enum, ctx);
-  if (s.allOf && s.allOf.length > 0) {
+  if (Array.isArray(s.allOf) && s.allOf.length > 0) {
     const merged: JsonSchema = { ...s, allOf: undefined };
     for (const part of s.allOf) {
       const r = resolve(part, ctx);
@@ -81,7 +82,7 @@ function valueFor(schema: JsonSchema | undefined, ctx: Ctx, depth: number): unkn
     }
     return valueFor(merged, ctx, depth + 1);
   }
-  const alt = s.anyOf ?? s.oneOf;
+  const alt = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined;
   if (alt && alt.length > 0) {
     // Prefer a branch that is not plain null, and one that does not recurse when deep.
     const branches = alt.filter((b) => resolve(b, ctx).type !== 'null');
@@ -110,8 +111,9 @@ function valueFor(schema: JsonSchema | undefined, ctx: Ctx, depth: number): unkn
     case 'object': {
       const out: Record<string, unknown> = {};
       // Every property: strict schemas require them all, and optional ones are valid too.
-      for (const [k, v] of Object.entries(s.properties ?? {})) out[k] = valueFor(v, ctx, depth + 1);
-      for (const k of s.required ?? []) if (!(k in out)) out[k] = pick(WORDS, ctx);
+      const props = s.properties && typeof s.properties === 'object' ? s.properties : {};
+      for (const [k, v] of Object.entries(props)) out[k] = valueFor(v, ctx, depth + 1);
+      for (const k of Array.isArray(s.required) ? s.required : []) if (!(k in out)) out[k] = pick(WORDS, ctx);
       return out;
     }
     default:

@@ -1,8 +1,8 @@
 /** POST /v1/completions (legacy text completions): same generator as chat, `text_completion` shapes. */
-import { MockHttpError } from './errors.js';
+import { validateOpenAIRequest } from '../../regional/src/validation/index.js';
 import { countWords, defaultLength, generate, hash32, stopList, type FinishReason } from './text.js';
 import type { CompletionRequest, Usage } from './types.js';
-import { optionalInt, requirePresent, requireString, type Json } from './validate.js';
+import type { Json } from './validate.js';
 
 export interface CompletionPlan {
   id: string;
@@ -22,15 +22,15 @@ function prompts(prompt: unknown): string[] {
     if (prompt.every((p) => typeof p === 'number')) return [prompt.join(' ')];
     if (prompt.every((p) => Array.isArray(p))) return (prompt as unknown[][]).map((p) => p.join(' '));
   }
-  throw new MockHttpError(400, "'prompt' must be a string, an array of strings, or token arrays", 'prompt', 'invalid_type');
+  return [];
 }
 
 export function planCompletion(body: Json, forcedLength: number | undefined): CompletionPlan {
-  const model = requireString(body, 'model');
-  const list = prompts(requirePresent(body, 'prompt'));
+  const model = validateOpenAIRequest(body, 'completions');
   const req = body as unknown as CompletionRequest;
-  const n = optionalInt(body, 'n', 1, 128) ?? 1;
-  const maxTokens = optionalInt(body, 'max_tokens', 0, 1 << 30) ?? 16; // OpenAI's default for this endpoint
+  const list = prompts(req.prompt);
+  const n = req.n ?? 1;
+  const maxTokens = req.max_tokens ?? 16; // OpenAI's default for this endpoint
   const stop = stopList(req.stop);
   const choices: CompletionPlan['choices'] = [];
   let promptTokens = 0;

@@ -1,23 +1,18 @@
 /** POST /v1/embeddings: deterministic unit vectors, as float arrays or base64 (little-endian float32). */
-import { MockHttpError } from './errors.js';
+import { validateOpenAIRequest } from '../../regional/src/validation/index.js';
 import { countWords, hash32, prng } from './text.js';
-import { optionalInt, requirePresent, requireString, type Json } from './validate.js';
+import type { EmbeddingRequest } from './types.js';
+import type { Json } from './validate.js';
 
 /** The width of text-embedding-3-small, which the mock imitates when `dimensions` is absent. */
 export const DEFAULT_DIMENSIONS = 1536;
 
-function inputs(input: unknown): { text: string; tokens: number }[] {
-  const one = (v: unknown): { text: string; tokens: number } => {
-    if (typeof v === 'string') return { text: v, tokens: countWords(v) };
-    if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return { text: v.join(' '), tokens: v.length };
-    throw new MockHttpError(400, "'input' must be a string, an array of strings, or token arrays", 'input', 'invalid_type');
-  };
-  if (Array.isArray(input)) {
-    if (input.length === 0) throw new MockHttpError(400, "'input' must not be empty", 'input', 'invalid_value');
-    if (input.every((x) => typeof x === 'number')) return [one(input)];
-    return input.map(one);
-  }
-  return [one(input)];
+/** The texts to embed (the request is valid: validateOpenAIRequest checked it). */
+function inputs(input: EmbeddingRequest['input']): { text: string; tokens: number }[] {
+  const one = (v: string | number[]) => (typeof v === 'string' ? { text: v, tokens: countWords(v) } : { text: v.join(' '), tokens: v.length });
+  if (typeof input === 'string') return [one(input)];
+  if (typeof input[0] === 'number') return [one(input as number[])];
+  return (input as Array<string | number[]>).map(one);
 }
 
 function vector(text: string, dims: number): Float32Array {
@@ -35,13 +30,11 @@ function vector(text: string, dims: number): Float32Array {
 }
 
 export function embeddingsJson(body: Json): string {
-  const model = requireString(body, 'model');
-  const list = inputs(requirePresent(body, 'input'));
-  const dims = optionalInt(body, 'dimensions', 1, 8192) ?? DEFAULT_DIMENSIONS;
-  const format = body.encoding_format ?? 'float';
-  if (format !== 'float' && format !== 'base64') {
-    throw new MockHttpError(400, "'encoding_format' must be 'float' or 'base64'", 'encoding_format', 'invalid_value');
-  }
+  const model = validateOpenAIRequest(body, 'embeddings');
+  const req = body as unknown as EmbeddingRequest;
+  const list = inputs(req.input);
+  const dims = req.dimensions ?? DEFAULT_DIMENSIONS;
+  const format = req.encoding_format ?? 'float';
   let tokens = 0;
   const data = list.map((item, index) => {
     tokens += item.tokens;

@@ -48,7 +48,7 @@ describe('openai client against the mock upstream', () => {
   it('streamed tool call through the SDK helper', async () => {
     const runner = client.chat.completions.stream({
       model: 'mock-1',
-      messages: [{ role: 'user', content: 'weather?' }],
+      messages: [{ role: 'user', content: 'lookup the weather?' }],
       tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }],
     });
     const final = await runner.finalChatCompletion();

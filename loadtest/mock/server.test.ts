@@ -118,7 +118,8 @@ describe('mock upstream: chat', () => {
         },
       },
     ];
-    const res = await json('/v1/chat/completions', chatBody({ tools, tool_choice: 'auto' }));
+    const weather = { messages: [{ role: 'user', content: 'What is the weather in Paris?' }] };
+    const res = await json('/v1/chat/completions', chatBody({ ...weather, tools, tool_choice: 'auto' }));
     const choice = res.body.choices[0];
     assert.equal(choice.finish_reason, 'tool_calls');
     assert.equal(choice.message.content, null);
@@ -131,7 +132,7 @@ describe('mock upstream: chat', () => {
     assert.ok(Number.isInteger(args.days));
     assert.equal(typeof args.hourly, 'boolean');
 
-    const events = (await sse('/v1/chat/completions', chatBody({ tools, stream: true }))).slice(0, -1);
+    const events = (await sse('/v1/chat/completions', chatBody({ ...weather, tools, stream: true }))).slice(0, -1);
     const first = events[0].choices[0].delta.tool_calls[0];
     assert.equal(first.id, call.id);
     assert.equal(first.function.name, 'get_weather');
@@ -139,7 +140,7 @@ describe('mock upstream: chat', () => {
     assert.equal(streamedArgs, call.function.arguments);
     assert.equal(events.at(-1).choices[0].finish_reason, 'tool_calls');
 
-    const none = await json('/v1/chat/completions', chatBody({ tools, tool_choice: 'none' }));
+    const none = await json('/v1/chat/completions', chatBody({ ...weather, tools, tool_choice: 'none' }));
     assert.equal(typeof none.body.choices[0].message.content, 'string');
   });
 

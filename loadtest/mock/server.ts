@@ -17,7 +17,7 @@ import { embeddingsJson, modelsJson } from './embeddings.js';
 import { injectedError, MockHttpError, statusLine } from './errors.js';
 import { type Exchange, type Outcome, newExchange, readBody, sendJson, streamEvents } from './exchange.js';
 import type { Faults, MockStats } from './types.js';
-import { parseBody, requestFaults, type Json } from './validate.js';
+import { asMockError, parseBody, requestFaults, type Json } from './validate.js';
 
 export type { Faults, MockStats } from './types.js';
 
@@ -217,6 +217,6 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
 }
 
 function answerError(x: Exchange, err: unknown): void {
-  const e = err instanceof MockHttpError ? err : new MockHttpError(500, `mock upstream: ${(err as Error)?.message ?? String(err)}`);
+  const e = asMockError(err);
   sendJson(x, e.status, e.body(), e.headers());
 }

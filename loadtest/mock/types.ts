@@ -45,6 +45,11 @@ export interface MockStats {
 
 export type ChatContentPart = { type: string; text?: string };
 
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: { name: string; schema?: JsonSchema | null; strict?: boolean | null } };
+
 export interface ChatMessage {
   role: string;
   content?: string | ChatContentPart[] | null;
@@ -64,14 +69,33 @@ export interface JsonSchema {
   default?: unknown;
   anyOf?: JsonSchema[];
   oneOf?: JsonSchema[];
+  allOf?: JsonSchema[] | undefined;
+  $ref?: string;
+  $defs?: Record<string, JsonSchema>;
+  definitions?: Record<string, JsonSchema>;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  additionalProperties?: boolean | JsonSchema;
 }
 
 export interface FunctionTool {
-  type: 'function';
+  type: 'function' | 'custom';
   function: { name: string; description?: string; parameters?: JsonSchema };
 }
 
-export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+export type ToolChoice =
+  | 'none'
+  | 'auto'
+  | 'required'
+  | { type: 'function' | 'custom' | 'allowed_tools'; function?: { name: string }; allowed_tools?: { mode?: string } }
+  | null;
 
 export interface ChatRequest {
   model: string;
@@ -84,6 +108,10 @@ export interface ChatRequest {
   stop?: string | string[] | null;
   tools?: FunctionTool[];
   tool_choice?: ToolChoice;
+  response_format?: ResponseFormat | null;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
+  seed?: number | null;
   mock?: Faults;
 }
 

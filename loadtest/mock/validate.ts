@@ -1,42 +1,25 @@
-/** Request checks that answer like OpenAI: a 400 naming the offending parameter. */
+/**
+ * The mock's request checks are the gateway's own (regional/src/validation): one source of OpenAI's rules, so a
+ * test cannot pass through the gateway a body that OpenAI would refuse. This module adapts their catalogue
+ * errors to the mock's OpenAI-shaped answers.
+ */
+import { GatewayError } from '../../regional/src/errors/catalogue.js';
+import { parseJsonObject } from '../../regional/src/validation/index.js';
 import { MockHttpError } from './errors.js';
 import type { Faults } from './types.js';
 
 export type Json = Record<string, unknown>;
 
+/** Parse a JSON object body (nesting bounded like the gateway's). */
 export function parseBody(raw: Buffer): Json {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new MockHttpError(400, `We could not parse the JSON body of your request. (${(err as Error).message})`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new MockHttpError(400, 'The request body must be a JSON object.');
-  }
-  return parsed as Json;
+  return parseJsonObject(raw);
 }
 
-export function requireString(body: Json, field: string): string {
-  const v = body[field];
-  if (v === undefined || v === null) throw new MockHttpError(400, `you must provide a ${field} parameter`, field, 'missing_required_parameter');
-  if (typeof v !== 'string' || v.length === 0) throw new MockHttpError(400, `'${field}' must be a non-empty string`, field, 'invalid_type');
-  return v;
-}
-
-export function requirePresent(body: Json, field: string): unknown {
-  const v = body[field];
-  if (v === undefined || v === null) throw new MockHttpError(400, `you must provide a ${field} parameter`, field, 'missing_required_parameter');
-  return v;
-}
-
-export function optionalInt(body: Json, field: string, min: number, max: number): number | undefined {
-  const v = body[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new MockHttpError(400, `'${field}' must be an integer between ${min} and ${max}`, field, 'invalid_value');
-  }
-  return v;
+/** Any error a handler threw, as the mock's answer (validation errors keep their status, code and param). */
+export function asMockError(err: unknown): MockHttpError {
+  if (err instanceof MockHttpError) return err;
+  if (err instanceof GatewayError) return new MockHttpError(err.status, err.message, err.param, err.code);
+  return new MockHttpError(500, `mock upstream: ${(err as Error)?.message ?? String(err)}`);
 }
 
 /** The per-request faults in the body's `mock` field, if any. */

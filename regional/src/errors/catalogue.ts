@@ -294,3 +294,37 @@ export class MalformedHttpRequest extends GatewayError {
 export function toGatewayError(err: unknown): GatewayError {
   return err instanceof GatewayError ? err : new InternalError();
 }
+
+// ── request validation (400): what the providers themselves would reject, checked before any upstream call ──
+
+/** OpenAI's codes for a parameter of the wrong type or value; `param` names its path (`messages[1].role`). */
+export type InvalidParameterCode =
+  | 'invalid_type'
+  | 'invalid_value'
+  | 'empty_array'
+  | 'array_above_max_length'
+  | 'integer_below_min_value'
+  | 'integer_above_max_value'
+  | 'decimal_below_min_value'
+  | 'decimal_above_max_value'
+  | 'string_above_max_length';
+
+export class InvalidParameter extends GatewayError {
+  readonly status = 400;
+  readonly type = 'invalid_request_error';
+  readonly code: InvalidParameterCode;
+  constructor(param: string, message: string, code: InvalidParameterCode) {
+    super(`Invalid '${param}': ${message}`, param);
+    this.code = code;
+  }
+}
+
+/** A body nested deeper than the gateway's limit: refused before it is parsed (no recursion on hostile input). */
+export class BodyTooDeep extends GatewayError {
+  readonly status = 400;
+  readonly type = 'invalid_request_error';
+  readonly code = 'invalid_body';
+  constructor(limit: number) {
+    super(`The request body nests arrays and objects deeper than ${limit} levels.`);
+  }
+}

@@ -34,6 +34,8 @@ export class Exchange implements ClientExchange {
   backoffMs = 0;
   /** Close the connection after the response (set while draining). */
   closeConnection = false;
+  /** The error body this route's clients understand (Anthropic's shape on /v1/messages); OpenAI's when unset. */
+  errorBody: ((err: GatewayError) => string) | undefined;
   private abortHandlers: Array<() => void> | undefined;
   private writableHandler: (() => void) | undefined;
 
@@ -137,7 +139,7 @@ export class Exchange implements ClientExchange {
     let headers: HeaderList | undefined;
     if (err.headers) headers = Object.entries(err.headers);
     if (closeConnection) this.closeConnection = true;
-    this.sendJson(err.status, err.toJSON(), headers);
+    this.sendJson(err.status, this.errorBody ? this.errorBody(err) : err.toJSON(), headers);
   }
 
   /** Start an SSE response. */

@@ -11,6 +11,7 @@ import { GatewayError, InternalError, InvalidApiKey, MalformedHttpRequest, Metho
 import type { Operation } from '../providers/adapter.js';
 import type { Gateway } from '../pipeline/context.js';
 import { anthropicIngress } from '../ingress/anthropic/codec.js';
+import { beginCountTokens } from '../ingress/anthropic/count-tokens.js';
 import type { Ingress } from '../pipeline/ingress.js';
 import { beginModelRequest } from '../pipeline/request.js';
 import { Exchange } from './exchange.js';
@@ -31,9 +32,10 @@ export interface ApiServer {
   stopListening(): void;
 }
 
-function newExchange(gw: Gateway, res: HttpResponse): Exchange {
+function newExchange(gw: Gateway, res: HttpResponse, ingress?: Ingress): Exchange {
   const ex = new Exchange(res, randomUUID(), performance.now());
   if (gw.draining) ex.closeConnection = true;
+  if (ingress) ex.errorBody = ingress.error;
   return ex;
 }
 
@@ -67,11 +69,11 @@ function framingProblem(req: HttpRequest): string | undefined {
  * Every route goes through here: one Exchange per request, framing checked, and the handler inside a boundary
  * (an unexpected throw is logged, counted, and answered 500 internal_error to this request only).
  */
-function route(gw: Gateway, handler: Handler) {
+function route(gw: Gateway, handler: Handler, ingress?: Ingress) {
   return (res: HttpResponse, req: HttpRequest): void => {
     let ex: Exchange | undefined;
     try {
-      ex = newExchange(gw, res);
+      ex = newExchange(gw, res, ingress);
       const bad = framingProblem(req);
       if (bad) return ex.sendError(new MalformedHttpRequest(bad), true);
       handler(ex, req);
@@ -103,12 +105,12 @@ function originVerified(gw: Gateway, req: HttpRequest): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress): Handler {
+function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress, begin: typeof beginModelRequest = beginModelRequest): Handler {
   return (ex, req) => {
     if (!originVerified(gw, req)) return ex.sendError(new InvalidApiKey('This gateway only accepts requests through its edge.', 'origin_not_verified'));
     const token = tokenOf(req);
     const declared = Number(req.getHeader('content-length') || 0);
-    const pending = beginModelRequest(gw, ex, op, ingress, req.getHeader('cache-control') || undefined);
+    const pending = begin(gw, ex, op, ingress, req.getHeader('cache-control') || undefined);
     ex.readBody(
       gw.settings.maxBodyBytes,
       Number.isFinite(declared) ? declared : 0,
@@ -196,9 +198,9 @@ function readiness(gw: Gateway): Handler {
 }
 
 function mountRoutes(app: TemplatedApp, gw: Gateway): void {
-  const post = (p: string, h: Handler) => app.post(p, route(gw, h));
+  const post = (p: string, h: Handler, ingress?: Ingress) => app.post(p, route(gw, h, ingress));
   const get = (p: string, h: Handler) => app.get(p, route(gw, h));
-  const any = (p: string, h: Handler) => app.any(p, route(gw, h));
+  const any = (p: string, h: Handler, ingress?: Ingress) => app.any(p, route(gw, h, ingress));
   for (const [path, op] of MODEL_ROUTES) {
     for (const p of withPrefixes(path)) {
       post(p, modelHandler(gw, op));
@@ -207,8 +209,10 @@ function mountRoutes(app: TemplatedApp, gw: Gateway): void {
   }
   // Anthropic Messages API: any configured model, answered in Anthropic's shapes.
   for (const p of withPrefixes('/messages')) {
-    post(p, modelHandler(gw, 'chat', anthropicIngress));
-    any(p, notAllowed(['POST']));
+    post(p, modelHandler(gw, 'chat', anthropicIngress), anthropicIngress);
+    any(p, notAllowed(['POST']), anthropicIngress);
+    post(`${p}/count_tokens`, modelHandler(gw, 'chat', anthropicIngress, beginCountTokens), anthropicIngress);
+    any(`${p}/*`, (ex, req) => ex.sendError(new RouteNotFound(req.getMethod().toUpperCase(), req.getUrl())), anthropicIngress);
   }
   for (const p of withPrefixes('/models')) {
     get(p, modelsHandler(gw, false));

@@ -17,7 +17,7 @@ export interface Ingress {
   /** A canonical (OpenAI) JSON response → the client's shape. */
   response(openai: Buffer | string, model: string): string;
   /** Canonical SSE → the client's SSE. The canonical stream always carries usage. */
-  stream(model: string): IngressStream;
+  stream(model: string, parsed?: ParsedRequest): IngressStream;
   /** An error body in the client's shape. */
   error(e: GatewayError): string;
   /** An error event for a stream that already started. */

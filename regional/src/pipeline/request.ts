@@ -120,7 +120,7 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
     this.models = servableModels(principal, parsed.model, this.gw.catalog.reachable(parsed.model), this.gw.estimatePrice);
     this.parsed = parsed;
     this.raw = raw;
-    this.shaper = new ResponseShaper(this.ingress, parsed.model, stripsUsage(parsed));
+    this.shaper = new ResponseShaper(this.ingress, parsed.model, stripsUsage(parsed), parsed);
     if (entry.cacheTtlSeconds && this.gw.cache) return this.lookupCache(principal, parsed, new RequestCache(this.gw.cache, entry.cacheTtlSeconds));
     this.admit(principal, parsed);
   }

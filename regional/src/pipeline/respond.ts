@@ -6,6 +6,7 @@
 import type { GatewayError } from '../errors/catalogue.js';
 import { UsageChunkFilter } from '../stream/strip-usage.js';
 import type { Ingress, IngressStream } from './ingress.js';
+import type { ParsedRequest } from './validate.js';
 
 const asBuffer = (b: Buffer | string): Buffer => (typeof b === 'string' ? Buffer.from(b) : b);
 
@@ -18,6 +19,8 @@ export class ResponseShaper {
     private readonly model: string,
     /** The client streams without `stream_options.include_usage`: the usage-only chunk is removed. */
     private readonly stripUsage: boolean,
+    /** The client's request, for ingresses whose stream opens with request facts (Anthropic's input_tokens). */
+    private readonly parsed?: ParsedRequest,
   ) {}
 
   /** A complete canonical JSON response → the client's body. Throws when the body cannot be translated. */
@@ -28,7 +31,7 @@ export class ResponseShaper {
   /** Begin shaping a stream (a live one or a replay). */
   startStream(): void {
     if (this.stripUsage) this.usageFilter = new UsageChunkFilter();
-    if (this.ingress) this.ingressStream = this.ingress.stream(this.model);
+    if (this.ingress) this.ingressStream = this.ingress.stream(this.model, this.parsed);
   }
 
   /** Canonical SSE bytes → the client's bytes (possibly empty while an event is incomplete). */

@@ -58,7 +58,8 @@ function assistantMessage(blocks: AnthropicContentBlock[]): OAIMessage {
     else if (b.type === 'tool_use') calls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
     // thinking blocks are the model's own; other providers cannot take them back.
   }
-  const m: OAIMessage = { role: 'assistant', content: text || null };
+  // OpenAI allows null content only beside tool calls.
+  const m: OAIMessage = { role: 'assistant', content: text || (calls.length ? null : '') };
   if (calls.length) m.tool_calls = calls;
   return m;
 }

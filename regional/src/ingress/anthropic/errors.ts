@@ -1,5 +1,5 @@
 /** Ingress: catalogue errors in Anthropic's error shape (`{"type":"error","error":{"type","message"}}`). */
-import type { GatewayError } from '../../errors/catalogue.js';
+import { MissingApiKey, type GatewayError } from '../../errors/catalogue.js';
 import type { AnthropicErrorBody } from '../../providers/anthropic/anthropic-wire.js';
 
 export function anthropicErrorType(status: number): string {
@@ -24,6 +24,10 @@ export function anthropicErrorType(status: number): string {
   }
 }
 
+/** Anthropic's SDKs send the key as `x-api-key`: say so, rather than the OpenAI bearer-token advice. */
+const NO_KEY_MESSAGE = 'x-api-key header is required: send your Skyway key as `x-api-key: <key>` (or `Authorization: Bearer <key>`).';
+
 export function anthropicErrorBody(err: GatewayError): AnthropicErrorBody {
-  return { type: 'error', error: { type: anthropicErrorType(err.status), message: err.message } };
+  const message = err instanceof MissingApiKey ? NO_KEY_MESSAGE : err.message;
+  return { type: 'error', error: { type: anthropicErrorType(err.status), message } };
 }

@@ -23,7 +23,14 @@ export class OpenAIToAnthropicStream {
   private stopReason: AnthropicStopReason = null;
   private usage: OAIUsage | undefined;
 
-  constructor(private readonly model: string) {}
+  /**
+   * @param inputTokens the prompt tokens the gateway counted, for message_start (the canonical stream reports
+   *   usage only at its end); a usage chunk that arrives before message_start wins.
+   */
+  constructor(
+    private readonly model: string,
+    private readonly inputTokens: () => number | undefined = () => undefined,
+  ) {}
 
   push(chunk: Buffer): string {
     let s = '';
@@ -40,6 +47,7 @@ export class OpenAIToAnthropicStream {
   private start(id: string | undefined): string {
     if (this.started) return '';
     this.started = true;
+    const input = this.usage ? anthropicUsageOf(this.usage).input_tokens : (this.inputTokens() ?? 0);
     return frame({
       type: 'message_start',
       message: {
@@ -50,7 +58,7 @@ export class OpenAIToAnthropicStream {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: 0, output_tokens: 0 },
+        usage: { input_tokens: input, output_tokens: 0 },
       },
     });
   }
@@ -71,8 +79,8 @@ export class OpenAIToAnthropicStream {
       this.stopped = true;
       return this.start(undefined) + frame({ type: 'error', error: { type: msg.error.type === 'rate_limit_error' ? 'rate_limit_error' : 'api_error', message: msg.error.message ?? 'upstream error' } });
     }
-    let s = this.start(msg.id);
     if (msg.usage) this.usage = msg.usage;
+    let s = this.start(msg.id);
     const choice = msg.choices?.[0];
     if (!choice) return s;
     const d = choice.delta ?? {};
@@ -110,6 +118,6 @@ export class OpenAIToAnthropicStream {
   }
 }
 
-export function createOpenAIToAnthropicStream(model: string): OpenAIToAnthropicStream {
-  return new OpenAIToAnthropicStream(model);
+export function createOpenAIToAnthropicStream(model: string, inputTokens?: () => number | undefined): OpenAIToAnthropicStream {
+  return new OpenAIToAnthropicStream(model, inputTokens);
 }

@@ -258,3 +258,19 @@ export class InternalError extends GatewayError {
 export function toGatewayError(err: unknown): GatewayError {
   return err instanceof GatewayError ? err : new InternalError();
 }
+
+// ── admin API: a committed change that could not be announced (503) ─────────────────────────────────────
+
+/**
+ * A key change (revocation, rotation) is committed in Postgres but could not be published to the api replicas
+ * after retries: they keep a cached copy until their cache TTL ends. Repeating the command re-publishes it.
+ */
+export class ChangeNotPropagated extends GatewayError {
+  readonly status = 503;
+  readonly type = 'service_unavailable';
+  readonly code: string;
+  constructor(message: string, code = 'change_not_propagated') {
+    super(message, null, { 'retry-after': '1' });
+    this.code = code;
+  }
+}

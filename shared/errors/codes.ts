@@ -56,11 +56,11 @@ export function edgeErrorTable(): string {
 }
 
 const ERR_LINE = /^const ERR = .*;$/m;
-const USED_CODE = /\b(?:fail|badKey)\('([a-z_]+)'/g;
+const USED_CODE = /\bfail\(a, '([a-z_]+)'/g;
 
 /**
  * Put the shared table into the edge function's source (its `const ERR = …;` line) and check that every code
- * the function answers with (`fail('<code>', …)`, `badKey('<code>', …)`) is declared. Throws otherwise.
+ * the function answers with (`fail(a, '<code>', …)`) is declared. Throws otherwise.
  */
 export function inlineEdgeErrors(source: string): string {
   if (!ERR_LINE.test(source)) throw new Error('the edge function has no `const ERR = …;` line for the shared error table');

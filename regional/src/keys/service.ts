@@ -162,7 +162,8 @@ export class KeyService {
         where.push('revoked_at is not null');
         break;
       case 'rotated':
-        where.push('revoked_at is null and grace_expires_at <= now()');
+        // Every replaced key, in its grace period (still working) or past it.
+        where.push('revoked_at is null and replaced_by is not null');
         break;
       case 'expired':
         where.push('revoked_at is null and (grace_expires_at is null or grace_expires_at > now()) and expires_at <= now()');

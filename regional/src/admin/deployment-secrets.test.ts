@@ -112,14 +112,14 @@ test('admin API: deployment secrets are write-only (API, viewers, audit) and api
     upstream_model: 'anthropic.claude-3-haiku',
     api_base: 'https://bedrock-runtime.us-east-1.amazonaws.com/',
     headers: { authorization: 'Bearer upstream-header-secret', 'x-trace': 'on' },
-    options: { region: 'us-east-1', aws_access_key_id: 'AKIAEXAMPLE', aws_secret_access_key: 'bedrock-static-secret' },
+    options: { region: 'us-east-1', aws_access_key_id: 'AKIAEXAMPLE', aws_secret_access_key: 'bedrock-static-secret', entra: { client_secret: 'nested-secret', tenant: 't1' } },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  const secrets = ['upstream-header-secret', 'bedrock-static-secret', 'AKIAEXAMPLE'];
+  const secrets = ['upstream-header-secret', 'bedrock-static-secret', 'AKIAEXAMPLE', 'nested-secret'];
   const leaks = (v: unknown) => secrets.filter((s) => JSON.stringify(v).includes(s));
   assert.deepEqual(leaks(created.body), []);
   assert.deepEqual(created.body.headers, { authorization: '***', 'x-trace': 'on' });
-  assert.deepEqual(created.body.options, { region: 'us-east-1', aws_access_key_id: '***', aws_secret_access_key: '***' });
+  assert.deepEqual(created.body.options, { region: 'us-east-1', aws_access_key_id: '***', aws_secret_access_key: '***', entra: { client_secret: '***', tenant: 't1' } });
   assert.deepEqual(created.body.secret_headers, ['authorization']);
   assert.deepEqual(created.body.secret_options, ['aws_access_key_id', 'aws_secret_access_key']);
   assert.deepEqual(leaks((await call('GET', '/admin/deployments/claude%2F1')).body), []);
@@ -132,6 +132,7 @@ test('admin API: deployment secrets are write-only (API, viewers, audit) and api
   const loaded = (await loadDeployments(pg.db, { cipher })).find((m) => m.deployment.id === 'claude/1')!.deployment;
   assert.deepEqual(loaded.headers, { authorization: 'Bearer upstream-header-secret', 'x-trace': 'off' });
   assert.equal(loaded.options.aws_secret_access_key, 'bedrock-static-secret');
+  assert.deepEqual(loaded.options.entra, { client_secret: 'nested-secret', tenant: 't1' });
   assert.equal(loaded.apiBase, 'https://bedrock-runtime.us-east-1.amazonaws.com');
   assert.equal(loaded.hideUpstreamErrorBodies, true);
   const rotatedSecret = await call('PATCH', '/admin/deployments/claude%2F1', { options: { ...got.options, aws_secret_access_key: 'bedrock-static-secret-2' } });
@@ -150,6 +151,12 @@ test('admin API: deployment secrets are write-only (API, viewers, audit) and api
   const traceChange = audit[1]!;
   assert.deepEqual(traceChange.before, { headers: { authorization: '***', 'x-trace': 'on' } });
   assert.deepEqual(traceChange.after, { headers: { authorization: '***', 'x-trace': 'off' } });
+
+  // A nested secret changed under an option object: flagged by name, never shown.
+  assert.equal((await call('PATCH', '/admin/deployments/claude%2F1', { options: { ...got.options, entra: { client_secret: 'nested-secret-2', tenant: 't1' } } })).status, 200);
+  const nestedAudit = (await call('GET', '/admin/audit?entity_type=deployment&limit=1')).body.data[0] as { after: unknown };
+  assert.deepEqual(nestedAudit.after, { secret_options_changed: ['entra'] });
+  assert.ok(!JSON.stringify(nestedAudit).includes('nested-secret'));
 
   // api_base: refused with a precise code, for create and update.
   for (const api_base of ['http://169.254.169.254/latest', 'https://[fd00:ec2::254]/', 'http://api.example.com/v1', 'https://127.0.0.1:9000/v1']) {

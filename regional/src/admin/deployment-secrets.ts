@@ -54,16 +54,23 @@ export function secretNames(headers: Record<string, string>, options: Record<str
 }
 
 /**
- * An update's headers or options with every masked secret (`"***"`) replaced by the stored value of the same
- * name; a mask for a name that has no stored value is refused by the caller (it would store the mask).
+ * An update's headers or options with every masked secret (`"***"`) replaced by the stored value at the same
+ * place (nested option objects too); a mask with no stored value is reported (the caller refuses it: storing it
+ * would replace a credential by its mask).
  */
-export function keepMaskedSecrets<T>(incoming: Record<string, T>, stored: Record<string, T>, isSecret: (name: string) => boolean): { merged: Record<string, T>; unknownMasked: string[] } {
+export function keepMaskedSecrets<T>(incoming: Record<string, T>, stored: Record<string, T>, isSecret: (name: string) => boolean, at = ''): { merged: Record<string, T>; unknownMasked: string[] } {
   const merged: Record<string, T> = {};
   const unknownMasked: string[] = [];
+  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
   for (const [k, v] of Object.entries(incoming)) {
+    const prior = stored && Object.prototype.hasOwnProperty.call(stored, k) ? stored[k] : undefined;
     if (v === REDACTED && isSecret(k)) {
-      if (Object.prototype.hasOwnProperty.call(stored ?? {}, k)) merged[k] = stored[k]!;
-      else unknownMasked.push(k);
+      if (prior !== undefined) merged[k] = prior;
+      else unknownMasked.push(at + k);
+    } else if (isObject(v)) {
+      const inner = keepMaskedSecrets(v, isObject(prior) ? prior : {}, isSecret, `${at}${k}.`);
+      merged[k] = inner.merged as T;
+      unknownMasked.push(...inner.unknownMasked);
     } else merged[k] = v;
   }
   return { merged, unknownMasked };

@@ -50,8 +50,13 @@ export function publicDeployment(row: DeploymentRow): PublicDeploymentRow {
 function auditDiff(before: DeploymentRow, after: DeploymentRow): { before: Record<string, unknown>; after: Record<string, unknown> } {
   const b = publicDeployment(before) as unknown as Record<string, unknown>;
   const a = publicDeployment(after) as unknown as Record<string, unknown>;
-  const changedSecrets = (x: Record<string, unknown>, y: Record<string, unknown>, isSecret: (n: string) => boolean) =>
-    [...new Set([...Object.keys(x ?? {}), ...Object.keys(y ?? {})])].filter((k) => isSecret(k) && JSON.stringify(x?.[k]) !== JSON.stringify(y?.[k]));
+  // Changed underneath the mask: the raw values differ while the redacted ones are equal (a secret, or a
+  // nested secret inside an option object).
+  const changedSecrets = (x: Record<string, unknown>, y: Record<string, unknown>, redact: (v: Record<string, unknown>) => Record<string, unknown>) => {
+    const [rx, ry] = [redact(x ?? {}), redact(y ?? {})];
+    const same = (p: unknown, q: unknown) => JSON.stringify(p) === JSON.stringify(q);
+    return [...new Set([...Object.keys(x ?? {}), ...Object.keys(y ?? {})])].filter((k) => !same(x?.[k], y?.[k]) && same(rx[k], ry[k]));
+  };
   const out = { before: {} as Record<string, unknown>, after: {} as Record<string, unknown> };
   for (const k of Object.keys(a)) {
     if (k === 'updated_at' || k === 'secret_headers' || k === 'secret_options') continue;
@@ -60,8 +65,8 @@ function auditDiff(before: DeploymentRow, after: DeploymentRow): { before: Recor
       out.after[k] = a[k];
     }
   }
-  const sh = changedSecrets(before.headers, after.headers, isSecretHeader);
-  const so = changedSecrets(before.options, after.options, isSecretOption);
+  const sh = changedSecrets(before.headers, after.headers, (h) => redactHeaders(h as Record<string, string>));
+  const so = changedSecrets(before.options, after.options, redactOptions);
   if (sh.length) out.after.secret_headers_changed = sh;
   if (so.length) out.after.secret_options_changed = so;
   if (before.credential_envelope && after.credential_envelope && JSON.stringify(before.credential_envelope) !== JSON.stringify(after.credential_envelope)) out.after.credential_changed = true;

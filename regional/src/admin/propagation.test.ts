@@ -46,7 +46,7 @@ test('a revocation that cannot be published answers 503 revocation_not_propagate
   assert.match(rotated.body.warning, /could not be published/);
 });
 
-test('watchDeployments retries a failed load with backoff, without waiting for a change event', async (t) => {
+test('watchDeployments retries a failed load with backoff, without waiting for a change event', { timeout: 20_000 }, async (t) => {
   const pg = await migratedDb(t);
   if (!pg) return;
   t.after(() => pg.close());

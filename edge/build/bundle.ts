@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isContractHeader, SKYWAY_HEADER_PREFIX } from '../../shared/contract/headers.js';
+import { inlineEdgeErrors } from '../../shared/errors/codes.js';
 
 export const FUNCTION_SIZE_LIMIT = 10 * 1024;
 
@@ -56,7 +57,8 @@ export function undeclaredHeaders(source: string): string[] {
 export function bundleText(source: string, opts: Pick<BundleOptions, 'maxBodyBytes'> = {}): string {
   const undeclared = undeclaredHeaders(source);
   if (undeclared.length) throw new Error(`viewer-request function uses headers not declared in shared/contract/headers.ts: ${undeclared.join(', ')}`);
-  let text = minify(source);
+  // Error codes come from shared/errors/codes.ts (the gateway's source too); unknown codes fail the build.
+  let text = minify(source.includes('const ERR = ') ? inlineEdgeErrors(source) : source);
   if (opts.maxBodyBytes !== undefined) {
     if (!Number.isInteger(opts.maxBodyBytes) || opts.maxBodyBytes <= 0) throw new RangeError('maxBodyBytes must be a positive integer');
     const replaced = text.replace(/^const MAX_BODY = \d+;$/m, `const MAX_BODY = ${opts.maxBodyBytes};`);

@@ -26,8 +26,19 @@ const ROUTES = {
 };
 const HEALTH = { '/health': 1, '/health/liveness': 1, '/health/liveliness': 1 };
 const KEY_RE = /^sk-sky-([0-9a-z]{12})_[0-9A-Za-z]{32}([0-9a-z]{2})([0-9a-f]{24})([0-9a-f]{8})$/;
+// Error codes shared with the gateway: code -> [status, OpenAI type, Anthropic type]. The build replaces this
+// line with the table from shared/errors/codes.ts and refuses codes not declared there.
+const ERR = {"unknown_url":[404,"invalid_request_error","not_found_error"],"method_not_allowed":[405,"invalid_request_error","invalid_request_error"],"request_too_large":[413,"invalid_request_error","request_too_large"],"missing_api_key":[401,"invalid_request_error","authentication_error"],"invalid_api_key":[401,"invalid_request_error","authentication_error"],"api_key_revoked":[401,"invalid_request_error","authentication_error"],"key_blocked":[403,"permission_error","permission_error"],"home_region_unavailable":[503,"service_unavailable","overloaded_error"]};
 
-function fail(status, type, code, message, extra) {
+// Anthropic clients (paths under /v1/messages) get Anthropic's error shape, everyone else OpenAI's.
+function isAnthropic(uri) {
+  return uri.indexOf('/v1/messages') === 0 || uri.indexOf('/messages') === 0;
+}
+
+// `a`: answer in Anthropic's shape.
+function fail(a, code, message, extra) {
+  const e = ERR[code];
+  const body = a ? { type: 'error', error: { type: e[2], message: message } } : { error: { message: message, type: e[1], code: code, param: null } };
   const headers = {
     'content-type': { value: 'application/json' },
     'x-skyway-edge': { value: '1' },
@@ -37,14 +48,10 @@ function fail(status, type, code, message, extra) {
     headers[extra[0]] = { value: extra[1] };
   }
   return {
-    statusCode: status,
+    statusCode: e[0],
     headers: headers,
-    body: { encoding: 'text', data: JSON.stringify({ error: { message: message, type: type, code: code, param: null } }) }
+    body: { encoding: 'text', data: JSON.stringify(body) }
   };
-}
-
-function badKey(message, code) {
-  return fail(401, 'invalid_request_error', code || 'invalid_api_key', message);
 }
 
 async function kv(name) {
@@ -138,6 +145,7 @@ function select(regions, name) {
 async function handler(event) {
   const req = event.request;
   const h = req.headers;
+  const a = isAnthropic(req.uri);
   // The gateway's own headers are set here only.
   let name;
   for (name in h) {
@@ -148,11 +156,11 @@ async function handler(event) {
   // 1 method and path
   const method = routeOf(req.uri);
   if (method === undefined) {
-    return fail(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${req.method} ${req.uri}. Please check the URL for typos.`);
+    return fail(a, 'unknown_url', `Unknown request URL: ${req.method} ${req.uri}. Please check the URL for typos.`);
   }
   const allowed = method || 'GET';
   if (req.method !== allowed) {
-    return fail(405, 'invalid_request_error', 'method_not_allowed', `Method ${req.method} is not allowed on ${req.uri}; use ${allowed}.`, ['allow', allowed]);
+    return fail(a, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.uri}; use ${allowed}.`, ['allow', allowed]);
   }
   const ov = await kv('ov');
   if (ov) {
@@ -163,12 +171,12 @@ async function handler(event) {
   }
   // 2 declared body size (a body without content-length is capped by the regional gateway)
   if (h['content-length'] && Number(h['content-length'].value) > MAX_BODY) {
-    return fail(413, 'invalid_request_error', 'request_too_large', `The request body exceeds the limit of ${MAX_BODY} bytes.`);
+    return fail(a, 'request_too_large', `The request body exceeds the limit of ${MAX_BODY} bytes.`);
   }
   // 3 key present
   const token = tokenOf(h);
   if (token === null) {
-    return badKey('You did not provide an API key. Send it as a bearer token: Authorization: Bearer <key>.', 'missing_api_key');
+    return fail(a, 'missing_api_key', a ? 'You did not provide an API key. Send it in the x-api-key header (x-api-key: <key>) or as Authorization: Bearer <key>.' : 'You did not provide an API key. Send it as a bearer token: Authorization: Bearer <key>.');
   }
   const rtext = await kv('regions');
   const regions = json(rtext) || {};
@@ -179,33 +187,33 @@ async function handler(event) {
     const mk = token ? await kv('mk') : null;
     const digest = sha256(token);
     if (!mk || !same(digest, mk)) {
-      return badKey('Incorrect API key provided: it is not a Skyway key.');
+      return fail(a, 'invalid_api_key', 'Incorrect API key provided: it is not a Skyway key.');
     }
     spread = parseInt(digest.slice(0, 6), 16);
   } else {
     // 4 checksum
     if (m[2] === '00' || sha256(token.slice(0, 78)).slice(0, 8) !== m[4]) {
-      return badKey('Incorrect API key provided: the key fails its checksum (check for a copy and paste error).');
+      return fail(a, 'invalid_api_key', 'Incorrect API key provided: the key fails its checksum (check for a copy and paste error).');
     }
     // 5 MAC with the signing secret of the key's version
     const secret = await kv('sig:' + parseInt(m[2], 36));
     if (!secret || !same(crypto.createHmac('sha256', secret).update(token.slice(0, 54)).digest('hex').slice(0, 24), m[3])) {
-      return badKey('Incorrect API key provided.');
+      return fail(a, 'invalid_api_key', 'Incorrect API key provided.');
     }
     // 6 key state
     const stext = await kv('k:' + m[1]);
     const st = json(stext) || {};
     if (st.s === 'r') {
-      return badKey('This API key has been revoked.', 'key_revoked');
+      return fail(a, 'api_key_revoked', 'This API key has been revoked.');
     }
     if (st.s === 'b') {
-      return fail(403, 'permission_error', 'key_blocked', 'This API key is blocked. Contact the gateway administrator.');
+      return fail(a, 'key_blocked', 'This API key is blocked. Contact the gateway administrator.');
     }
     h['x-skyway-key-id'] = { value: m[1] };
     if (st.h) {
       // Data residency: the home region or nothing.
       if (regions[st.h] && regions[st.h].up === 0) {
-        return fail(503, 'service_unavailable', 'home_region_unavailable', `The home region of this key (${st.h}) is unavailable; retry later.`, ['retry-after', '5']);
+        return fail(a, 'home_region_unavailable', `The home region of this key (${st.h}) is unavailable; retry later.`, ['retry-after', '5']);
       }
       select(regions, st.h);
       return req;

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SHARED_ERRORS as E } from '../../shared/errors/codes.js';
 import { buildKey } from '../../shared/keys/key-format.js';
 import type { KeyVectors } from '../../shared/keys/make-vectors.js';
 import { repoRoot } from '../../test-support/paths.js';
@@ -44,6 +45,10 @@ export interface EdgeExpect {
   /** Set when the edge answers; absent when the request must go on to the origin. */
   status?: number;
   code?: string;
+  /** Paths under /v1/messages: Anthropic's shape `{"type":"error","error":{"type","message"}}` with this type. */
+  anthropicType?: string;
+  /** A fragment the error message must contain. */
+  message?: string;
   /** Response header `allow` (405). */
   allow?: string;
   /** Origin chosen with selectRequestOriginById; null = none (the distribution's default origin). */
@@ -92,7 +97,13 @@ export const EDGE_CASES: EdgeCase[] = [
   { name: 'non-bearer authorization', event: chat({ authorization: 'Basic dXNlcjpwYXNz' }), expect: { status: 401, code: 'invalid_api_key' } },
   { name: 'random token', event: chat(bearer('sk-1234567890abcdef')), expect: { status: 401, code: 'invalid_api_key' } },
   { name: 'master key (known by its hash) passes without a key id', event: chat(bearer(MASTER_KEY)), expect: { keyId: null, notOriginIds: ['ap-south-1'] } },
-  { name: 'revoked key', event: chat(bearer(keys.revoked)), expect: { status: 401, code: 'key_revoked' } },
+  { name: 'revoked key (the gateway code, from shared/errors)', event: chat(bearer(keys.revoked)), expect: { status: E.apiKeyRevoked.status, code: E.apiKeyRevoked.code } },
+  { name: 'Anthropic path, no key: Anthropic shape naming x-api-key', event: ev('POST', '/v1/messages', { 'content-type': 'application/json' }), expect: { status: 401, anthropicType: E.missingApiKey.anthropicType, message: 'x-api-key' } },
+  { name: 'Anthropic path, revoked key: Anthropic shape', event: ev('POST', '/v1/messages', { 'x-api-key': keys.revoked }), expect: { status: 401, anthropicType: 'authentication_error' } },
+  { name: 'Anthropic count_tokens, bad key: Anthropic shape', event: ev('POST', '/v1/messages/count_tokens', { 'x-api-key': 'sk-ant-nope' }), expect: { status: 401, anthropicType: 'authentication_error' } },
+  { name: 'unknown path under /v1/messages: Anthropic not_found_error', event: ev('POST', '/v1/messages/batches', { 'x-api-key': keys.valid }), expect: { status: 404, anthropicType: 'not_found_error' } },
+  { name: 'wrong method on /v1/messages: Anthropic shape with allow', event: ev('GET', '/v1/messages', { 'x-api-key': keys.valid }), expect: { status: 405, anthropicType: 'invalid_request_error', allow: 'POST' } },
+  { name: 'Anthropic path, oversized body: request_too_large', event: ev('POST', '/v1/messages', { 'content-length': '4194305' }), expect: { status: 413, anthropicType: 'request_too_large' } },
   { name: 'blocked key', event: chat(bearer(keys.blocked)), expect: { status: 403, code: 'key_blocked' } },
   { name: 'home-region key goes home whatever the viewer', event: chat(bearer(keys.homeEu, { 'cloudfront-viewer-country': 'US' })), expect: { originId: 'regional-eu-west-1', keyId: 'homeeu000001' } },
   { name: 'home region unhealthy: 503 rather than another region', event: chat(bearer(keys.homeDown)), expect: { status: 503, code: 'home_region_unavailable' } },
@@ -126,14 +137,21 @@ export function mismatches(c: EdgeCase, o: EdgeObserved): string[] {
     if (o.status !== e.status) return [`status ${String(o.status)} (passed on: ${o.status === undefined}), expected ${e.status}`];
     if (o.responseHeaders?.['x-skyway-edge'] !== '1') out.push('missing x-skyway-edge: 1');
     if (o.responseHeaders?.['content-type'] !== 'application/json') out.push('content-type is not application/json');
-    let body: { error?: { message?: unknown; type?: unknown; code?: unknown } } = {};
+    let body: { type?: unknown; error?: { message?: unknown; type?: unknown; code?: unknown } } = {};
     try {
       body = JSON.parse(o.body ?? '') as typeof body;
     } catch {
       out.push(`body is not JSON: ${o.body}`);
     }
-    if (body.error?.code !== e.code) out.push(`error code ${String(body.error?.code)}, expected ${e.code}`);
-    if (typeof body.error?.message !== 'string' || typeof body.error?.type !== 'string') out.push('error lacks message/type');
+    if (e.anthropicType !== undefined) {
+      if (body.type !== 'error' || body.error?.type !== e.anthropicType) out.push(`Anthropic error ${JSON.stringify(body)}, expected type error / ${e.anthropicType}`);
+      if (body.error && 'code' in body.error) out.push('an Anthropic error has no code field');
+    } else {
+      if (body.error?.code !== e.code) out.push(`error code ${String(body.error?.code)}, expected ${e.code}`);
+      if (typeof body.error?.type !== 'string') out.push('error lacks type');
+    }
+    if (typeof body.error?.message !== 'string') out.push('error lacks message');
+    else if (e.message !== undefined && !body.error.message.includes(e.message)) out.push(`message '${body.error.message}' does not mention ${e.message}`);
     if (e.allow !== undefined && o.responseHeaders?.['allow'] !== e.allow) out.push(`allow ${o.responseHeaders?.['allow']}, expected ${e.allow}`);
     return out;
   }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { SHARED_ERRORS } from '../../shared/errors/codes.js';
 import { request } from 'undici';
 import { generateKey, generateSigningSecret } from '../../shared/keys/key-format.js';
 import { bundleText, defaultSource } from '../build/bundle.js';
@@ -52,7 +53,7 @@ test('publish a signing secret, mint a key, revoke it: the edge answers 401 and 
   const revoked = await call();
   assert.equal(revoked.statusCode, 401);
   assert.equal(revoked.headers['x-skyway-edge'], '1');
-  assert.equal(((await revoked.body.json()) as { error: { code: string } }).error.code, 'key_revoked');
+  assert.equal(((await revoked.body.json()) as { error: { code: string } }).error.code, SHARED_ERRORS.apiKeyRevoked.code);
   assert.equal(originHits, 1, 'the origin saw a revoked key');
 
   await publisher.retireSigningSecret(3);

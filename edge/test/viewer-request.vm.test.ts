@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { SHARED_ERRORS } from '../../shared/errors/codes.js';
 import { request } from 'undici';
 import { bundleText, defaultSource } from '../build/bundle.js';
 import { ViewerRequestFunction } from '../local/function-runner.js';
@@ -63,7 +64,7 @@ test('local edge over HTTP: edge answers never reach the origin; passed requests
     request(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
 
   for (const [headers, status, code] of [
-    [{ authorization: `Bearer ${keys.revoked}` }, 401, 'key_revoked'],
+    [{ authorization: `Bearer ${keys.revoked}` }, 401, SHARED_ERRORS.apiKeyRevoked.code],
     [{ authorization: `Bearer ${keys.valid.slice(0, -1)}x` }, 401, 'invalid_api_key'],
     [{}, 401, 'missing_api_key'],
   ] as const) {

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { SHARED_ERRORS } from '../../shared/errors/codes.js';
 import { bundleText, defaultSource } from '../../edge/build/bundle.js';
 import { startLocalEdge } from '../../edge/local/server.js';
 import { startMockUpstream } from '../../loadtest/mock/server.js';
@@ -131,7 +132,7 @@ test('local edge in front of a gateway: revoked, typo\'d and forged keys never r
     const revoked = await adminOk<{ status: string }>(a, 'POST', `/admin/keys/${created.id}/revoke`, { reason: 'edge e2e' }, 200);
     assert.equal(revoked.status, 'revoked');
     await revocationPublished(kvsFile, created.id);
-    await answeredByEdge(created.key, 401, 'key_revoked');
-    await answeredByEdge(created.key, 401, 'key_revoked');
+    await answeredByEdge(created.key, 401, SHARED_ERRORS.apiKeyRevoked.code);
+    await answeredByEdge(created.key, 401, SHARED_ERRORS.apiKeyRevoked.code);
   });
 });

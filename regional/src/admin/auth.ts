@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Actor } from '../db/audit.js';
+import { trimTrailingSlashes } from './api-base-policy.js';
 import { InvalidApiKey, MissingApiKey, PermissionDenied } from '../errors/catalogue.js';
 
 export type AdminRole = 'admin' | 'viewer';
@@ -52,7 +53,7 @@ function claimValues(payload: JWTPayload, path: string): string[] {
 }
 
 async function discoverJwks(issuer: string): Promise<URL> {
-  const res = await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${trimTrailingSlashes(issuer)}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`OIDC discovery failed: HTTP ${res.status}`);
   const doc = (await res.json()) as { jwks_uri?: string };
   if (!doc.jwks_uri) throw new Error('OIDC discovery document has no jwks_uri');

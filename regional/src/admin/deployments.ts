@@ -13,6 +13,8 @@ import type { EnvelopeCipher, Envelope } from '../keys/envelope.js';
 import type { ChangeBus, ChangeEvent } from '../keys/events.js';
 import { InvalidRequest, ResourceConflict, ResourceNotFound } from '../errors/catalogue.js';
 import type { DeploymentCreate, DeploymentUpdate } from './schemas.js';
+import { checkApiBase, trimTrailingSlashes, type ApiBasePolicy } from './api-base-policy.js';
+import { isSecretHeader, isSecretOption, keepMaskedSecrets, redactHeaders, redactOptions, secretNames } from './deployment-secrets.js';
 
 export interface DeploymentRow {
   id: string;
@@ -32,12 +34,43 @@ export interface DeploymentRow {
   updated_at: Date;
 }
 
-/** What the API and the audit log may show: no envelope. */
-export type PublicDeploymentRow = Omit<DeploymentRow, 'credential_envelope'>;
+/** What the API and the audit log may show: no envelope, secret headers and options masked and named. */
+export type PublicDeploymentRow = Omit<DeploymentRow, 'credential_envelope'> & { secret_headers: string[]; secret_options: string[] };
 
 export function publicDeployment(row: DeploymentRow): PublicDeploymentRow {
   const { credential_envelope: _e, ...rest } = row;
-  return rest;
+  const names = secretNames(row.headers, row.options);
+  return { ...rest, headers: redactHeaders(row.headers), options: redactOptions(row.options), secret_headers: names.headers, secret_options: names.options };
+}
+
+/**
+ * The audit entry of an update: only the fields that changed, redacted. A changed secret shows as `***` on
+ * both sides, its name in `secret_headers`/`secret_options` says which one changed.
+ */
+function auditDiff(before: DeploymentRow, after: DeploymentRow): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const b = publicDeployment(before) as unknown as Record<string, unknown>;
+  const a = publicDeployment(after) as unknown as Record<string, unknown>;
+  // Changed underneath the mask: the raw values differ while the redacted ones are equal (a secret, or a
+  // nested secret inside an option object).
+  const changedSecrets = (x: Record<string, unknown>, y: Record<string, unknown>, redact: (v: Record<string, unknown>) => Record<string, unknown>) => {
+    const [rx, ry] = [redact(x ?? {}), redact(y ?? {})];
+    const same = (p: unknown, q: unknown) => JSON.stringify(p) === JSON.stringify(q);
+    return [...new Set([...Object.keys(x ?? {}), ...Object.keys(y ?? {})])].filter((k) => !same(x?.[k], y?.[k]) && same(rx[k], ry[k]));
+  };
+  const out = { before: {} as Record<string, unknown>, after: {} as Record<string, unknown> };
+  for (const k of Object.keys(a)) {
+    if (k === 'updated_at' || k === 'secret_headers' || k === 'secret_options') continue;
+    if (JSON.stringify(b[k]) !== JSON.stringify(a[k])) {
+      out.before[k] = b[k];
+      out.after[k] = a[k];
+    }
+  }
+  const sh = changedSecrets(before.headers, after.headers, (h) => redactHeaders(h as Record<string, string>));
+  const so = changedSecrets(before.options, after.options, redactOptions);
+  if (sh.length) out.after.secret_headers_changed = sh;
+  if (so.length) out.after.secret_options_changed = so;
+  if (before.credential_envelope && after.credential_envelope && JSON.stringify(before.credential_envelope) !== JSON.stringify(after.credential_envelope)) out.after.credential_changed = true;
+  return out;
 }
 
 type Input = z.infer<typeof DeploymentUpdate> & { id?: string | undefined };
@@ -48,6 +81,7 @@ export class DeploymentService {
     private readonly bus: ChangeBus,
     private readonly cipher: EnvelopeCipher | undefined,
     private readonly onChange?: (e: ChangeEvent) => void,
+    private readonly apiBasePolicy: ApiBasePolicy = { allowHttpHosts: new Set(), local: false },
   ) {}
 
   async #credential(id: string, input: Input): Promise<Record<string, unknown>> {
@@ -59,6 +93,22 @@ export class DeploymentService {
     if (input.api_key_secret_ref) return { credential_kind: 'secret_ref', credential_envelope: null, credential_secret_ref: input.api_key_secret_ref };
     if (input.clear_credential) return { credential_kind: 'none', credential_envelope: null, credential_secret_ref: null };
     return {};
+  }
+
+  /** Masked secrets sent back (`"***"`) keep their stored values; a mask with nothing stored is refused. */
+  #unmask(i: Input, stored: DeploymentRow | undefined): Input {
+    const out: Input = { ...i };
+    if (i.headers) {
+      const r = keepMaskedSecrets(i.headers, stored?.headers ?? {}, isSecretHeader);
+      if (r.unknownMasked.length) throw new InvalidRequest(`headers.${r.unknownMasked[0]} is '***' (the mask of a secret) but no value is stored for it; send the value.`, `headers.${r.unknownMasked[0]}`);
+      out.headers = r.merged;
+    }
+    if (i.options) {
+      const r = keepMaskedSecrets(i.options, stored?.options ?? {}, isSecretOption);
+      if (r.unknownMasked.length) throw new InvalidRequest(`options.${r.unknownMasked[0]} is '***' (the mask of a secret) but no value is stored for it; send the value.`, `options.${r.unknownMasked[0]}`);
+      out.options = r.merged;
+    }
+    return out;
   }
 
   #columns(i: Input): Record<string, unknown> {
@@ -82,9 +132,10 @@ export class DeploymentService {
 
   async create(actor: Actor, input: z.infer<typeof DeploymentCreate>): Promise<PublicDeploymentRow> {
     const id = input.id ?? `${input.model_name}/${Date.now().toString(36)}`;
+    if (input.api_base) checkApiBase(input.api_base, this.apiBasePolicy);
     const cred = await this.#credential(id, input);
     const row = await inTransaction(this.db, async (c) => {
-      const created = await insertRow<DeploymentRow>(c, 'model_deployments', { id, ...this.#columns(input), ...cred });
+      const created = await insertRow<DeploymentRow>(c, 'model_deployments', { id, ...this.#columns(this.#unmask(input, undefined)), ...cred });
       await writeAudit(c, actor, { action: 'deployment.create', entityType: 'deployment', entityId: id, before: null, after: publicDeployment(created) });
       return created;
     }).catch((err: { code?: string }) => {
@@ -107,12 +158,14 @@ export class DeploymentService {
   }
 
   async update(actor: Actor, id: string, input: Input): Promise<PublicDeploymentRow> {
+    if (input.api_base) checkApiBase(input.api_base, this.apiBasePolicy);
     const cred = await this.#credential(id, input);
     const row = await inTransaction(this.db, async (c) => {
       const before = await selectForUpdate<DeploymentRow>(c, 'model_deployments', id);
       if (!before) throw new ResourceNotFound('deployment', id);
-      const after = (await updateRow<DeploymentRow>(c, 'model_deployments', id, { ...this.#columns(input), ...cred }))!;
-      await writeAudit(c, actor, { action: 'deployment.update', entityType: 'deployment', entityId: id, before: publicDeployment(before), after: publicDeployment(after) });
+      const after = (await updateRow<DeploymentRow>(c, 'model_deployments', id, { ...this.#columns(this.#unmask(input, before)), ...cred }))!;
+      const diff = auditDiff(before, after);
+      await writeAudit(c, actor, { action: 'deployment.update', entityType: 'deployment', entityId: id, ...diff });
       return after;
     });
     await this.#emit({ type: 'deployment', id, action: 'updated' });
@@ -165,12 +218,14 @@ export async function loadDeployments(db: pg.Pool, opts: LoadOptions = {}): Prom
         id: r.id,
         provider: r.provider,
         upstreamModel: r.upstream_model,
-        apiBase: (r.api_base ?? '').replace(/\/+$/, ''),
+        apiBase: trimTrailingSlashes(r.api_base ?? ''),
         apiKey,
         weight: r.weight,
         timeoutMs: r.timeout_ms,
         headers: r.headers,
         options: r.options,
+        // Added at run time by an admin: an upstream's error body is not shown to clients verbatim.
+        hideUpstreamErrorBodies: true,
       },
     });
   }
@@ -179,28 +234,60 @@ export async function loadDeployments(db: pg.Pool, opts: LoadOptions = {}): Prom
 
 /**
  * Reload deployments whenever one changes anywhere (over the change bus), and once at start. `onReload` gets
- * the full set each time; errors go to `onError` and the previous set stays in force. Returns a stop function.
+ * the full set each time; errors go to `onError` and the previous set stays in force, and a failed load (a
+ * decrypt or a Secrets Manager call that failed) is retried with exponential backoff (`retryMs`, doubling up to
+ * `maxRetryMs`) until one succeeds or a change event reloads anyway. Returns a stop function.
  */
 export function watchDeployments(
   db: pg.Pool,
   bus: ChangeBus,
-  opts: LoadOptions & { onReload: (all: ManagedDeployment[]) => void; onError?: (err: unknown) => void },
+  opts: LoadOptions & { onReload: (all: ManagedDeployment[]) => void; onError?: (err: unknown) => void; retryMs?: number; maxRetryMs?: number },
 ): () => void {
   let running: Promise<void> | undefined;
   let again = false;
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  const scheduleRetry = (): void => {
+    if (stopped || retryTimer) return;
+    const delay = Math.min((opts.retryMs ?? 1000) * 2 ** Math.min(failures - 1, 16), opts.maxRetryMs ?? 60_000);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      reload();
+    }, delay);
+    retryTimer.unref();
+  };
   const reload = (): void => {
+    if (stopped) return;
     if (running) {
       again = true;
       return;
     }
+    if (retryTimer) {
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+    }
     running = loadDeployments(db, opts)
-      .then(opts.onReload, (err: unknown) => opts.onError?.(err))
+      .then(
+        (all) => {
+          failures = 0;
+          try {
+            opts.onReload(all);
+          } catch (err) {
+            opts.onError?.(err);
+          }
+        },
+        (err: unknown) => {
+          failures++;
+          opts.onError?.(err);
+        },
+      )
       .finally(() => {
         running = undefined;
         if (again) {
           again = false;
           reload();
-        }
+        } else if (failures > 0) scheduleRetry();
       });
   };
   const unsub = bus.subscribe((e) => {
@@ -209,6 +296,8 @@ export function watchDeployments(
   const unsync = bus.onResync(reload);
   reload();
   return () => {
+    stopped = true;
+    if (retryTimer) clearTimeout(retryTimer);
     unsub();
     unsync();
   };

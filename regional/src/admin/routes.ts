@@ -48,10 +48,10 @@ export function adminRoutes(s: Services): Route[] {
     }),
     defineRoute({
       method: 'POST', path: '/admin/keys/{id}/rotate', tag: 'keys', summary: 'Issue a replacement key; the old one works until the grace period ends', body: S.KeyRotate, status: 201,
-      response: z.object({ key: S.KeyWithSecret, previous: S.KeyObject }),
+      response: z.object({ key: S.KeyWithSecret, previous: S.KeyObject, warning: z.string().optional().describe('Set when the rotation could not be published to the API replicas') }),
       handler: async ({ params, body, identity }) => {
         const r = await s.keys.rotate(identity.actor, params.id!, body.grace_period_seconds);
-        return { status: 201, body: { key: { ...keyOut(r.row), key: r.key }, previous: keyOut(r.previous) } };
+        return { status: 201, body: { key: { ...keyOut(r.row), key: r.key }, previous: keyOut(r.previous), ...(r.warning ? { warning: r.warning } : {}) } };
       },
     }),
     // ── teams ──

@@ -82,13 +82,13 @@ const deploymentFields = {
   model_name: modelName,
   provider: z.string().min(1).max(64),
   upstream_model: z.string().min(1).max(256),
-  api_base: z.url().nullable().optional(),
+  api_base: z.url().max(2048).nullable().optional().describe('https only, except hosts in SKYWAY_UPSTREAM_ALLOW_HTTP_HOSTS (and loopback in local mode); never link-local or metadata addresses'),
   api_key: z.string().min(1).max(8192).optional().describe('Write-only: stored envelope-encrypted, never returned'),
   api_key_secret_ref: z.string().min(1).max(2048).optional().describe('AWS Secrets Manager ARN or name holding the credential'),
   weight: z.number().int().min(0).max(1000).optional(),
   timeout_ms: z.number().int().min(100).max(3_600_000).optional(),
-  headers: z.record(z.string().max(256), z.string().max(8192)).optional(),
-  options: z.record(z.string(), z.unknown()).optional(),
+  headers: z.record(z.string().max(256), z.string().max(8192)).optional().describe("Extra upstream headers; credential headers (authorization, api-key, x-api-key, …) are write-only and read back as '***'"),
+  options: z.record(z.string().max(256), z.unknown()).optional().describe("Provider settings; secret-looking keys (aws_secret_access_key, *token*, *password*, …) are write-only and read back as '***'"),
   enabled: z.boolean().optional(),
 };
 export const DeploymentCreate = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/).optional(), ...deploymentFields }).meta({ id: 'DeploymentCreate' });
@@ -132,6 +132,8 @@ export const DeploymentObject = z
     id: z.string(),
     ...deploymentFields,
     credential: z.enum(['none', 'encrypted', 'secret_ref']),
+    secret_headers: z.array(z.string()).describe("Header names whose values are write-only (shown as '***'; send '***' back to keep them)"),
+    secret_options: z.array(z.string()).describe("Option names whose values are write-only (shown as '***')"),
     ...stamps,
   })
   .omit({ api_key: true })

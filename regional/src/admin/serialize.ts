@@ -82,6 +82,8 @@ export function deploymentOut(r: PublicDeploymentRow) {
     timeout_ms: r.timeout_ms,
     headers: r.headers,
     options: r.options,
+    secret_headers: r.secret_headers,
+    secret_options: r.secret_options,
     enabled: r.enabled,
     created_at: iso(r.created_at),
     updated_at: iso(r.updated_at),

@@ -12,6 +12,7 @@ import type { EnvelopeCipher } from '../keys/envelope.js';
 import { changeBus, type ChangeBus, type ChangeEvent } from '../keys/events.js';
 import { KeyService } from '../keys/service.js';
 import { loadSigningSecrets, type SigningSecrets } from '../keys/signing-secrets.js';
+import { apiBasePolicyFromEnv, type ApiBasePolicy } from './api-base-policy.js';
 import { createAdminAuthenticator, type OidcOptions } from './auth.js';
 import { DeploymentService } from './deployments.js';
 import { TeamService, UserService } from './directory.js';
@@ -37,6 +38,10 @@ export interface AdminServerOptions {
   dataDir?: string | undefined;
   /** Default: from SKYWAY_ENCRYPTION_KEY (none = deployments take Secrets Manager references only). */
   cipher?: EnvelopeCipher | undefined;
+  /** Which api_base URLs deployments may use. Default: from SKYWAY_UPSTREAM_ALLOW_HTTP_HOSTS and SKYWAY_LOCAL. */
+  apiBasePolicy?: ApiBasePolicy | undefined;
+  /** Waits between attempts to publish a key change (see KeyService). */
+  publishRetryDelaysMs?: readonly number[] | undefined;
   /** Change channel name (tests isolate with it). */
   channel?: string | undefined;
   /** Called with unexpected errors (answered as 500). */
@@ -99,10 +104,10 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   const cipher = opts.cipher ?? credentialCipherFromEnv();
   const services = {
     db: opts.db,
-    keys: new KeyService({ db: opts.db, bus, secrets, onKeyChange: opts.onKeyChange }),
+    keys: new KeyService({ db: opts.db, bus, secrets, onKeyChange: opts.onKeyChange, publishRetryDelaysMs: opts.publishRetryDelaysMs }),
     teams: new TeamService(opts.db, bus),
     users: new UserService(opts.db, bus),
-    deployments: new DeploymentService(opts.db, bus, cipher, opts.onDeploymentChange),
+    deployments: new DeploymentService(opts.db, bus, cipher, opts.onDeploymentChange, opts.apiBasePolicy ?? apiBasePolicyFromEnv()),
   };
   const routes = adminRoutes(services);
   const matchers = routes.map((r) => ({ route: r, match: compilePath(r.path) }));

@@ -14,6 +14,7 @@ import type { ChangeBus, ChangeEvent } from '../keys/events.js';
 import { checkKeyToken, hashKey } from '../keys/format.js';
 import { keyStatus, reviveDates, toBudgetSpec, toLimitSet, type KeyWithOwners, type TeamRow, type UserRow } from '../keys/records.js';
 import type { SigningSecrets } from '../keys/signing-secrets.js';
+import { SHARED_ERRORS } from '../../../shared/errors/codes.js';
 import { KEY_LENGTH, KEY_PREFIX, type KeyRejectReason } from '../../../shared/keys/key-format.js';
 import { isMasterKey } from './master-key.js';
 import { MASTER_PRINCIPAL, type Authenticator, type LimitSet, type Principal, type ScopeRef } from './principal.js';
@@ -197,7 +198,7 @@ export class VirtualKeyAuthenticator implements Authenticator {
     const k = entry.found!.key;
     switch (keyStatus(k, now)) {
       case 'revoked':
-        throw new InvalidApiKey(`This API key was revoked at ${k.revoked_at!.toISOString()}${k.revoked_reason ? ` (${k.revoked_reason})` : ''}.`, 'api_key_revoked');
+        throw new InvalidApiKey(`This API key was revoked at ${k.revoked_at!.toISOString()}${k.revoked_reason ? ` (${k.revoked_reason})` : ''}.`, SHARED_ERRORS.apiKeyRevoked.code);
       case 'rotated':
         throw new InvalidApiKey(`This API key was rotated; its grace period ended at ${k.grace_expires_at!.toISOString()}. Use its replacement.`, 'api_key_rotated');
       case 'expired':

@@ -5,6 +5,8 @@
  * Wire shape (OpenAI): `{"error":{"message","type","code","param"}}`.
  */
 
+import { SHARED_ERRORS } from '../../../shared/errors/codes.js';
+
 export interface OpenAIErrorBody {
   error: { message: string; type: string; code: string | null; param: string | null };
 }
@@ -78,7 +80,7 @@ export class ModelNotFound extends GatewayError {
 export class RouteNotFound extends GatewayError {
   readonly status = 404;
   readonly type = 'invalid_request_error';
-  readonly code = 'unknown_url';
+  readonly code = SHARED_ERRORS.unknownUrl.code;
   constructor(method: string, path: string) {
     super(`Unknown request URL: ${method} ${path}. Please check the URL for typos.`);
   }
@@ -87,7 +89,7 @@ export class RouteNotFound extends GatewayError {
 export class MethodNotAllowed extends GatewayError {
   readonly status = 405;
   readonly type = 'invalid_request_error';
-  readonly code = 'method_not_allowed';
+  readonly code = SHARED_ERRORS.methodNotAllowed.code;
   constructor(method: string, path: string, allowed: readonly string[]) {
     super(`Method ${method} is not allowed on ${path}; use ${allowed.join(', ')}.`, null, { allow: allowed.join(', ') });
   }
@@ -96,7 +98,7 @@ export class MethodNotAllowed extends GatewayError {
 export class PayloadTooLarge extends GatewayError {
   readonly status = 413;
   readonly type = 'invalid_request_error';
-  readonly code = 'request_too_large';
+  readonly code = SHARED_ERRORS.requestTooLarge.code;
   constructor(limitBytes: number) {
     super(`The request body exceeds the limit of ${limitBytes} bytes.`);
   }
@@ -128,7 +130,7 @@ export class ResourceConflict extends GatewayError {
 export class MissingApiKey extends GatewayError {
   readonly status = 401;
   readonly type = 'invalid_request_error';
-  readonly code = 'missing_api_key';
+  readonly code = SHARED_ERRORS.missingApiKey.code;
   constructor() {
     super('You did not provide an API key. Send it as a bearer token: Authorization: Bearer <key>.');
   }
@@ -138,7 +140,7 @@ export class InvalidApiKey extends GatewayError {
   readonly status = 401;
   readonly type = 'invalid_request_error';
   readonly code: string;
-  constructor(reason = 'Incorrect API key provided.', code = 'invalid_api_key') {
+  constructor(reason = 'Incorrect API key provided.', code: string = SHARED_ERRORS.invalidApiKey.code) {
     super(reason);
     this.code = code;
   }
@@ -326,5 +328,21 @@ export class BodyTooDeep extends GatewayError {
   readonly code = 'invalid_body';
   constructor(limit: number) {
     super(`The request body nests arrays and objects deeper than ${limit} levels.`);
+  }
+}
+
+// ── admin API: a committed change that could not be announced (503) ─────────────────────────────────────
+
+/**
+ * A key change (revocation, rotation) is committed in Postgres but could not be published to the api replicas
+ * after retries: they keep a cached copy until their cache TTL ends. Repeating the command re-publishes it.
+ */
+export class ChangeNotPropagated extends GatewayError {
+  readonly status = 503;
+  readonly type = 'service_unavailable';
+  readonly code: string;
+  constructor(message: string, code = 'change_not_propagated') {
+    super(message, null, { 'retry-after': '1' });
+    this.code = code;
   }
 }

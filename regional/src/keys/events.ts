@@ -24,6 +24,8 @@ export interface ChangeBus {
   close(): Promise<void>;
 }
 
+const PUBLISH_TIMEOUT_MS = 1500;
+
 /** Default channel; tests pass a prefix so that they do not hear each other. */
 export const CHANGE_CHANNEL = 'skyway:changes';
 
@@ -77,7 +79,17 @@ export class RedisChangeBus implements ChangeBus {
       // A failed publish rejects to the caller; the connection's own errors need no second report.
       this.#pub.on('error', () => undefined);
     }
-    await this.#pub.publish(this.#channel, JSON.stringify(e));
+    // Bounded: while Redis is unreachable ioredis would queue the command through its reconnect attempts, and
+    // the admin waiting on a revocation needs a prompt answer (the caller retries).
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis publish timed out after ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.#pub.publish(this.#channel, JSON.stringify(e)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   subscribe(handler: ChangeHandler): () => void {
@@ -129,7 +141,9 @@ export class RedisChangeBus implements ChangeBus {
 
   async close(): Promise<void> {
     this.#live = false;
-    await Promise.all([this.#pub?.quit().catch(() => undefined), this.#sub?.quit().catch(() => undefined)]);
+    // quit() waits for a connection that may never come (Redis down): disconnect at once in that case.
+    const end = (c: Redis | undefined) => (c && c.status === 'ready' ? c.quit().then(() => undefined, () => c.disconnect()) : c?.disconnect());
+    await Promise.all([end(this.#pub), end(this.#sub)]);
     this.#pub = undefined;
     this.#sub = undefined;
   }

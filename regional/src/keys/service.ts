@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { writeAudit, type Actor } from '../db/audit.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { insertRow, jsonb, listPage, selectForUpdate, updateRow, type Page } from '../db/sql.js';
-import { ResourceConflict, ResourceNotFound } from '../errors/catalogue.js';
+import { ChangeNotPropagated, ResourceConflict, ResourceNotFound } from '../errors/catalogue.js';
 import type { ChangeBus, ChangeEvent } from './events.js';
 import { issueKey } from './format.js';
 import { keyStatus, type BudgetPeriod, type KeyRow, type StoredLimits } from './records.js';
@@ -50,6 +50,10 @@ export interface KeyServiceDeps {
   secrets: SigningSecrets;
   /** Hook for the edge KVS publisher (revocations, rotations); runs after the commit. */
   onKeyChange?: ((e: ChangeEvent) => void) | undefined;
+  /** Waits between publish attempts (ms); each attempt is bounded by the bus (1.5 s for Redis). @default [100, 400] */
+  publishRetryDelaysMs?: readonly number[];
+  /** How long api replicas may keep a key they have cached (their TTL), for the error message. @default 60 s */
+  replicaCacheSeconds?: number;
 }
 
 /** A key as stored, without its hash: what audit entries and the API show. */
@@ -90,9 +94,38 @@ function translatePgError(err: unknown): never {
 export class KeyService {
   constructor(private readonly deps: KeyServiceDeps) {}
 
-  async #emit(e: ChangeEvent): Promise<void> {
-    await this.deps.bus.publish(e).catch(() => undefined);
+  /** Publish with retries; true once a publish succeeded. */
+  async #publish(e: ChangeEvent): Promise<{ ok: true } | { ok: false; error: unknown }> {
+    const delays = this.deps.publishRetryDelaysMs ?? [100, 400];
+    let error: unknown;
+    for (let attempt = 0; attempt <= delays.length; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, delays[attempt - 1]));
+      try {
+        await this.deps.bus.publish(e);
+        return { ok: true };
+      } catch (err) {
+        error = err;
+      }
+    }
+    return { ok: false, error };
+  }
+
+  /**
+   * Announce a committed change; returns a warning when it could not be published. Losing a create or update
+   * event costs only freshness (replicas reload at their cache TTL). Losing a revocation leaves the key valid on
+   * other replicas: `revoke` turns the warning into a 503 and the admin repeats the command (revoke is
+   * idempotent and publishes again). `rotate` cannot fail after issuing the new key (its plaintext would be
+   * lost), so it returns the warning with the key.
+   */
+  async #emit(e: ChangeEvent): Promise<string | undefined> {
+    const sent = await this.#publish(e);
     this.deps.onKeyChange?.(e);
+    if (sent.ok) return undefined;
+    const ttl = this.deps.replicaCacheSeconds ?? 60;
+    return (
+      `Key '${e.id}' is ${e.action} in the database, but the change could not be published to the API replicas (${(sent.error as Error)?.message ?? 'publish failed'}). ` +
+      `Replicas that cached the key may still use its previous state for up to ${ttl} s.`
+    );
   }
 
   async create(actor: Actor, input: KeyInput, q?: Queryable): Promise<{ key: string; row: PublicKeyRow }> {
@@ -129,7 +162,8 @@ export class KeyService {
         where.push('revoked_at is not null');
         break;
       case 'rotated':
-        where.push('revoked_at is null and grace_expires_at <= now()');
+        // Every replaced key, in its grace period (still working) or past it.
+        where.push('revoked_at is null and replaced_by is not null');
         break;
       case 'expired':
         where.push('revoked_at is null and (grace_expires_at is null or grace_expires_at > now()) and expires_at <= now()');
@@ -164,7 +198,8 @@ export class KeyService {
       await writeAudit(c, actor, { action: 'key.revoke', entityType: 'key', entityId: id, before: withoutHash(before), after: withoutHash(after) });
       return after;
     });
-    await this.#emit({ type: 'key', id, action: 'revoked', expiresAt: row.expires_at?.toISOString() ?? null });
+    const warning = await this.#emit({ type: 'key', id, action: 'revoked', expiresAt: row.expires_at?.toISOString() ?? null });
+    if (warning) throw new ChangeNotPropagated(`${warning} Repeat the revoke to publish it again.`, 'revocation_not_propagated');
     return withoutHash(row);
   }
 
@@ -172,7 +207,7 @@ export class KeyService {
    * Issue a new key with the same settings; the old key keeps working for `graceSeconds` (0 = stops now).
    * The alias moves to the new key.
    */
-  async rotate(actor: Actor, id: string, graceSeconds: number): Promise<{ key: string; row: PublicKeyRow; previous: PublicKeyRow }> {
+  async rotate(actor: Actor, id: string, graceSeconds: number): Promise<{ key: string; row: PublicKeyRow; previous: PublicKeyRow; warning?: string }> {
     const issued = issueKey(this.deps.secrets);
     const { row, previous } = await inTransaction(this.deps.db, async (c) => {
       const old = await selectForUpdate<KeyRow>(c, 'virtual_keys', id);
@@ -198,8 +233,8 @@ export class KeyService {
       await writeAudit(c, actor, { action: 'key.create', entityType: 'key', entityId: fresh.id, before: null, after: withoutHash(fresh) });
       return { row: fresh, previous: prev };
     });
-    await this.#emit({ type: 'key', id, action: 'rotated', replacedBy: row.id, graceExpiresAt: previous.grace_expires_at?.toISOString() ?? null });
+    const warning = await this.#emit({ type: 'key', id, action: 'rotated', replacedBy: row.id, graceExpiresAt: previous.grace_expires_at?.toISOString() ?? null });
     await this.#emit({ type: 'key', id: row.id, action: 'created', expiresAt: row.expires_at?.toISOString() ?? null });
-    return { key: issued.plaintext, row: withoutHash(row), previous: withoutHash(previous) };
+    return { key: issued.plaintext, row: withoutHash(row), previous: withoutHash(previous), ...(warning ? { warning } : {}) };
   }
 }

@@ -29,6 +29,11 @@ export interface Deployment {
   readonly headers: Readonly<Record<string, string>>;
   /** Provider-specific settings (api_version, region, …), validated by the adapter. */
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * Set on deployments added through the admin API (an admin chose the URL): a non-2xx upstream body must not
+   * reach the client verbatim; the error translators keep status and code and use a generic message.
+   */
+  readonly hideUpstreamErrorBodies?: boolean;
 }
 
 /** The upstream HTTP request an adapter asks the core to send. */

@@ -3,6 +3,7 @@
  * few microseconds. Flushed on shutdown. Keys and prompt text are never logged: the request path logs fields it
  * picks (ids, model, status, timings, token counts), never whole objects, so no redaction pass is needed.
  */
+import { threadId } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -12,7 +13,8 @@ export function createLogger(level: string, role: string): { logger: Logger; flu
   const logger = pino(
     {
       level,
-      base: { role, pid: process.pid },
+      // `loop`: which uWS event loop (0 = the main thread; see threads/) wrote the line.
+      base: { role, pid: process.pid, loop: threadId },
     },
     dest,
   );

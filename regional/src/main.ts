@@ -15,19 +15,18 @@ import { ThreadsSettingError, threadCount } from './threads/count.js';
 
 async function main(): Promise<void> {
   let running;
-  let loops: Loops;
+  let threads: number;
   try {
-    const threads = threadCount(process.env);
+    threads = threadCount(process.env);
     running = await startGateway(process.env);
-    loops = await startLoops(running, threads - 1, process.env);
   } catch (err) {
-    const known = err instanceof ConfigError || err instanceof SettingsError || err instanceof NativeUwsUnavailable || err instanceof ThreadsSettingError;
-    console.error(`skyway: cannot start: ${known ? (err as Error).message : (err as Error).stack}`);
-    process.exit(1);
+    fail(err);
   }
   if (running.masterKey.generated) {
     console.error(`skyway: generated a master key (kept in ${running.masterKey.file}):\n  ${running.masterKey.key}`);
   }
+  // The extra loops start while this one already serves; a signal during their start waits for them.
+  const loops: Promise<Loops> = startLoops(running, threads - 1, process.env).catch(fail);
   const stop = (signal: string) => {
     running.logger.info({ signal }, 'shutdown requested');
     // Every loop stops accepting at once; the extra loops drain first because their usage events and
@@ -36,7 +35,7 @@ async function main(): Promise<void> {
     running.server?.stopListening();
     const drainMs = running.settings.drainTimeoutMs;
     loops
-      .drain(drainMs + 15_000)
+      .then((l) => l.drain(drainMs + 15_000))
       .then(({ exited }) => {
         if (!exited) running.logger.warn({}, 'an event loop did not end in time');
         return running.shutdown();
@@ -48,6 +47,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function fail(err: unknown): never {
+  const known = err instanceof ConfigError || err instanceof SettingsError || err instanceof NativeUwsUnavailable || err instanceof ThreadsSettingError;
+  console.error(`skyway: cannot start: ${known ? (err as Error).message : (err as Error).stack}`);
+  process.exit(1);
 }
 
 void main();

@@ -85,7 +85,8 @@ function proxy(app: TemplatedApp, pool: Pool, path: string): void {
 
 /** One uWS loop: resolves with its listen socket and port. */
 function startLoop(o: FloorOptions): Promise<{ port: number; close(): void }> {
-  const pool = new Pool(o.upstream, { connections: 256, keepAliveTimeout: 30_000 });
+  // As the gateway's UpstreamPools: no cap on connections (5,000 open streams need 5,000), keep-alive 60 s.
+  const pool = new Pool(o.upstream, { connections: null, keepAliveTimeout: 60_000, pipelining: 1 });
   const app = uws.App();
   proxy(app, pool, '/v1/chat/completions');
   app.get('/health/readiness', (res) => void res.end('{"status":"ok"}'));

@@ -42,7 +42,12 @@ function servedByLoop(gw: GatewayProcess, keyId: string | null): Map<number, num
   const out = new Map<number, number>();
   for (const line of gw.output().split('\n')) {
     if (!line.startsWith('{')) continue;
-    const j = JSON.parse(line) as { loop?: number; op?: string; status?: number; keyId?: string };
+    let j: { loop?: number; op?: string; status?: number; keyId?: string };
+    try {
+      j = JSON.parse(line) as typeof j;
+    } catch {
+      continue; // two loops share stdout: a line cut by the pipe is not this test's subject
+    }
     if (j.op !== 'chat' || j.status !== 200 || (keyId !== null && j.keyId !== keyId)) continue;
     out.set(j.loop!, (out.get(j.loop!) ?? 0) + 1);
   }

@@ -4,7 +4,7 @@
  *
  *   node dist/loadtest/bench/run.js [--duration 8] [--repeat 3] [--quick] [--only floor,embedded,json,stream,open,direct]
  *        [--bodies 1k,1.2k] [--open-streams 5000] [--concurrency 1,50,200] [--cpu-prof DIR]
- *        [--threads N] [--gateway-cpus 0] [--load-cpus 1]
+ *        [--threads N] [--gateway-cpus 0] [--load-cpus 1] [--node-flags "--max-semi-space-size=4"] [--markdown]
  *
  * Every target (floor and gateways) starts first and stays up; then each step (kind × body × concurrency) runs
  * on every target in turn, `--repeat` times, the order rotating per round, so that the machine's noise drifts
@@ -42,6 +42,7 @@ const { values } = parseArgs({
     'gateway-cpus': { type: 'string' },
     'load-cpus': { type: 'string' },
     markdown: { type: 'boolean', default: false },
+    'node-flags': { type: 'string' },
   },
 });
 
@@ -137,7 +138,7 @@ async function startTargets(mock: MockProcess): Promise<Target[]> {
   }
   for (const cfg of chosen) {
     log(`starting ${cfg.name}: ${cfg.description}${gatewayCpus ? ` on CPU ${gatewayCpus}` : ''}`);
-    const t = await startTarget(cfg, { dist, mock, cpus: gatewayCpus, threads, cpuProfDir: values['cpu-prof'] });
+    const t = await startTarget(cfg, { dist, mock, cpus: gatewayCpus, threads, cpuProfDir: values['cpu-prof'], nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [] });
     if (!t) {
       log(`${cfg.name}: skipped (its stores are not available on this machine)`);
       continue;

@@ -25,10 +25,14 @@ export interface TargetOptions {
   threads: number | undefined;
   /** Directory for --cpu-prof, when profiling. */
   cpuProfDir: string | undefined;
+  /** Extra node flags for the gateways and the floor (heap sizing experiments: `--max-semi-space-size=4`). */
+  nodeFlags: string[];
 }
 
-const profFlags = (o: TargetOptions, name: string): string[] | undefined =>
-  o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`] : undefined;
+const profFlags = (o: TargetOptions, name: string): string[] => [
+  ...o.nodeFlags,
+  ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`] : []),
+];
 
 async function startFloor(cfg: BenchConfiguration, o: TargetOptions): Promise<Target> {
   const p = spawnNode({

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
+import { freeTcpPort } from '../../regional/src/threads/shared-port.js';
 import type { HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 
 type UWS = typeof import('uWebSockets.js');
@@ -109,7 +110,9 @@ async function main(): Promise<void> {
   if (!values.upstream) throw new Error('floor: --upstream URL is required');
   const threads = Math.max(1, Number(values.threads ?? 1));
   const host = values.host ?? '127.0.0.1';
-  const first = await startLoop({ upstream: values.upstream, host, port: Number(values.port ?? 0) });
+  // uWS shares a port between loops only when it was bound as a concrete port (see threads/shared-port.ts).
+  const port = Number(values.port ?? 0) === 0 && threads > 1 ? await freeTcpPort(host) : Number(values.port ?? 0);
+  const first = await startLoop({ upstream: values.upstream, host, port });
   const workers: Worker[] = [];
   for (let i = 1; i < threads; i++) {
     const w = new Worker(new URL(import.meta.url), { workerData: { upstream: values.upstream, host, port: first.port } satisfies FloorOptions });

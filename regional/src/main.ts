@@ -12,13 +12,16 @@ import { SettingsError } from './config/settings.js';
 import { NativeUwsUnavailable } from './http/uws.js';
 import { startLoops, type Loops } from './threads/loops.js';
 import { ThreadsSettingError, threadCount } from './threads/count.js';
+import { withShareablePort } from './threads/shared-port.js';
 
 async function main(): Promise<void> {
   let running;
   let threads: number;
+  let env: NodeJS.ProcessEnv;
   try {
     threads = threadCount(process.env);
-    running = await startGateway(process.env);
+    env = await withShareablePort(process.env, threads);
+    running = await startGateway(env);
   } catch (err) {
     fail(err);
   }
@@ -26,7 +29,7 @@ async function main(): Promise<void> {
     console.error(`skyway: generated a master key (kept in ${running.masterKey.file}):\n  ${running.masterKey.key}`);
   }
   // The extra loops start while this one already serves; a signal during their start waits for them.
-  const loops: Promise<Loops> = startLoops(running, threads - 1, process.env).catch(fail);
+  const loops: Promise<Loops> = startLoops(running, threads - 1, env).catch(fail);
   const stop = (signal: string) => {
     running.logger.info({ signal }, 'shutdown requested');
     // Every loop stops accepting at once; the extra loops drain first because their usage events and

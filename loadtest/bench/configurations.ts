@@ -68,7 +68,7 @@ async function limitedKey(gw: BenchGateway): Promise<string> {
   const res = await fetch(`${gw.adminUrl}/admin/keys`, {
     method: 'POST',
     headers: { authorization: `Bearer ${gw.masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ alias: 'bench', models: ['mock-1'], limits: { rpm: 100_000_000, tpm: 1_000_000_000, max_parallel: 100_000 }, budget: { max_usd: 1_000_000, period: 'monthly' } }),
+    body: JSON.stringify({ alias: 'bench', models: ['mock-1'], limits: { rpm: 1_000_000_000, tpm: 1_000_000_000_000, max_parallel: 100_000 }, budget: { max_usd: 1_000_000, period: 'monthly' } }),
   });
   const body = (await res.json()) as { key?: string };
   if (res.status !== 201 || !body.key) throw new Error(`could not create the bench key: HTTP ${res.status} ${JSON.stringify(body)}`);

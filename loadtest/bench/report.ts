@@ -26,6 +26,8 @@ export interface LoadRow {
   cpuxFloor?: number;
   peakRssMb?: number;
   errors: number;
+  /** Non-2xx statuses and socket errors of a JSON step, by kind (in the results file). */
+  errorStatuses?: Record<string, number>;
 }
 
 export interface OpenStreamsRow {

@@ -98,6 +98,7 @@ interface Samples {
   cpuMs: number;
   requests: number;
   errors: number;
+  statuses: Record<string, number>;
 }
 
 const median = (xs: number[]) => {
@@ -114,6 +115,7 @@ async function runStep(t: Target, step: Step, into: Samples): Promise<void> {
     const r = await jsonLoad({ url, headers: t.headers, body: chatBody(size.bytes, false), connections: step.concurrency, durationS });
     ({ rps, p50, p99 } = r);
     errors = r.errors + r.non2xx;
+    for (const [k, v] of Object.entries(r.statuses)) into.statuses[k] = (into.statuses[k] ?? 0) + v;
   } else {
     const r = await streamLoad({ url, headers: t.headers, body: chatBody(size.bytes, true), connections: step.concurrency, durationS });
     ({ streamsPerS: rps, ttfbP50: p50, ttfbP99: p99, errors } = r);
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
           const t = targets[(i + round) % targets.length]!;
           log(`round ${round + 1}/${repeats}: ${t.name} ${step.kind} body ${step.body} c=${step.concurrency}`);
           const key = `${t.name}|${step.kind}|${step.body}|${step.concurrency}`;
-          if (!samples.has(key)) samples.set(key, { rps: [], p50: [], p99: [], cpuMs: 0, requests: 0, errors: 0 });
+          if (!samples.has(key)) samples.set(key, { rps: [], p50: [], p99: [], cpuMs: 0, requests: 0, errors: 0, statuses: {} });
           await runStep(t, step, samples.get(key)!);
         }
       }
@@ -212,6 +214,7 @@ async function main(): Promise<void> {
           cpuMsPerReq: s.requests > 0 ? s.cpuMs / s.requests : undefined,
           peakRssMb: peaks.get(t.name) ?? undefined,
           errors: s.errors,
+          ...(Object.keys(s.statuses).length ? { errorStatuses: s.statuses } : {}),
         });
       }
     }

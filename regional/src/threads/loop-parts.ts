@@ -57,12 +57,13 @@ export interface LoopConnection {
 }
 
 /**
- * @param inProcessLimits true when the limiter is the main thread's MemoryAdmission (no REDIS_URL).
+ * @param sharedLimits true when admission goes to the main thread's limiter (the gateway always does; false
+ *   leaves the loop to build its own, for tests of a loop alone).
  */
-export function connectLoop(port: MessagePort, inProcessLimits: boolean): LoopConnection {
+export function connectLoop(port: MessagePort, sharedLimits: boolean): LoopConnection {
   const out = new Outbox<LoopMessage>(port);
   const bus = new FannedOutBus();
-  const admission = inProcessLimits ? new LoopAdmission(out) : undefined;
+  const admission = sharedLimits ? new LoopAdmission(out) : undefined;
   port.on('message', (batch: OwnerMessage[]) => {
     for (const m of batch) {
       if (m.t === 'admitted') admission?.answer(m.id, m.headers, undefined);

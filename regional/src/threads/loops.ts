@@ -23,7 +23,9 @@ export async function startLoops(running: RunningGateway, extra: number, env: No
   const gw = running.gateway;
   if (!gw || !running.server || extra < 1) return { count: 0, drain: async () => ({ drained: true, exited: true }) };
   const loopEnv: NodeJS.ProcessEnv = { ...env, PORT: String(running.server.port), SKYWAY_ROLE: 'api' };
-  const owned = { admission: env.REDIS_URL ? undefined : gw.admission, usage: gw.usage, metrics: gw.metrics, bus: running.stores.bus };
+  // Admission always stays on this thread, also with Redis: the limiter's fallback while Redis is down counts
+  // locally (limit / SKYWAY_REPLICAS per process), which must be one count per process, not one per loop.
+  const owned = { admission: gw.admission, usage: gw.usage, metrics: gw.metrics, bus: running.stores.bus };
   const started: { worker: Worker; close(): void }[] = [];
   try {
     for (let i = 0; i < extra; i++) {

@@ -13,7 +13,7 @@ import type { UsageEvent } from '../usage/event.js';
 import { FORWARDED_METRICS, type LoopMessage, type OwnerMessage, type RefusalWire } from './protocol.js';
 
 export interface OwnedParts {
-  /** Only when limits are in process; with Redis each loop asks Redis itself. */
+  /** The process's one limiter (in-process or Redis-backed). */
   admission: Admission | undefined;
   usage: { record(e: UsageEvent): void } | undefined;
   metrics: GatewayMetrics | undefined;

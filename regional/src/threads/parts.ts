@@ -9,7 +9,7 @@ import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { UsageEvent } from '../usage/event.js';
 
 export interface LoopParts {
-  /** The in-process limiter lives on the main thread; absent when Redis holds the limits (each loop asks Redis). */
+  /** The limiter lives on the main thread (in-process counters, or the Redis client with its local fallback). */
   admission?: Admission;
   /** Posts usage events to the main thread's one recorder. */
   usage: { record(e: UsageEvent): void; close(timeoutMs?: number): Promise<void> };

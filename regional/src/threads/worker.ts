@@ -16,7 +16,7 @@ export interface LoopWorkerData {
 async function run(): Promise<void> {
   const data = workerData as LoopWorkerData;
   const control = parentPort!;
-  const conn = connectLoop(data.port, !data.env.REDIS_URL);
+  const conn = connectLoop(data.port, true);
   let running;
   try {
     running = await startGateway(data.env, { loop: conn.parts });

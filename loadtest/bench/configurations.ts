@@ -21,6 +21,8 @@ export interface BenchConfiguration {
   yaml: string;
   /** After the gateway is ready: the key to load it with. */
   setup?: (gw: BenchGateway) => Promise<string>;
+  /** What runs: the gateway (default) or the floor proxy (bench/floor.ts), which ignores env, yaml and setup. */
+  program?: 'gateway' | 'floor';
 }
 
 const PG_ADMIN = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -66,7 +68,7 @@ async function limitedKey(gw: BenchGateway): Promise<string> {
   const res = await fetch(`${gw.adminUrl}/admin/keys`, {
     method: 'POST',
     headers: { authorization: `Bearer ${gw.masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ alias: 'bench', models: ['mock-1'], limits: { rpm: 100_000_000, tpm: 1_000_000_000, max_parallel: 100_000 }, budget: { max_usd: 1_000_000, period: 'monthly' } }),
+    body: JSON.stringify({ alias: 'bench', models: ['mock-1'], limits: { rpm: 1_000_000_000, tpm: 1_000_000_000_000, max_parallel: 100_000 }, budget: { max_usd: 1_000_000, period: 'monthly' } }),
   });
   const body = (await res.json()) as { key?: string };
   if (res.status !== 201 || !body.key) throw new Error(`could not create the bench key: HTTP ${res.status} ${JSON.stringify(body)}`);
@@ -74,6 +76,13 @@ async function limitedKey(gw: BenchGateway): Promise<string> {
 }
 
 export const configurations: BenchConfiguration[] = [
+  {
+    name: 'floor',
+    description: 'bare uWS + JSON.parse + undici, no auth/logs/usage (bench/floor.ts): the denominator of every ratio',
+    env: {},
+    yaml: '',
+    program: 'floor',
+  },
   {
     name: 'embedded',
     description: 'embedded stores, master key, access log and usage files on (the `npm start` defaults)',

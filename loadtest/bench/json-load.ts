@@ -12,6 +12,8 @@ export interface LoadResult {
   requests: number;
   errors: number;
   non2xx: number;
+  /** Count of each non-2xx status, to tell limits (429) from failures (5xx) in the results file. */
+  statuses: Record<string, number>;
 }
 
 export interface LoadSpec {
@@ -33,8 +35,10 @@ export async function jsonLoad(spec: LoadSpec): Promise<LoadResult> {
     duration: spec.durationS,
     pipelining: 1,
   });
+  const statuses: Record<string, number> = {};
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     if (status >= 200 && status < 300) samples.add(ms);
+    else statuses[status] = (statuses[status] ?? 0) + 1;
   });
   const result = await instance;
   const { p50, p99 } = samples.summary();
@@ -46,5 +50,6 @@ export async function jsonLoad(spec: LoadSpec): Promise<LoadResult> {
     requests: result.requests.total,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    statuses: { ...statuses, ...(result.errors ? { socket_errors: result.errors } : {}), ...(result.timeouts ? { timeouts: result.timeouts } : {}) },
   };
 }

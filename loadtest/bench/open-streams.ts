@@ -26,11 +26,15 @@ export interface OpenStreamsSpec {
   sample: () => void;
 }
 
+/** How long the open phase may take before RSS is sampled with whatever opened. */
+const OPEN_DEADLINE_MS = 30_000;
+
 export async function openStreams(spec: OpenStreamsSpec): Promise<OpenStreamsResult> {
   const agent = new Agent({ connections: spec.count, keepAliveTimeout: 1000, headersTimeout: 60_000, bodyTimeout: 60_000 });
   const controller = new AbortController();
   setMaxListeners(spec.count + 10, controller.signal); // one listener per stream, by design
-  const chunks = Math.ceil((spec.holdMs * 4) / spec.chunkDelayMs) + 10;
+  // Long enough that the first streams are still open when the last one opens on a loaded machine (30 s).
+  const chunks = Math.ceil((OPEN_DEADLINE_MS + spec.holdMs * 2) / spec.chunkDelayMs) + 10;
   const body = JSON.stringify({
     model: 'mock-1',
     messages: [{ role: 'user', content: 'hold this stream open' }],
@@ -63,7 +67,7 @@ export async function openStreams(spec: OpenStreamsSpec): Promise<OpenStreamsRes
     }
   };
   const all = Array.from({ length: spec.count }, one);
-  const openDeadline = new Promise<void>((r) => setTimeout(r, Math.max(10_000, spec.holdMs)).unref());
+  const openDeadline = new Promise<void>((r) => setTimeout(r, Math.max(OPEN_DEADLINE_MS, spec.holdMs)).unref());
   await Promise.race([allOpened, openDeadline]);
   const openMs = performance.now() - t0;
   const openedAtSample = opened;

@@ -1,62 +1,74 @@
 /**
- * `npm run bench`: the gateway's own cost on this machine, next to a direct call to the mock, in one run.
+ * `npm run bench`: the gateway's own cost on this machine, as ratios to a bare uWS + undici proxy (the floor)
+ * measured in the same run, next to a direct call to the mock.
  *
- *   node dist/loadtest/bench/run.js [--duration 10] [--quick] [--only embedded,json,stream,open,direct]
- *                                   [--open-streams 5000] [--concurrency 1,50,200] [--cpu-prof DIR]
+ *   node dist/loadtest/bench/run.js [--duration 8] [--repeat 3] [--quick] [--only floor,embedded,json,stream,open,direct]
+ *        [--bodies 1k,1.2k] [--open-streams 5000] [--concurrency 1,50,200] [--cpu-prof DIR]
+ *        [--threads N] [--gateway-cpus 0] [--load-cpus 1] [--node-flags "--max-semi-space-size=4"] [--markdown]
  *
- * --cpu-prof DIR writes a V8 CPU profile of each gateway run into DIR (open it in Chrome DevTools).
- *
- * The gateway runs on CPU 0, the mock and this load generator on CPU 1 (taskset, when there are 2+ CPUs).
- * Every process it starts is stopped before it exits, also on Ctrl-C.
+ * Every target (floor and gateways) starts first and stays up; then each step (kind × body × concurrency) runs
+ * on every target in turn, `--repeat` times, the order rotating per round, so that the machine's noise drifts
+ * over all targets alike. A row is the median of its repeats; `spread` says how far the repeats were apart.
+ * --cpu-prof DIR writes a V8 CPU profile of each target into DIR (open it in Chrome DevTools).
+ * The gateways and the floor run on --gateway-cpus, the mock and this load generator on --load-cpus (taskset).
  */
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { distRoot, repoRoot } from '../../test-support/paths.js';
 import { taskset } from '../support/processes.js';
-import { gatewayAvailable, startGatewayProcess, startMockProcess, type GatewayProcess, type MockProcess } from '../support/stack.js';
-import { configurations, dropBenchDatabases, type BenchConfiguration } from './configurations.js';
+import { gatewayAvailable, startMockProcess, type MockProcess } from '../support/stack.js';
+import { chatBody, parseBodySizes } from './bodies.js';
+import { configurations, dropBenchDatabases } from './configurations.js';
 import { jsonLoad } from './json-load.js';
 import { openStreams } from './open-streams.js';
 import { cpuMs, peakRssMb, rssMb } from './proc-stats.js';
-import { formatTable, writeResults, type LoadRow, type OpenStreamsRow } from './report.js';
+import { addFloorRatios, formatMarkdown, formatTable, writeResults, type LoadRow, type OpenStreamsRow } from './report.js';
 import { streamLoad } from './stream-load.js';
+import { startTarget, type Target } from './targets.js';
 
 const { values } = parseArgs({
   options: {
     duration: { type: 'string' },
+    repeat: { type: 'string' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    bodies: { type: 'string' },
     'open-streams': { type: 'string' },
     concurrency: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    threads: { type: 'string' },
+    'gateway-cpus': { type: 'string' },
+    'load-cpus': { type: 'string' },
+    markdown: { type: 'boolean', default: false },
+    'node-flags': { type: 'string' },
   },
 });
 
 const quick = values.quick === true;
-const durationS = Number(values.duration ?? (quick ? 3 : 10));
+const durationS = Number(values.duration ?? (quick ? 3 : 8));
+const repeats = Number(values.repeat ?? (quick ? 1 : 3));
 const concurrencies = (values.concurrency ?? (quick ? '1,50' : '1,50,200')).split(',').map(Number);
+const bodies = parseBodySizes(values.bodies ?? '1k,1.2k');
 const openCount = Number(values['open-streams'] ?? (quick ? 500 : 5000));
+const threads = values.threads !== undefined ? Number(values.threads) : undefined;
+const KINDS = ['json', 'stream', 'open'];
 const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined;
-const kinds = ['json', 'stream', 'open'].filter((k) => !only || only.has(k) || ![...only].some((o) => ['json', 'stream', 'open'].includes(o)));
-const wantDirect = !only || only.has('direct') || ![...only].some((o) => configurations.some((c) => c.name === o) || o === 'direct');
-const chosen = configurations.filter((c) => !only || only.has(c.name) || ![...only].some((o) => configurations.some((x) => x.name === o)));
-if (!Number.isFinite(durationS) || durationS <= 0 || concurrencies.some((c) => !Number.isInteger(c) || c < 1)) {
-  console.error('bench: --duration must be > 0 and --concurrency a list of positive integers');
+const kinds = KINDS.filter((k) => !only || only.has(k) || ![...only].some((o) => KINDS.includes(o)));
+const namedTargets = only ? [...only].filter((o) => o === 'direct' || configurations.some((c) => c.name === o)) : [];
+const wantDirect = namedTargets.length === 0 || namedTargets.includes('direct');
+const chosen = configurations.filter((c) => namedTargets.length === 0 || namedTargets.includes(c.name));
+if (!Number.isFinite(durationS) || durationS <= 0 || !Number.isInteger(repeats) || repeats < 1 || concurrencies.some((c) => !Number.isInteger(c) || c < 1) || (threads !== undefined && !(threads >= 1))) {
+  console.error('bench: --duration must be > 0, --repeat and --threads positive integers, --concurrency a list of positive integers');
   process.exit(2);
 }
 
-const JSON_BODY = JSON.stringify({ model: 'mock-1', messages: [{ role: 'user', content: 'Say something short about the sky.' }] });
-const STREAM_BODY = JSON.stringify({
-  model: 'mock-1',
-  messages: [{ role: 'user', content: 'Say something short about the sky.' }],
-  stream: true,
-  stream_options: { include_usage: true },
-});
-
 const dist = distRoot();
-const pin = taskset() !== null && availableParallelism() >= 2;
+const cpuCount = availableParallelism(); // before this process pins itself to the load CPUs
+const canPin = taskset() !== null && cpuCount >= 2;
+const gatewayCpus = values['gateway-cpus'] ?? (canPin ? '0' : undefined);
+const loadCpus = values['load-cpus'] ?? (canPin ? '1' : undefined);
 const live: { stop(): Promise<void> }[] = [];
 
 async function stopAll(): Promise<void> {
@@ -70,119 +82,165 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 function log(msg: string): void {
-  process.stderr.write(`bench: ${msg}\n`);
+  process.stderr.write(`bench: ${msg} (load ${loadavg()[0]!.toFixed(2)})\n`);
 }
 
-interface Target {
-  name: string;
-  url: string;
-  headers: Record<string, string>;
-  pid?: number;
+interface Step {
+  kind: 'json' | 'stream';
+  body: string;
+  concurrency: number;
 }
 
-async function measure(target: Target, direct: Map<string, LoadRow>, rows: LoadRow[]): Promise<void> {
-  for (const kind of ['json', 'stream'] as const) {
-    if (!kinds.includes(kind)) continue;
-    for (const c of concurrencies) {
-      log(`${target.name}: ${kind} at concurrency ${c} for ${durationS}s`);
-      const cpu0 = target.pid ? cpuMs(target.pid) : null;
-      let row: LoadRow;
-      if (kind === 'json') {
-        const r = await jsonLoad({ url: `${target.url}/v1/chat/completions`, headers: target.headers, body: JSON_BODY, connections: c, durationS });
-        row = { target: target.name, kind, concurrency: c, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors + r.non2xx };
-      } else {
-        const r = await streamLoad({ url: `${target.url}/v1/chat/completions`, headers: target.headers, body: STREAM_BODY, connections: c, durationS });
-        row = { target: target.name, kind, concurrency: c, rps: r.streamsPerS, p50: r.ttfbP50, p99: r.ttfbP99, errors: r.errors };
-      }
-      const cpu1 = target.pid ? cpuMs(target.pid) : null;
-      if (cpu0 !== null && cpu1 !== null && row.rps > 0) row.cpuMsPerReq = (cpu1 - cpu0) / (row.rps * durationS);
-      if (target.pid) row.peakRssMb = peakRssMb(target.pid) ?? undefined;
-      const base = direct.get(`${kind}/${c}`);
-      if (base) {
-        row.addedP50 = row.p50 - base.p50;
-        row.addedP99 = row.p99 - base.p99;
-      }
-      if (target.name === 'direct') direct.set(`${kind}/${c}`, row);
-      rows.push(row);
+interface Samples {
+  rps: number[];
+  p50: number[];
+  p99: number[];
+  cpuMs: number;
+  requests: number;
+  errors: number;
+  statuses: Record<string, number>;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function runStep(t: Target, step: Step, into: Samples): Promise<void> {
+  const size = bodies.find((b) => b.label === step.body)!;
+  const cpu0 = t.pid ? cpuMs(t.pid) : null;
+  const url = `${t.url}/v1/chat/completions`;
+  let rps: number, p50: number, p99: number, errors: number;
+  if (step.kind === 'json') {
+    const r = await jsonLoad({ url, headers: t.headers, body: chatBody(size.bytes, false), connections: step.concurrency, durationS });
+    ({ rps, p50, p99 } = r);
+    errors = r.errors + r.non2xx;
+    for (const [k, v] of Object.entries(r.statuses)) into.statuses[k] = (into.statuses[k] ?? 0) + v;
+  } else {
+    const r = await streamLoad({ url, headers: t.headers, body: chatBody(size.bytes, true), connections: step.concurrency, durationS });
+    ({ streamsPerS: rps, ttfbP50: p50, ttfbP99: p99, errors } = r);
+  }
+  const cpu1 = t.pid ? cpuMs(t.pid) : null;
+  into.rps.push(rps);
+  into.p50.push(p50);
+  into.p99.push(p99);
+  into.errors += errors;
+  if (cpu0 !== null && cpu1 !== null) {
+    into.cpuMs += cpu1 - cpu0;
+    into.requests += rps * durationS;
+  }
+}
+
+async function startTargets(mock: MockProcess): Promise<Target[]> {
+  const targets: Target[] = [];
+  if (wantDirect || chosen.length > 0) targets.push({ name: 'direct', url: mock.url, headers: {}, stop: async () => undefined });
+  if (!gatewayAvailable(dist)) {
+    log(`no gateway at ${dist}/regional/src/main.js (run npm run build): measuring the mock alone`);
+    return targets;
+  }
+  for (const cfg of chosen) {
+    log(`starting ${cfg.name}: ${cfg.description}${gatewayCpus ? ` on CPU ${gatewayCpus}` : ''}`);
+    const t = await startTarget(cfg, { dist, mock, cpus: gatewayCpus, threads, cpuProfDir: values['cpu-prof'], nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [] });
+    if (!t) {
+      log(`${cfg.name}: skipped (its stores are not available on this machine)`);
+      continue;
     }
-  }
-}
-
-async function benchConfiguration(cfg: BenchConfiguration, mock: MockProcess, direct: Map<string, LoadRow>, rows: LoadRow[], open: OpenStreamsRow[]) {
-  const env = typeof cfg.env === 'function' ? await cfg.env() : cfg.env;
-  if (!env) {
-    log(`${cfg.name}: skipped (its stores are not available on this machine)`);
-    return;
-  }
-  log(`starting the gateway (${cfg.name}: ${cfg.description})${pin ? ' on CPU 0' : ''}`);
-  const gw: GatewayProcess = await startGatewayProcess(dist, {
-    mockUrl: mock.url,
-    extraEnv: env,
-    extraYaml: cfg.yaml,
-    cpus: pin ? '0' : undefined,
-    logLevel: process.env.LOG_LEVEL ?? 'info',
-    ...(values['cpu-prof'] ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`, `--cpu-prof-name=${cfg.name}.cpuprofile`] } : {}),
-  });
-  live.push(gw);
-  try {
-    const apiKey = cfg.setup ? await cfg.setup(gw) : gw.masterKey;
-    const target: Target = { name: cfg.name, url: gw.url, headers: { authorization: `Bearer ${apiKey}` }, pid: gw.process.pid };
+    live.push(t);
+    targets.push(t);
     log(`${cfg.name}: warm-up`);
-    await jsonLoad({ url: `${gw.url}/v1/chat/completions`, headers: target.headers, body: JSON_BODY, connections: 50, durationS: quick ? 1 : 2 });
-    await measure(target, direct, rows);
-    if (kinds.includes('open')) {
-      log(`${cfg.name}: ${openCount} open streams`);
-      let rss: number | null = null;
-      const r = await openStreams({
-        url: `${gw.url}/v1/chat/completions`,
-        headers: target.headers,
-        count: openCount,
-        chunkDelayMs: 1000,
-        holdMs: 3000,
-        sample: () => {
-          rss = rssMb(target.pid!);
-        },
-      });
-      open.push({ target: cfg.name, requested: r.requested, opened: r.opened, openMs: r.openMs, rssMb: rss, peakRssMb: peakRssMb(target.pid!), errors: r.errors });
-    }
-  } finally {
-    await gw.stop();
-    live.splice(live.indexOf(gw), 1);
+    await jsonLoad({ url: `${t.url}/v1/chat/completions`, headers: t.headers, body: chatBody(bodies[0]!.bytes, false), connections: 50, durationS: quick ? 1 : 2 });
   }
+  return targets;
+}
+
+async function openPhase(t: Target): Promise<OpenStreamsRow> {
+  log(`${t.name}: ${openCount} open streams`);
+  let rss: number | null = null;
+  const r = await openStreams({
+    url: `${t.url}/v1/chat/completions`,
+    headers: t.headers,
+    count: openCount,
+    chunkDelayMs: 1000,
+    holdMs: 3000,
+    sample: () => void (rss = rssMb(t.pid!)),
+  });
+  return { target: t.name, requested: r.requested, opened: r.opened, openMs: r.openMs, rssMb: rss, peakRssMb: peakRssMb(t.pid!), errors: r.errors };
 }
 
 async function main(): Promise<void> {
-  if (pin) spawnSync(taskset()!, ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
-  const rows: LoadRow[] = [];
-  const open: OpenStreamsRow[] = [];
-  const direct = new Map<string, LoadRow>();
-  log(`duration ${durationS}s, concurrency ${concurrencies.join('/')}, ${pin ? 'gateway on CPU 0, mock and load generator on CPU 1' : 'no CPU pinning (taskset missing or 1 CPU)'}`);
-  const mock = await startMockProcess(dist, { cpus: pin ? '1' : undefined });
+  if (loadCpus) spawnSync(taskset()!, ['-a', '-cp', loadCpus, String(process.pid)], { stdio: 'ignore' });
+  const loadStart = loadavg();
+  log(`${durationS}s × ${repeats} per step, concurrency ${concurrencies.join('/')}, bodies ${bodies.map((b) => `${b.label}=${b.bytes}B`).join(' ')}, threads ${threads ?? 'default'}, ` + (gatewayCpus ? `gateway on CPU ${gatewayCpus}, mock and load generator on CPU ${loadCpus}` : 'no CPU pinning'));
+  const mock = await startMockProcess(dist, { cpus: loadCpus });
   live.push(mock);
-  try {
-    // Direct-to-mock is the baseline for "added" latency, so it runs whenever a gateway row will be compared.
-    if (wantDirect || chosen.length > 0) await measure({ name: 'direct', url: mock.url, headers: {}, pid: undefined }, direct, rows);
-    if (!gatewayAvailable(dist)) {
-      log(`no gateway at ${dist}/regional/src/main.js (run npm run build): measured the mock alone`);
-    } else {
-      for (const cfg of chosen) await benchConfiguration(cfg, mock, direct, rows, open);
-    }
-  } finally {
-    await stopAll();
+  const samples = new Map<string, Samples>();
+  const open: OpenStreamsRow[] = [];
+  let targets: Target[] = [];
+  const steps: Step[] = [];
+  for (const kind of ['json', 'stream'] as const) {
+    if (!kinds.includes(kind)) continue;
+    for (const body of kind === 'json' ? bodies : bodies.slice(0, 1)) for (const c of concurrencies) steps.push({ kind, body: body.label, concurrency: c });
   }
-  const table = formatTable(rows, open);
-  console.log(table);
-  const file = writeResults(join(repoRoot(), 'loadtest/results'), {
-    when: new Date().toISOString(),
-    node: process.version,
-    cpus: availableParallelism(),
-    pinned: pin,
-    durationS,
-    concurrencies,
-    rows,
-    openStreams: open,
-  });
-  console.log(`\nresults: ${file}`);
+  try {
+    targets = await startTargets(mock);
+    for (let round = 0; round < repeats; round++) {
+      for (const step of steps) {
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[(i + round) % targets.length]!;
+          log(`round ${round + 1}/${repeats}: ${t.name} ${step.kind} body ${step.body} c=${step.concurrency}`);
+          const key = `${t.name}|${step.kind}|${step.body}|${step.concurrency}`;
+          if (!samples.has(key)) samples.set(key, { rps: [], p50: [], p99: [], cpuMs: 0, requests: 0, errors: 0, statuses: {} });
+          await runStep(t, step, samples.get(key)!);
+        }
+      }
+    }
+    if (kinds.includes('open')) for (const t of targets) if (t.pid) open.push(await openPhase(t));
+  } finally {
+    const peaks = new Map(targets.filter((t) => t.pid).map((t) => [t.name, peakRssMb(t.pid!)]));
+    const rows: LoadRow[] = [];
+    for (const t of targets) {
+      for (const step of steps) {
+        const s = samples.get(`${t.name}|${step.kind}|${step.body}|${step.concurrency}`);
+        if (!s || s.rps.length === 0) continue;
+        const m = median(s.rps);
+        rows.push({
+          target: t.name,
+          ...step,
+          rps: m,
+          p50: median(s.p50),
+          p99: median(s.p99),
+          spread: m > 0 ? (Math.max(...s.rps) - Math.min(...s.rps)) / m : 0,
+          repeats: s.rps.length,
+          cpuMsPerReq: s.requests > 0 ? s.cpuMs / s.requests : undefined,
+          peakRssMb: peaks.get(t.name) ?? undefined,
+          errors: s.errors,
+          ...(Object.keys(s.statuses).length ? { errorStatuses: s.statuses } : {}),
+        });
+      }
+    }
+    await stopAll();
+    addFloorRatios(rows);
+    const loadEnd = loadavg();
+    console.log(formatTable(rows, open));
+    console.log(`\nload average (1/5/15 min) at start ${loadStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadEnd.map((x) => x.toFixed(2)).join(' ')}; ${cpuCount} CPUs`);
+    if (values.markdown) console.log('\n' + formatMarkdown(rows));
+    const file = writeResults(join(repoRoot(), 'loadtest/results'), {
+      when: new Date().toISOString(),
+      node: process.version,
+      cpus: cpuCount,
+      gatewayCpus,
+      loadCpus,
+      threads,
+      loadavg: { start: loadStart, end: loadEnd },
+      durationS,
+      repeats,
+      concurrencies,
+      bodies,
+      rows,
+      openStreams: open,
+    });
+    console.log(`results: ${file}`);
+  }
 }
 
 main().catch(async (err: unknown) => {

@@ -36,6 +36,7 @@ import { startOpsServer } from './telemetry/ops-server.js';
 import { UpstreamPools } from './upstream/pools.js';
 import { createUsageRecorderFromEnv } from './usage/from-env.js';
 import type { UsageRecorder } from './usage/recorder.js';
+import type { LoopParts } from './threads/parts.js';
 
 export interface RunningGateway {
   settings: Settings;
@@ -52,6 +53,8 @@ export interface RunningGateway {
 export interface StartOptions {
   /** Hook for key changes made through this process's admin API (the edge KVS publisher). */
   onKeyChange?: (e: ChangeEvent) => void;
+  /** Set in an extra event loop (threads/worker.ts): the process-wide parts it must share, not build. */
+  loop?: LoopParts;
 }
 
 function configPrices(table: ModelTable): Record<string, ModelPrice> {
@@ -85,12 +88,12 @@ function authenticatorFor(stores: Stores, masterKey: string): Authenticator {
 interface Api {
   gateway: Gateway;
   admission: Admission;
-  usage: UsageRecorder;
+  usage: Pick<UsageRecorder, 'record' | 'close'>;
   stopWatching: () => void;
 }
 
-async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string, metrics: GatewayMetrics, boundary: ErrorBoundary): Promise<Api> {
-  const admission = await createAdmission(admissionConfigFromEnv(env), {
+async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string, metrics: GatewayMetrics, boundary: ErrorBoundary, loop?: LoopParts): Promise<Api> {
+  const admission = loop?.admission ?? await createAdmission(admissionConfigFromEnv(env), {
     logger,
     ledger: stores.db, // budgets rebuilt from the spend ledger when Redis loses them
     metrics: {
@@ -101,7 +104,7 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     },
   });
   const emf = emfEnabled(env) ? new EmfPublisher({ region: settings.region }) : undefined;
-  const usage = createUsageRecorderFromEnv({
+  const usage = loop?.usage ?? createUsageRecorderFromEnv({
     env: { ...env, SKYWAY_DATA_DIR: settings.dataDir },
     pool: stores.db,
     metrics,
@@ -172,12 +175,12 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
     defaultTimeoutMs: settings.upstreamTimeoutMs,
   });
   const masterKey = resolveMasterKey(env, settings.dataDir);
-  const stores = await openStores(env, settings.dataDir, logger, { migrate: settings.roles.has('api') });
+  const stores = await openStores(env, settings.dataDir, logger, { migrate: settings.roles.has('api') && !opts.loop, bus: opts.loop?.bus });
 
-  const metrics = createMetrics({ defaultLabels: { region: settings.region } });
+  const metrics = opts.loop?.metrics ?? createMetrics({ defaultLabels: { region: settings.region } });
   const boundary = new ErrorBoundary(logger, metrics.registry);
   installLastNet(boundary);
-  const ops = await startOpsServer(settings.host, settings.metricsPort, metrics);
+  const ops = opts.loop ? { close: async () => undefined } : await startOpsServer(settings.host, settings.metricsPort, metrics);
   // The admin listener first: once the api answers its readiness check, the whole process is up.
   let admin: AdminServer | undefined;
   if (settings.roles.has('admin')) {
@@ -206,7 +209,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
   let api: Api | undefined;
   let server: ApiServer | undefined;
   if (settings.roles.has('api')) {
-    api = await buildApi(env, settings, logger, stores, table, masterKey.key, metrics, boundary);
+    api = await buildApi(env, settings, logger, stores, table, masterKey.key, metrics, boundary, opts.loop);
     server = await startApiServer(api.gateway);
     logger.info({ host: settings.host, port: server.port, models: api.gateway.catalog.names(), config: source, keys: stores.db ? 'virtual keys (Postgres)' : 'master key only' }, 'skyway api listening');
   }

@@ -19,7 +19,7 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-export async function openStores(env: NodeJS.ProcessEnv, dataDir: string, logger: Logger, opts: { migrate: boolean }): Promise<Stores> {
+export async function openStores(env: NodeJS.ProcessEnv, dataDir: string, logger: Logger, opts: { migrate: boolean; bus?: ChangeBus }): Promise<Stores> {
   const databaseUrl = env.DATABASE_URL || undefined;
   const checks: HealthCheck[] = [];
   let db: pg.Pool | undefined;
@@ -34,7 +34,7 @@ export async function openStores(env: NodeJS.ProcessEnv, dataDir: string, logger
     checks.push({ name: 'postgres', check: async () => void (await pool.query('select 1')) });
     secrets = loadSigningSecrets(env, dataDir);
   }
-  const bus = changeBus(env.REDIS_URL || undefined);
+  const bus = opts.bus ?? changeBus(env.REDIS_URL || undefined);
   return {
     db,
     bus,

@@ -3,10 +3,12 @@
  * on the ops/admin listener at /metrics, never on the public one.
  *
  * Per-request cost: `observeUsage()` looks up pre-labelled children in a Map (one string key per model and
- * status) and updates them; no label objects are built per request. Usage-pipeline gauges (queue depth, spool
+ * status) and updates them (light-metrics.ts: an array increment, no label hashing); no label objects are
+ * built per request. Usage-pipeline gauges (queue depth, spool
  * size, sink health) are read from the recorder at scrape time, not updated per event.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { LightCounter, LightHistogram, type LightCounterChild, type LightHistogramChild } from './light-metrics.js';
 import type { ChannelObserver, ChannelStats } from '../usage/channel.js';
 import type { UsageEvent } from '../usage/event.js';
 
@@ -15,13 +17,13 @@ const OVERHEAD_S = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1]
 const TTFT_S = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
 
 interface ModelChildren {
-  latency: Histogram.Internal<string>;
-  overhead: Histogram.Internal<string>;
-  ttft: Histogram.Internal<string>;
-  prompt: Counter.Internal;
-  completion: Counter.Internal;
-  cached: Counter.Internal;
-  cost: Counter.Internal;
+  latency: LightHistogramChild;
+  overhead: LightHistogramChild;
+  ttft: LightHistogramChild;
+  prompt: LightCounterChild;
+  completion: LightCounterChild;
+  cached: LightCounterChild;
+  cost: LightCounterChild;
 }
 
 export interface GatewayMetrics {
@@ -62,12 +64,12 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
   const registers = [registry];
 
-  const requests = new Counter({ name: `${p}requests_total`, help: 'Requests that reached a provider or the response cache, by model and HTTP status.', labelNames: ['model', 'status', 'cache_hit'], registers });
-  const latency = new Histogram({ name: `${p}request_duration_seconds`, help: 'Request received to last byte sent.', labelNames: ['model'], buckets: LATENCY_S, registers });
-  const overhead = new Histogram({ name: `${p}overhead_duration_seconds`, help: 'Time spent in the gateway itself (total minus upstream).', labelNames: ['model'], buckets: OVERHEAD_S, registers });
-  const ttft = new Histogram({ name: `${p}time_to_first_token_seconds`, help: 'Request received to first byte (first token for streams) sent.', labelNames: ['model'], buckets: TTFT_S, registers });
-  const tokens = new Counter({ name: `${p}tokens_total`, help: 'Tokens by model and type (prompt, completion, cached prompt).', labelNames: ['model', 'type'], registers });
-  const cost = new Counter({ name: `${p}cost_usd_total`, help: 'Spend in USD by model.', labelNames: ['model'], registers });
+  const requests = new LightCounter(`${p}requests_total`, 'Requests that reached a provider or the response cache, by model and HTTP status.', ['model', 'status', 'cache_hit'], registry);
+  const latency = new LightHistogram(`${p}request_duration_seconds`, 'Request received to last byte sent.', ['model'], LATENCY_S, registry);
+  const overhead = new LightHistogram(`${p}overhead_duration_seconds`, 'Time spent in the gateway itself (total minus upstream).', ['model'], OVERHEAD_S, registry);
+  const ttft = new LightHistogram(`${p}time_to_first_token_seconds`, 'Request received to first byte (first token for streams) sent.', ['model'], TTFT_S, registry);
+  const tokens = new LightCounter(`${p}tokens_total`, 'Tokens by model and type (prompt, completion, cached prompt).', ['model', 'type'], registry);
+  const cost = new LightCounter(`${p}cost_usd_total`, 'Spend in USD by model.', ['model'], registry);
   const limits = new Counter({ name: `${p}limit_rejections_total`, help: 'Requests refused by admission, by limit and scope.', labelNames: ['limit', 'scope'], registers });
   const limitsFallback = new Counter({ name: `${p}limits_fallback_total`, help: 'Admission decisions made by the failure policy while Redis was unreachable, by limit kind and policy.', labelNames: ['kind', 'policy'], registers });
   const limitsRedisErrors = new Counter({ name: `${p}limits_redis_errors_total`, help: 'Failed Redis calls of the limiter, by operation.', labelNames: ['op'], registers });
@@ -97,7 +99,7 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
   gauge('usage_sink_up', '1 when the sink accepted its last batch.', (s) => (s.healthy ? 1 : 0));
 
   const byModel = new Map<string, ModelChildren>();
-  const byStatus = new Map<string, Counter.Internal>();
+  const byStatus = new Map<string, LightCounterChild>();
   const children = (model: string): ModelChildren => {
     let c = byModel.get(model);
     if (!c) {

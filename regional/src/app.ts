@@ -24,7 +24,7 @@ import { MemoryResponseCache, RedisResponseCache } from './cache/index.js';
 import { connectRedis } from './admission/redis-client.js';
 import type { Redis } from 'ioredis';
 import type { Gateway } from './pipeline/context.js';
-import { PriceBook, type ModelPrice } from './pricing/index.js';
+import { PriceBook, priceFromEntry, type ModelPrice } from './pricing/index.js';
 import { nativeProviderNames, validateDeployment } from './providers/registry.js';
 import { Heartbeats } from './stream/heartbeats.js';
 import { closeTokenCounter } from './tokens/index.js';
@@ -54,7 +54,7 @@ export interface StartOptions {
 
 function configPrices(table: ModelTable): Record<string, ModelPrice> {
   const out: Record<string, ModelPrice> = {};
-  for (const [model, p] of Object.entries(table.pricing)) out[model] = { input: p.input, output: p.output, ...(p.cached_input !== undefined ? { cachedInput: p.cached_input } : {}) };
+  for (const [model, p] of Object.entries(table.pricing)) out[model] = priceFromEntry(p)!;
   return out;
 }
 

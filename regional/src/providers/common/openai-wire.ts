@@ -56,6 +56,12 @@ export interface OAIUsage {
   completion_tokens: number;
   total_tokens: number;
   prompt_tokens_details?: { cached_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens?: number };
+  /**
+   * Not OpenAI's: prompt tokens written to the provider's cache (Anthropic, Bedrock, Vertex-Anthropic), under
+   * the name LiteLLM uses, so a /v1/messages client gets its cache_creation_input_tokens back.
+   */
+  cache_creation_input_tokens?: number;
 }
 
 export interface OAIChatCompletion {
@@ -97,6 +103,8 @@ export interface OAIChatChunk {
 export function toOAIUsage(u: Usage): OAIUsage {
   const out: OAIUsage = { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens };
   if (u.cachedPromptTokens !== undefined) out.prompt_tokens_details = { cached_tokens: u.cachedPromptTokens };
+  if (u.reasoningTokens) out.completion_tokens_details = { reasoning_tokens: u.reasoningTokens };
+  if (u.cacheWriteTokens) out.cache_creation_input_tokens = u.cacheWriteTokens;
   return out;
 }
 
@@ -110,6 +118,9 @@ export function fromOAIUsage(u: OAIUsage | null | undefined): Usage | undefined 
   };
   const cached = u.prompt_tokens_details?.cached_tokens;
   if (typeof cached === 'number') usage.cachedPromptTokens = cached;
+  const reasoning = u.completion_tokens_details?.reasoning_tokens;
+  if (typeof reasoning === 'number' && reasoning > 0) usage.reasoningTokens = reasoning;
+  if (typeof u.cache_creation_input_tokens === 'number' && u.cache_creation_input_tokens > 0) usage.cacheWriteTokens = u.cache_creation_input_tokens;
   return usage;
 }
 

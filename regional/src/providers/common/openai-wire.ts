@@ -27,6 +27,32 @@ export interface OAIMessage {
 export interface OAITool {
   type: 'function';
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+  /** Not OpenAI's: an Anthropic prompt-cache breakpoint after this tool (as LiteLLM accepts it). */
+  cache_control?: CacheControl;
+}
+
+/**
+ * Anthropic prompt caching (`{"type":"ephemeral","ttl":"5m"|"1h"}`). Not part of OpenAI's API: chat clients
+ * put it on content parts and tools (as LiteLLM accepts it) and /v1/messages clients where Anthropic has it;
+ * translators to Anthropic-family upstreams carry it, others ignore it.
+ */
+export type CacheControl = { type: string; ttl?: string; [k: string]: unknown };
+
+/** The cache_control of a content part, message or tool, if it has one. */
+export function cacheControlOf(x: unknown): CacheControl | undefined {
+  const cc = x && typeof x === 'object' ? (x as { cache_control?: unknown }).cache_control : undefined;
+  return cc && typeof cc === 'object' && !Array.isArray(cc) ? (cc as CacheControl) : undefined;
+}
+
+/** `{ cache_control }` to spread into a block, or nothing. */
+export function withCacheControl(x: unknown): { cache_control?: CacheControl } {
+  const cc = cacheControlOf(x);
+  return cc ? { cache_control: cc } : {};
+}
+
+/** Whether any part of a message's content (or the message itself) sets a cache breakpoint. */
+export function marksCache(m: { content?: unknown }): boolean {
+  return cacheControlOf(m) !== undefined || (Array.isArray(m.content) && m.content.some((p) => cacheControlOf(p) !== undefined));
 }
 
 export type OAIToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };

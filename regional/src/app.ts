@@ -25,6 +25,7 @@ import { connectRedis } from './admission/redis-client.js';
 import type { Redis } from 'ioredis';
 import type { Gateway } from './pipeline/context.js';
 import { PriceBook, priceFromEntry, type ModelPrice } from './pricing/index.js';
+import { responseStoreFor } from './ingress/responses/store.js';
 import { nativeProviderNames, validateDeployment } from './providers/registry.js';
 import { Heartbeats } from './stream/heartbeats.js';
 import { closeTokenCounter } from './tokens/index.js';
@@ -127,6 +128,7 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     usage,
     metrics,
     cache,
+    responses: responseStoreFor(stores.db, env),
     pools: new UpstreamPools(),
     logger,
     inflight: new Inflight(),

@@ -258,3 +258,13 @@ export class InternalError extends GatewayError {
 export function toGatewayError(err: unknown): GatewayError {
   return err instanceof GatewayError ? err : new InternalError();
 }
+
+/** A stored Responses API response that does not exist, expired, or belongs to another team (not told apart). */
+export class ResponseNotFound extends GatewayError {
+  readonly status = 404;
+  readonly type = 'invalid_request_error';
+  readonly code = 'response_not_found';
+  constructor(id: string, param: string | null = null) {
+    super(`Response with id '${id}' not found.`, param);
+  }
+}

@@ -9,6 +9,7 @@ import { InvalidApiKey, MethodNotAllowed, ModelNotFound, RouteNotFound, ServiceU
 import type { Operation } from '../providers/adapter.js';
 import type { Gateway } from '../pipeline/context.js';
 import { anthropicIngress } from '../ingress/anthropic/codec.js';
+import { mountResponsesRoutes } from '../ingress/responses/routes.js';
 import type { Ingress } from '../pipeline/ingress.js';
 import { beginProxy } from '../pipeline/proxy.js';
 import { Exchange } from './exchange.js';
@@ -129,6 +130,7 @@ function mountRoutes(app: TemplatedApp, gw: Gateway): void {
     app.post(p, modelHandler(gw, 'chat', anthropicIngress));
     app.any(p, notAllowed(gw, ['POST']));
   }
+  mountResponsesRoutes(app, gw, { newExchange, tokenOf, originVerified }); // OpenAI Responses API
   for (const p of withPrefixes('/models')) {
     app.get(p, modelsHandler(gw, false));
     app.any(p, notAllowed(gw, ['GET']));

@@ -11,6 +11,7 @@ import type { PriceBook } from '../pricing/index.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { UsageEvent } from '../usage/event.js';
 import type { ModelCatalog } from './catalog.js';
+import type { ResponseStore } from '../ingress/responses/store.js';
 
 /** A dependency whose health decides readiness (Postgres, Redis, …). */
 export interface HealthCheck {
@@ -32,6 +33,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics | undefined;
   /** Exact-match response cache for models that enable it (Redis with REDIS_URL, else in process). */
   readonly cache: ResponseCache | undefined;
+  /** Stored Responses API responses (Postgres with DATABASE_URL, else in process). */
+  readonly responses?: ResponseStore;
   readonly pools: UpstreamPools;
   readonly logger: Logger;
   readonly inflight: Inflight;

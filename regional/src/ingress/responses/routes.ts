@@ -1,0 +1,131 @@
+/**
+ * The Responses API routes: POST /v1/responses (JSON or typed event stream) through the request pipeline with
+ * a per-request ResponsesIngress, and GET / DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items on
+ * the response store. The key is authenticated here first (the owner of stored responses is its team, and
+ * `previous_response_id` must be loaded before the request can be translated); the pipeline authenticates
+ * again, which its key cache answers.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { Principal } from '../../auth/principal.js';
+import { InvalidApiKey, InvalidJson, InvalidRequest, MethodNotAllowed, ResponseNotFound, toGatewayError } from '../../errors/catalogue.js';
+import type { Exchange } from '../../http/exchange.js';
+import type { Gateway } from '../../pipeline/context.js';
+import { beginProxy } from '../../pipeline/proxy.js';
+import { ResponsesIngress } from './codec.js';
+import type { ResponsesRequest } from './responses-wire.js';
+
+/** What the HTTP layer lends these routes (server.ts owns the transport). */
+export interface RouteKit {
+  newExchange(gw: Gateway, res: HttpResponse): Exchange;
+  tokenOf(req: HttpRequest): string | undefined;
+  originVerified(gw: Gateway, req: HttpRequest): boolean;
+}
+
+/** Stored responses belong to the key's team; a key without a team owns its own. */
+export function ownerOf(p: Principal): string {
+  if (p.team?.id) return `team:${p.team.id}`;
+  return p.keyId ? `key:${p.keyId}` : 'master';
+}
+
+function authenticated(gw: Gateway, token: string | undefined, then: (p: Principal) => void, fail: (err: unknown) => void): void {
+  try {
+    const p = gw.auth.authenticate(token);
+    if (p instanceof Promise) p.then(then, fail);
+    else then(p);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function parseRequest(body: Buffer): ResponsesRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new InvalidJson((err as Error).message);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidRequest('The request body must be a JSON object.', null, 'invalid_body');
+  return parsed as ResponsesRequest;
+}
+
+function create(gw: Gateway, kit: RouteKit) {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const ex = kit.newExchange(gw, res);
+    if (!kit.originVerified(gw, req)) return ex.sendError(new InvalidApiKey('This gateway only accepts requests through its edge.', 'origin_not_verified'));
+    const token = kit.tokenOf(req);
+    const cacheControl = req.getHeader('cache-control') || undefined;
+    const declared = Number(req.getHeader('content-length') || 0);
+    const fail = (err: unknown) => !ex.finished && ex.sendError(toGatewayError(err));
+    ex.readBody(gw.settings.maxBodyBytes, Number.isFinite(declared) ? declared : 0, (raw) => {
+      let request: ResponsesRequest;
+      try {
+        request = parseRequest(raw);
+      } catch (err) {
+        return fail(err);
+      }
+      authenticated(gw, token, (principal) => {
+        const owner = ownerOf(principal);
+        const prev = request.previous_response_id;
+        const history = prev ? gw.responses?.get(prev, owner) : undefined;
+        Promise.resolve(history).then((stored) => {
+          if (ex.finished) return;
+          if (prev && !stored) return fail(new ResponseNotFound(prev, 'previous_response_id'));
+          const ingress = new ResponsesIngress({
+            request,
+            history: stored?.context ?? [],
+            owner,
+            store: gw.responses,
+            onStoreError: (err) => gw.logger.error({ err, requestId: ex.requestId }, 'could not store a response'),
+          });
+          beginProxy(gw, ex, 'chat', ingress, cacheControl).run(token, raw);
+        }, fail);
+      }, fail);
+    }, fail);
+  };
+}
+
+/** GET /v1/responses/:id, DELETE /v1/responses/:id, GET /v1/responses/:id/input_items. */
+function stored(gw: Gateway, kit: RouteKit, action: 'get' | 'delete' | 'input_items') {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const ex = kit.newExchange(gw, res);
+    if (!kit.originVerified(gw, req)) return ex.sendError(new InvalidApiKey('This gateway only accepts requests through its edge.', 'origin_not_verified'));
+    const id = decodeURIComponent(req.getParameter(0) ?? '');
+    const order = req.getQuery('order') === 'asc' ? 'asc' : 'desc';
+    const limit = Math.min(100, Math.max(1, Number(req.getQuery('limit')) || 20));
+    const fail = (err: unknown) => !ex.finished && ex.sendError(toGatewayError(err));
+    authenticated(gw, kit.tokenOf(req), (principal) => {
+      const owner = ownerOf(principal);
+      const store = gw.responses;
+      if (!store) return fail(new ResponseNotFound(id));
+      if (action === 'delete') {
+        store.delete(id, owner).then((deleted) => {
+          if (ex.finished) return;
+          if (!deleted) return fail(new ResponseNotFound(id));
+          ex.sendJson(200, JSON.stringify({ id, object: 'response', deleted: true }));
+        }, fail);
+        return;
+      }
+      store.get(id, owner).then((row) => {
+        if (ex.finished) return;
+        if (!row) return fail(new ResponseNotFound(id));
+        if (action === 'get') return ex.sendJson(200, JSON.stringify(row.response));
+        const items = order === 'asc' ? row.input : [...row.input].reverse();
+        const data = items.slice(0, limit) as Array<{ id?: string }>;
+        ex.sendJson(200, JSON.stringify({ object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: items.length > limit }));
+      }, fail);
+    }, fail);
+  };
+}
+
+/** Mount the routes (with and without `/v1`, as the other model routes are). */
+export function mountResponsesRoutes(app: TemplatedApp, gw: Gateway, kit: RouteKit): void {
+  for (const base of ['/v1/responses', '/responses']) {
+    app.post(base, create(gw, kit));
+    app.get(`${base}/:id`, stored(gw, kit, 'get'));
+    app.del(`${base}/:id`, stored(gw, kit, 'delete'));
+    app.get(`${base}/:id/input_items`, stored(gw, kit, 'input_items'));
+    for (const [path, allowed] of [[base, ['POST']], [`${base}/:id`, ['GET', 'DELETE']], [`${base}/:id/input_items`, ['GET']]] as const) {
+      app.any(path, (res, req) => kit.newExchange(gw, res).sendError(new MethodNotAllowed(req.getMethod().toUpperCase(), req.getUrl(), [...allowed])));
+    }
+  }
+}

@@ -36,7 +36,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'skyway-responses-'));
   mock = await startMockUpstream({ port: 0 });
   anthropicUp = await startRecordedProvider('anthropic');
-  gw = await startGatewayProcess({ config: mockConfig(mock.url) + anthropicUp.modelYaml('claude-chat'), env: anthropicUp.env });
+  const passThrough = `  - name: mock-responses\n    deployments:\n      - provider: openai\n        model: mock-1\n        api_base: ${mock.url}/v1\n        options: { responses_api: true }\n`;
+  gw = await startGatewayProcess({ config: mockConfig(mock.url) + passThrough + anthropicUp.modelYaml('claude-chat'), env: anthropicUp.env });
   const publisher = createEdgePublisher({ localFile: join(dir, 'kvs.json') });
   await publisher.setMasterKey(gw.masterKey);
   await publisher.flush();
@@ -173,5 +174,41 @@ describe('responses API against a translated provider (recorded Anthropic)', () 
     assert.equal(r2.output_text, anthropicUp.expect.afterToolText);
     const sent = anthropicUp.upstream.received.at(-1)!.body.toString('utf8');
     assert.ok(sent.includes('"tool_result"') && sent.includes(call.call_id), 'the tool result did not reach Anthropic');
+  });
+});
+
+describe('responses API passed through to an upstream that speaks it (mock-1 marked responses_api)', () => {
+  it('plain: the body reaches /v1/responses as sent (model mapped), the answer comes back untouched, cost from its usage', async () => {
+    const { data: r, response } = await client.responses.create({ model: 'mock-responses', input: 'Say something', max_output_tokens: 4 }).withResponse();
+    const got = mock.stats().lastRequest!;
+    assert.equal(got.path, '/v1/responses');
+    assert.deepEqual(got.body, { model: 'mock-1', input: 'Say something', max_output_tokens: 4 });
+    assert.match(r.id, /^resp_mock/);
+    assert.equal(r.output_text.split(' ').length, 4);
+    assert.equal(r.usage?.output_tokens, 4);
+    assert.ok(response.headers.get('x-skyway-deployment'));
+  });
+
+  it('streamed: the upstream\'s events, usage in the last one, no chat stream_options sent upstream', async () => {
+    const stream = await client.responses.create({ model: 'mock-responses', input: 'Stream please', max_output_tokens: 3, stream: true });
+    const types: string[] = [];
+    let text = '';
+    for await (const ev of stream) {
+      types.push(ev.type);
+      if (ev.type === 'response.output_text.delta') text += ev.delta;
+    }
+    assert.equal((mock.stats().lastRequest!.body as Record<string, unknown>).stream_options, undefined);
+    assert.equal(types[0], 'response.created');
+    assert.equal(types.at(-1), 'response.incomplete');
+    assert.equal(text.split(' ').length, 3);
+  });
+
+  it('a conversation stored by the gateway (translated model) continues on the pass-through model, its items inlined', async () => {
+    const r1 = await client.responses.create({ model: 'mock-1', input: 'First question' });
+    await client.responses.create({ model: 'mock-responses', previous_response_id: r1.id, input: 'Second question' });
+    const body = mock.stats().lastRequest!.body as { input: Array<{ role?: string; content?: unknown }>; previous_response_id?: string };
+    assert.equal(body.previous_response_id, undefined);
+    assert.deepEqual(body.input.map((i) => i.role), ['user', 'assistant', 'user']);
+    assert.equal(body.input[0]!.content, 'First question');
   });
 });

@@ -12,6 +12,7 @@ import type { Exchange } from '../../http/exchange.js';
 import type { Gateway } from '../../pipeline/context.js';
 import { beginProxy } from '../../pipeline/proxy.js';
 import { ResponsesIngress } from './codec.js';
+import { ResponsesPassThrough, speaksResponses } from './pass-through.js';
 import type { ResponsesRequest } from './responses-wire.js';
 
 /** What the HTTP layer lends these routes (server.ts owns the transport). */
@@ -69,6 +70,11 @@ function create(gw: Gateway, kit: RouteKit) {
         const history = prev ? gw.responses?.get(prev, owner) : undefined;
         Promise.resolve(history).then((stored) => {
           if (ex.finished) return;
+          const deployments = gw.catalog.get(String(request.model))?.deployments ?? [];
+          if (deployments.length > 0 && deployments.every(speaksResponses)) {
+            // The upstream speaks Responses: bytes through (an unknown previous_response_id is the upstream's).
+            return beginProxy(gw, ex, 'responses', new ResponsesPassThrough(request, stored?.context), cacheControl).run(token, raw);
+          }
           if (prev && !stored) return fail(new ResponseNotFound(prev, 'previous_response_id'));
           const ingress = new ResponsesIngress({
             request,

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import adapter from './index.js';
+import { parseConfig, resolveConfig } from '../../config/load.js';
+import { nativeProviderNames, validateDeployment } from '../registry.js';
 import { chop, fixture, fixtureJson, startFakeUpstream, type FakeUpstream } from '../../../../test-support/providers-fake-upstream.js';
 import { startMiniGateway, testDeployment, type MiniGateway } from '../../../../test-support/providers-mini-gateway.js';
 
@@ -118,6 +120,17 @@ describe('vertex adapter (OpenAI SDK → fake Vertex AI, fake Google STS)', () =
     up.handle(() => ({ status: 429, body: fixture('vertex/error-429-quota.json') }));
     await assert.rejects(geminiClient.chat.completions.create({ model: 'g', messages: [{ role: 'user', content: 'Hi' }] }), (e: unknown) => e instanceof OpenAI.RateLimitError);
     assert.equal(sts.received.length, 1, 'google-auth-library caches the access token');
+  });
+
+  test('a config with provider: vertex loads (no api key needed) and resolves the endpoint', () => {
+    const raw = parseConfig(
+      'models:\n  - name: claude-vertex\n    deployments:\n      - provider: vertex\n        model: claude-sonnet-4-5@20250929\n        options: { project: p1, location: europe-west1 }\n',
+      'v.yaml',
+    );
+    const table = resolveConfig(raw, 'v.yaml', { env: {}, secrets: {}, nativeProviders: nativeProviderNames(), validateDeployment, defaultTimeoutMs: 1000 });
+    const d = table.models.get('claude-vertex')!.deployments[0]!;
+    assert.equal(d.provider, 'vertex');
+    assert.equal(d.apiKey, undefined);
   });
 
   test('options are checked at load', () => {

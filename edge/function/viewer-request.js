@@ -22,6 +22,8 @@ const ROUTES = {
   'responses': 'POST',
   'responses/*': 'GET,DELETE',
   'responses/*/input_items': 'GET',
+  'images/generations': 'POST',
+  'moderations': 'POST',
   'messages': 'POST',
   'messages/count_tokens': 'POST',
   'models': 'GET'

@@ -10,6 +10,7 @@ import type { Operation } from '../providers/adapter.js';
 import type { Gateway } from '../pipeline/context.js';
 import { anthropicIngress } from '../ingress/anthropic/codec.js';
 import { mountResponsesRoutes } from '../ingress/responses/routes.js';
+import { mountMediaRoutes } from '../ingress/media/index.js';
 import type { Ingress } from '../pipeline/ingress.js';
 import { beginProxy } from '../pipeline/proxy.js';
 import { Exchange } from './exchange.js';
@@ -131,6 +132,7 @@ function mountRoutes(app: TemplatedApp, gw: Gateway): void {
     app.any(p, notAllowed(gw, ['POST']));
   }
   mountResponsesRoutes(app, gw, { newExchange, tokenOf, originVerified }); // OpenAI Responses API
+  mountMediaRoutes(app, gw, { newExchange, tokenOf, originVerified }); // images/generations, moderations
   for (const p of withPrefixes('/models')) {
     app.get(p, modelsHandler(gw, false));
     app.any(p, notAllowed(gw, ['GET']));

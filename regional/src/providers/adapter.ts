@@ -8,7 +8,7 @@
 import type { GatewayError } from '../errors/catalogue.js';
 
 /** What the client asked for, by endpoint. */
-export type Operation = 'chat' | 'completions' | 'embeddings' | 'responses';
+export type Operation = 'chat' | 'completions' | 'embeddings' | 'responses' | 'images' | 'moderations';
 
 /** A deployment after configuration is resolved (secrets read, defaults applied). */
 export interface Deployment {

@@ -13,6 +13,9 @@ const PATHS: Record<Operation, string> = {
   embeddings: '/embeddings',
   // Only for deployments marked `responses_api: true` (see ingress/responses/pass-through.ts).
   responses: '/responses',
+  // OpenAI-compatible deployments only (see ingress/media).
+  images: '/images/generations',
+  moderations: '/moderations',
 };
 
 interface Target {

@@ -100,6 +100,14 @@ describe('vertex adapter (OpenAI SDK → fake Vertex AI, fake Google STS)', () =
     assert.equal(res.usage?.prompt_tokens_details?.cached_tokens, 2048);
   });
 
+  test('Anthropic on Vertex: cache_control on a chat content part reaches rawPredict', async () => {
+    up.handle(() => ({ body: fixture('vertex/rawpredict-text.json') }));
+    const part = { type: 'text', text: 'long document', cache_control: { type: 'ephemeral' } } as OpenAI.Chat.ChatCompletionContentPartText;
+    await claudeClient.chat.completions.create({ model: 'c', messages: [{ role: 'system', content: [part] }, { role: 'user', content: 'Q?' }] });
+    const sent = up.received.at(-1)!.json() as { system: Array<{ text: string; cache_control?: unknown }> };
+    assert.deepEqual(sent.system, [{ type: 'text', text: 'long document', cache_control: { type: 'ephemeral' } }]);
+  });
+
   test('Anthropic streamRawPredict: stream flag in the body, text and usage', async () => {
     up.handle(() => ({ headers: { 'content-type': 'text/event-stream' }, body: chop(fixture('vertex/streamrawpredict-text.sse')) }));
     const stream = await claudeClient.chat.completions.create({ model: 'c', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } });

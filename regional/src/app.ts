@@ -26,7 +26,8 @@ import { RedisAdmission } from './admission/redis.js';
 import { ErrorBoundary, installLastNet } from './pipeline/error-boundary.js';
 import type { Redis } from 'ioredis';
 import type { Gateway } from './pipeline/context.js';
-import { PriceBook, type ModelPrice } from './pricing/index.js';
+import { PriceBook, priceFromEntry, type ModelPrice } from './pricing/index.js';
+import { responseStoreFor } from './ingress/responses/store.js';
 import { nativeProviderNames, validateDeployment } from './providers/registry.js';
 import { Heartbeats } from './stream/heartbeats.js';
 import { closeTokenCounter } from './tokens/index.js';
@@ -59,7 +60,7 @@ export interface StartOptions {
 
 function configPrices(table: ModelTable): Record<string, ModelPrice> {
   const out: Record<string, ModelPrice> = {};
-  for (const [model, p] of Object.entries(table.pricing)) out[model] = { input: p.input, output: p.output, ...(p.cached_input !== undefined ? { cachedInput: p.cached_input } : {}) };
+  for (const [model, p] of Object.entries(table.pricing)) out[model] = priceFromEntry(p)!;
   return out;
 }
 
@@ -151,6 +152,7 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     usage,
     metrics,
     cache,
+    responses: responseStoreFor(stores.db, env),
     pools: new UpstreamPools(),
     logger,
     inflight: new Inflight(),

@@ -346,3 +346,13 @@ export class ChangeNotPropagated extends GatewayError {
     this.code = code;
   }
 }
+
+/** A stored Responses API response that does not exist, expired, or belongs to another team (not told apart). */
+export class ResponseNotFound extends GatewayError {
+  readonly status = 404;
+  readonly type = 'invalid_request_error';
+  readonly code = 'response_not_found';
+  constructor(id: string, param: string | null = null) {
+    super(`Response with id '${id}' not found.`, param);
+  }
+}

@@ -25,7 +25,9 @@ export interface ParsedRequest {
   promptTokens?: number;
 }
 
-const VALIDATORS: Record<Operation, (body: Record<string, unknown>) => void> = {
+/** Operations whose body reaches parseRequestBody; the others are parsed and checked by their ingress. */
+type ValidatedOperation = 'chat' | 'completions' | 'embeddings';
+const VALIDATORS: Record<ValidatedOperation, (body: Record<string, unknown>) => void> = {
   chat: validateChatCompletion,
   completions: validateCompletion,
   embeddings: validateEmbeddings,
@@ -42,7 +44,9 @@ export function requireModel(body: Record<string, unknown>): string {
 /** Check an already parsed OpenAI request body for `op` (throws catalogue errors). */
 export function validateOpenAIRequest(body: Record<string, unknown>, op: Operation): string {
   const model = requireModel(body);
-  VALIDATORS[op](body);
+  const validate = VALIDATORS[op as ValidatedOperation];
+  if (!validate) throw new Error(`no validator for operation '${op}': its ingress must parse it`);
+  validate(body);
   return model;
 }
 

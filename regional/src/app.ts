@@ -86,6 +86,9 @@ function authenticatorFor(stores: Stores, masterKey: string): Authenticator {
   return new VirtualKeyAuthenticator({ db: stores.db, bus: stores.bus, secrets: stores.secrets, masterKey });
 }
 
+/** How long a starting api waits for the admin-managed deployments before it listens anyway. */
+const DEPLOYMENTS_FIRST_LOAD_MS = 10_000;
+
 interface Api {
   gateway: Gateway;
   admission: Admission;
@@ -132,15 +135,22 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
   const prices = new PriceBook(configPrices(table));
   let stopWatching = () => undefined as void;
   if (stores.db) {
+    // A task must not take traffic before it knows the deployments added through the admin API, or its first
+    // requests for those models get 404 (seen in the rehearsal's rolling deploy): wait for the first load.
+    let firstLoad: () => void = () => undefined;
+    const loaded = new Promise<void>((resolve) => (firstLoad = resolve));
     stopWatching = watchDeployments(stores.db, stores.bus, {
       cipher: credentialCipherFromEnv(env),
       resolveSecretRef: secretsManagerResolver(env),
       onReload: (managed) => {
         catalog.replace(mergeManaged(table, managed));
         logger.info({ managed: managed.length, models: catalog.names() }, 'deployments reloaded');
+        firstLoad();
       },
       onError: (err) => logger.error({ err }, 'could not reload deployments; keeping the previous set'),
     });
+    const waited = await Promise.race([loaded.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DEPLOYMENTS_FIRST_LOAD_MS).unref())]);
+    if (!waited) logger.warn({ waitedMs: DEPLOYMENTS_FIRST_LOAD_MS }, 'deployments not loaded yet; serving the configured models until they are');
   }
   const gateway: Gateway = {
     settings,

@@ -15,6 +15,7 @@ import { validateChatCompletion, validateCompletion } from './openai-params.js';
 export { MAX_JSON_DEPTH, jsonDepth, parseJsonObject } from './bounded-json.js';
 export { validateAnthropicMessages } from './anthropic-messages.js';
 export { validateEmbeddings } from './embeddings.js';
+export { validateResponsesRequest } from './responses.js';
 export { validateChatCompletion, validateCompletion } from './openai-params.js';
 
 export interface ParsedRequest {

@@ -11,7 +11,7 @@ import { InvalidApiKey, MethodNotAllowed, ResponseNotFound, toGatewayError } fro
 import type { Exchange } from '../../http/exchange.js';
 import type { Gateway } from '../../pipeline/context.js';
 import { beginModelRequest } from '../../pipeline/request.js';
-import { parseJsonObject } from '../../validation/index.js';
+import { parseJsonObject, requireModel, validateResponsesRequest } from '../../validation/index.js';
 import { ResponsesIngress } from './codec.js';
 import { ResponsesPassThrough, speaksResponses } from './pass-through.js';
 import type { ResponsesRequest } from './responses-wire.js';
@@ -54,8 +54,11 @@ function authenticated(gw: Gateway, token: string | undefined, then: (p: Princip
 }
 
 function parseRequest(body: Buffer): ResponsesRequest {
-  // Bounded: depth-limited before JSON.parse, like every model request.
-  return parseJsonObject(body) as unknown as ResponsesRequest;
+  // Bounded (depth-limited before JSON.parse) and checked with OpenAI's rules, like every model request.
+  const json = parseJsonObject(body);
+  requireModel(json);
+  validateResponsesRequest(json);
+  return json as unknown as ResponsesRequest;
 }
 
 function create(gw: Gateway, kit: RouteKit): RouteHandler {

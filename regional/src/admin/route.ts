@@ -7,11 +7,15 @@ export interface RouteContext<B, Q> {
   body: B;
   query: Q;
   identity: AdminIdentity;
+  /** The console session cookie's value, when the request carried one. */
+  sessionCookie?: string | undefined;
 }
 
 export interface RouteResult {
   status?: number;
   body?: unknown;
+  /** Extra response headers (Set-Cookie for the session routes). */
+  headers?: Record<string, string>;
 }
 
 export interface Route {
@@ -22,6 +26,10 @@ export interface Route {
   tag: string;
   /** Needs the admin role (viewers may only read). */
   write: boolean;
+  /** No credentials needed (sign-in): the handler gets an anonymous identity and checks what it is sent. */
+  public?: boolean | undefined;
+  /** A session cookie suffices without the CSRF header (read-only session introspection). */
+  csrfExempt?: boolean | undefined;
   body?: z.ZodType | undefined;
   query?: z.ZodType | undefined;
   status: number;
@@ -41,6 +49,8 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
   query?: Q;
   status?: number;
   response?: z.ZodType;
+  public?: boolean;
+  csrfExempt?: boolean;
   handler(ctx: RouteContext<Infer<B>, Infer<Q>>): Promise<RouteResult>;
 }): Route {
   return {
@@ -48,7 +58,9 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
     path: spec.path,
     summary: spec.summary,
     tag: spec.tag,
-    write: spec.method !== 'GET',
+    write: spec.method !== 'GET' && !spec.public,
+    public: spec.public,
+    csrfExempt: spec.csrfExempt,
     body: spec.body,
     query: spec.query,
     status: spec.status ?? 200,

@@ -13,7 +13,7 @@ interface Row {
   total_ms: number;
   overhead_ms: number;
   upstream_ms: number;
-  ttfb_ms: number;
+  ttfb_ms: number | null;
   prompt_tokens: number;
   completion_tokens: number;
   cost_usd: number;
@@ -59,7 +59,7 @@ export function RequestsPage() {
                 { label: 'Status', cell: (r) => <span class={r.status < 300 ? 'ok' : 'error'}>{r.status}{r.error_code ? ` ${r.error_code}` : ''}</span> },
                 { label: 'Total', num: true, cell: (r) => `${r.total_ms} ms` },
                 { label: 'Overhead', num: true, cell: (r) => `${r.overhead_ms} ms` },
-                { label: 'TTFB', num: true, cell: (r) => `${r.ttfb_ms} ms` },
+                { label: 'TTFB', num: true, cell: (r) => (r.ttfb_ms === null ? '—' : `${r.ttfb_ms} ms`) },
                 { label: 'Tokens in/out', num: true, cell: (r) => `${r.prompt_tokens} / ${r.completion_tokens}` },
                 { label: 'Cost', num: true, cell: (r) => usd(r.cost_usd) },
                 { label: 'Attempts', num: true, cell: (r) => r.attempts },

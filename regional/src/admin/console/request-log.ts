@@ -21,7 +21,7 @@ export interface RequestLogRow {
   total_ms: number;
   overhead_ms: number;
   upstream_ms: number;
-  ttfb_ms: number;
+  ttfb_ms: number | null;
   prompt_tokens: number;
   completion_tokens: number;
   cost_usd: number;

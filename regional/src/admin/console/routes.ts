@@ -48,7 +48,7 @@ const RequestQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d+$/).optional().describe('Opaque: next_cursor of the previous page'),
 });
-const RequestRow = z.object({ request_id: z.string(), time: z.string(), key_id: z.string(), team_id: z.string(), model: z.string(), status: z.number(), error_code: z.string(), total_ms: z.number(), overhead_ms: z.number(), upstream_ms: z.number(), ttfb_ms: z.number(), prompt_tokens: z.number(), completion_tokens: z.number(), cost_usd: z.number(), attempts: z.number(), stream: z.boolean() }).passthrough().meta({ id: 'RequestLogRow' });
+const RequestRow = z.object({ request_id: z.string(), time: z.string(), key_id: z.string(), team_id: z.string(), model: z.string(), status: z.number(), error_code: z.string(), total_ms: z.number(), overhead_ms: z.number(), upstream_ms: z.number(), ttfb_ms: z.number().nullable(), prompt_tokens: z.number(), completion_tokens: z.number(), cost_usd: z.number(), attempts: z.number(), stream: z.boolean() }).passthrough().meta({ id: 'RequestLogRow' });
 const RequestPage = z.object({ object: z.literal('list'), data: z.array(RequestRow), has_more: z.boolean(), next_cursor: z.string().nullable(), source: z.string(), truncated: z.boolean() }).meta({ id: 'RequestLogPage' });
 const Group = z.object({ group: z.string(), requests: z.number(), total_tokens: z.number(), cost_usd: z.number() });
 const Overview = z

@@ -76,4 +76,5 @@ export function daysAgo(n: number): string {
   return isoDay(new Date(Date.now() - n * 86_400_000));
 }
 
-export const usd = (n: number) => (n < 0.01 && n > 0 ? `$${n.toFixed(6)}` : `$${n.toFixed(2)}`);
+/** Dollars: cents above $1, three significant digits below (LLM spend is often fractions of a cent). */
+export const usd = (n: number) => (n === 0 ? '$0' : Math.abs(n) < 1 ? `$${Number(n.toPrecision(3))}` : `$${n.toFixed(2)}`);

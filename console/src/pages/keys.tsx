@@ -129,6 +129,8 @@ export function KeysPage({ canWrite }: { canWrite: boolean }) {
   const [alias, setAlias] = useState('');
   const [model, setModel] = useState('');
   const pager = usePager();
+  const [teams] = useLoad(() => api.get<ListPage<Team>>('/admin/teams', { limit: 500 }), []);
+  const teamName = (id: string | null) => (id === null ? '—' : teams.state === 'ok' ? (teams.data.data.find((t) => t.id === id)?.name ?? id) : id);
   const [keys, reload] = useLoad(() => api.get<ListPage<KeyObject>>('/admin/keys', { limit: 25, cursor: pager.cursor, status, alias, model }), [pager.cursor, status, alias, model]);
   const filter = (set: (v: string) => void) => (e: Event) => {
     set((e.currentTarget as HTMLInputElement).value);
@@ -167,11 +169,11 @@ export function KeysPage({ canWrite }: { canWrite: boolean }) {
                   { label: 'Alias', cell: (k) => k.alias ?? '—' },
                   { label: 'Key', cell: (k) => <code>{k.hint}</code> },
                   { label: 'Status', cell: (k) => <span class={`badge ${k.status}`}>{k.status}</span> },
-                  { label: 'Team', cell: (k) => k.team_id ?? '—' },
+                  { label: 'Team', cell: (k) => teamName(k.team_id) },
                   { label: 'Models', cell: (k) => k.models?.join(', ') ?? 'all' },
                   { label: 'Budget', cell: (k) => (k.budget ? `$${k.budget.max_usd} / ${k.budget.period}` : '—') },
                   { label: 'Created', cell: (k) => k.created_at.slice(0, 16).replace('T', ' ') },
-                  { label: '', cell: (k) => (canWrite ? <Revoke k={k} onDone={reload} /> : null) },
+                  { label: 'Actions', cell: (k) => (canWrite ? <Revoke k={k} onDone={reload} /> : null) },
                 ]}
               />
               <Pager pager={pager} hasMore={d.has_more} nextCursor={d.next_cursor} />

@@ -2,7 +2,8 @@
 export interface Session {
   actor: string;
   actor_kind: string;
-  role: 'admin' | 'viewer';
+  role: 'admin' | 'viewer' | 'member';
+  team_id: string | null;
   expires_at: string | null;
   csrf_token: string | null;
 }

@@ -5,6 +5,7 @@ import { currentSession, signOut, type Session } from './api';
 import { AuditPage } from './pages/audit';
 import { DeploymentsPage } from './pages/deployments';
 import { KeysPage } from './pages/keys';
+import { MemberKeysPage } from './pages/member';
 import { OverviewPage } from './pages/overview';
 import { RequestsPage } from './pages/requests';
 import { SignIn } from './pages/signin';
@@ -37,6 +38,7 @@ function App() {
   if (session === undefined) return <p role="status">Loading…</p>;
   if (session === null) return <SignIn onSignedIn={setSession} />;
   const canWrite = session.role === 'admin';
+  const member = session.role === 'member';
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
@@ -46,7 +48,14 @@ function App() {
         <strong class="brand">Skyway</strong>
         <nav aria-label="Console">
           <ul>
-            {PAGES.map((p) => (
+            {member ? (
+              <li>
+                <a href="#/keys" aria-current="page">
+                  My keys
+                </a>
+              </li>
+            ) : null}
+            {(member ? [] : PAGES).map((p) => (
               <li>
                 <a href={`#/${p}`} aria-current={p === page ? 'page' : undefined}>
                   {TITLES[p]}
@@ -63,13 +72,14 @@ function App() {
         </span>
       </header>
       <main id="main" tabIndex={-1}>
-        {page === 'overview' && <OverviewPage />}
-        {page === 'keys' && <KeysPage canWrite={canWrite} />}
-        {page === 'spend' && <SpendPage />}
-        {page === 'requests' && <RequestsPage />}
-        {page === 'teams' && <TeamsPage canWrite={canWrite} />}
-        {page === 'deployments' && <DeploymentsPage canWrite={canWrite} />}
-        {page === 'audit' && <AuditPage />}
+        {member && <MemberKeysPage />}
+        {!member && page === 'overview' && <OverviewPage />}
+        {!member && page === 'keys' && <KeysPage canWrite={canWrite} />}
+        {!member && page === 'spend' && <SpendPage />}
+        {!member && page === 'requests' && <RequestsPage />}
+        {!member && page === 'teams' && <TeamsPage canWrite={canWrite} />}
+        {!member && page === 'deployments' && <DeploymentsPage canWrite={canWrite} />}
+        {!member && page === 'audit' && <AuditPage />}
       </main>
     </>
   );

@@ -15,8 +15,9 @@ import { bundleText, defaultSource } from '../../edge/build/bundle.js';
 import { startLocalEdge } from '../../edge/local/server.js';
 import { startMockUpstream } from '../../loadtest/mock/server.js';
 import { chromium, testOutputDir } from '../../test-support/browser.js';
-import { chat, expectOpenAiError, firstRejection, signingSecretsEnv, waitForAdmin } from '../../test-support/e2e-admin.js';
+import { adminOk, chat, expectOpenAiError, firstRejection, signingSecretsEnv, waitForAdmin } from '../../test-support/e2e-admin.js';
 import { mockConfig, startGatewayProcess } from '../../test-support/gateway.js';
+import { startTestIssuer } from '../../test-support/oidc-issuer.js';
 import { postgres } from '../../test-support/services.js';
 
 /** What the functions run inside the page use of the DOM (this project type-checks tests without the DOM lib). */
@@ -47,6 +48,8 @@ test('console in a real browser: sign in, team and key, traffic through the edge
   const mock = await startMockUpstream({ port: 0 });
   t.after(() => mock.close());
   const out = testOutputDir('console');
+  const idp = await startTestIssuer();
+  t.after(() => idp.close());
 
   const gw = await startGatewayProcess({
     // Priced (USD per million tokens), so that keys with a budget may use it and the spend chart has values.
@@ -61,6 +64,8 @@ test('console in a real browser: sign in, team and key, traffic through the edge
       SKYWAY_EDGE_KVS_FILE: '',
       SKYWAY_EDGE_KVS_ARN: '',
       SKYWAY_USAGE_FLUSH_MS: '100',
+      SKYWAY_OIDC_ISSUER: idp.issuer,
+      SKYWAY_OIDC_AUDIENCE: idp.clientId,
     },
   });
   t.after(() => gw.stop());
@@ -191,6 +196,44 @@ test('console in a real browser: sign in, team and key, traffic through the edge
     await go('keys', 'Keys');
     await page.waitForSelector('tr[data-row]');
     await shot('keys-phone');
+  });
+
+  await t.test('a member signs in through OIDC (code + PKCE), creates a key within the team budget and is refused one above it', async () => {
+    const team = await adminOk<{ id: string }>(gw, 'POST', '/admin/teams', { name: 'self-service', models: ['mock-1'], budget: { max_usd: 1, period: 'monthly' } }, 201);
+    await adminOk(gw, 'POST', '/admin/users', { email: 'dev@example.test', team_id: team.id }, 201);
+    idp.signInAs('dev@example.test');
+    const context = await browser.createBrowserContext();
+    const mp = await context.newPage();
+    mp.on('pageerror', (err) => problems.push(String(err)));
+    await mp.goto(`${gw.adminUrl}/console/`);
+    await mp.waitForSelector('a[href="/admin/session/oidc/start"]');
+    await Promise.all([mp.waitForNavigation(), mp.click('a[href="/admin/session/oidc/start"]')]);
+    await mp.waitForFunction(() => document.querySelector('main h1')?.textContent === 'My keys');
+    assert.equal(await mp.$eval('.who', (el) => el.textContent?.includes('dev@example.test (member)')), true);
+    await mp.waitForSelector('#team-left');
+    assert.match(await mp.$eval('#team-left', (el) => el.textContent ?? ''), /^\$1\.00 left of \$1\.00/);
+    // Members see only their own team: the admin pages are not there, and the admin API refuses them.
+    assert.equal(await mp.$$eval('header nav a', (as) => as.length), 1);
+
+    await mp.type('input[name=alias]', 'mine');
+    await mp.type('input[name=budget_usd]', '0.5');
+    await mp.click('form button[type=submit]');
+    await mp.waitForSelector('#new-key-secret');
+    const mine = await mp.$eval('#new-key-secret', (el) => el.textContent ?? '');
+    const res = await chat(edgeUrl, mine);
+    assert.equal(res.status, 200, await res.text());
+
+    await mp.click('input[name=alias]', { count: 3 });
+    await mp.type('input[name=alias]', 'too-big');
+    await mp.click('input[name=budget_usd]', { count: 3 });
+    await mp.type('input[name=budget_usd]', '5');
+    await mp.click('form button[type=submit]');
+    await mp.waitForSelector('[role=alert]');
+    assert.match(await mp.$eval('[role=alert]', (el) => el.textContent ?? ''), /exceeds what the team has left/);
+    await mp.waitForFunction(() => [...document.querySelectorAll('tr[data-row]')].length === 1);
+    await mp.screenshot({ path: join(out, 'member.png'), fullPage: true });
+    assert.deepEqual(idp.refusals, [], 'every token request carried the right PKCE verifier');
+    await context.close();
   });
 
   assert.deepEqual(problems, [], 'no script errors in the page');

@@ -1,11 +1,13 @@
 import { useState } from 'preact/hooks';
 import { signIn, type Session } from '../api';
-import { Field } from '../ui';
+import { Field, useLoad } from '../ui';
+import { api } from '../api';
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [credential, setCredential] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [options] = useLoad(() => api.get<{ oidc: boolean }>('/admin/session/config'), []);
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -34,6 +36,13 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
           </p>
         ) : null}
       </form>
+      {options.state === 'ok' && options.data.oidc ? (
+        <p class="sso">
+          <a class="button" href="/admin/session/oidc/start">
+            Sign in with your organisation (SSO)
+          </a>
+        </p>
+      ) : null}
     </main>
   );
 }

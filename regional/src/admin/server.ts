@@ -22,6 +22,8 @@ import { adminRoutes } from './routes.js';
 import { consoleRoutes } from './console/routes.js';
 import { ConsoleSessions, CSRF_HEADER, sessionCookie } from './console/session.js';
 import { consoleStatic } from './console/static.js';
+import { memberRoutes } from './console/member-routes.js';
+import { oidcLoginRoutes } from './console/oidc-login.js';
 
 export interface AdminServerOptions {
   host: string;
@@ -66,7 +68,7 @@ export interface AdminServer {
 
 const BODY_LIMIT = 1 << 20;
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   const data = JSON.stringify(body ?? {});
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'cache-control': 'no-store', ...headers });
   res.end(data);
@@ -118,7 +120,12 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   };
   const authenticate = createAdminAuthenticator({ masterKey: opts.masterKey, oidc: opts.oidc });
   const sessions = new ConsoleSessions({ masterKey: opts.masterKey, secureCookie: opts.secureCookie ?? process.env.SKYWAY_LOCAL !== '1' });
-  const routes = [...adminRoutes(services), ...consoleRoutes({ db: opts.db, dataDir: opts.dataDir, sessions, authenticate })];
+  const routes = [
+    ...adminRoutes(services),
+    ...consoleRoutes({ db: opts.db, dataDir: opts.dataDir, sessions, authenticate }),
+    ...oidcLoginRoutes({ db: opts.db, oidc: opts.oidc, sessions }),
+    ...memberRoutes({ db: opts.db, keys: services.keys, teams: services.teams }),
+  ];
   const serveConsole = consoleStatic(opts.consoleDir);
   const matchers = routes.map((r) => ({ route: r, match: compilePath(r.path) }));
   const anonymous: AdminIdentity = { actor: { id: 'anonymous', kind: 'master' }, role: 'viewer' };
@@ -132,7 +139,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     if (!route.csrfExempt && !sessions.csrfMatches(claims, typeof csrf === 'string' ? csrf : undefined)) {
       throw new PermissionDenied(`A console session needs its CSRF token in the ${CSRF_HEADER} header.`, 'csrf_token_invalid');
     }
-    return { actor: claims.actor, role: claims.role };
+    return { actor: claims.actor, role: claims.role, teamId: claims.team_id, userId: claims.user_id };
   };
   let openapi: string | undefined;
 
@@ -156,10 +163,14 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     if (!hit) throw new MethodNotAllowed(method, url.pathname, candidates.map((c) => c.route.method));
     const cookie = sessionCookie(req.headers.cookie);
     const identity = await identify(req, hit.route, cookie);
-    if (hit.route.write && identity.role !== 'admin') throw new PermissionDenied('The viewer role is read-only; this needs the admin role.', 'admin_role_required');
+    // Members reach only the self-service routes, and only members reach those.
+    if ((identity.role === 'member') !== !!hit.route.member && !hit.route.public && !hit.route.csrfExempt) {
+      throw new PermissionDenied(identity.role === 'member' ? 'Members may only manage their own keys (/admin/me/…).' : 'These routes are for console members.', 'role_not_allowed');
+    }
+    if (hit.route.write && !hit.route.member && identity.role !== 'admin') throw new PermissionDenied('The viewer role is read-only; this needs the admin role.', 'admin_role_required');
     const query = hit.route.query ? validate(hit.route.query, Object.fromEntries(url.searchParams), 'query') : undefined;
     const body = hit.route.body ? validate(hit.route.body, await readJson(req), 'body') : undefined;
-    const result = await hit.route.handle({ params: hit.params!, query, body, identity, sessionCookie: cookie });
+    const result = await hit.route.handle({ params: hit.params!, query, body, identity, sessionCookie: cookie, headers: req.headers });
     send(res, result.status ?? hit.route.status, result.body, result.headers);
   };
 

@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { z } from 'zod';
-import type { AdminAuthenticator } from '../auth.js';
+import type { AdminAuthenticator, AdminIdentity } from '../auth.js';
 import { defineRoute, type Route } from '../route.js';
 import { readRequestLog, percentile, type RequestLogRow } from './request-log.js';
 import type { ConsoleSessions } from './session.js';
@@ -27,7 +27,8 @@ const Session = z
     object: z.literal('console_session'),
     actor: z.string(),
     actor_kind: z.string(),
-    role: z.enum(['admin', 'viewer']),
+    role: z.enum(['admin', 'viewer', 'member']),
+    team_id: z.string().nullable().describe('For members: the only team they see'),
     expires_at: z.string().nullable(),
     csrf_token: z.string().nullable().describe('Send it as x-skyway-csrf with every request that the session cookie authenticates'),
   })
@@ -75,11 +76,12 @@ function range(q: { from?: string | undefined; to?: string | undefined }): { fro
 const SUMS = `coalesce(sum(requests),0)::float8 as requests, coalesce(sum(total_tokens),0)::float8 as total_tokens, coalesce(sum(cost_usd),0)::float8 as cost_usd`;
 
 export function consoleRoutes(s: ConsoleServices): Route[] {
-  const sessionBody = (actor: { id: string; kind: string }, role: 'admin' | 'viewer', exp: number | null, csrf: string | null) => ({
+  const sessionBody = (identity: AdminIdentity, exp: number | null, csrf: string | null) => ({
     object: 'console_session' as const,
-    actor: actor.id,
-    actor_kind: actor.kind,
-    role,
+    actor: identity.actor.id,
+    actor_kind: identity.actor.kind,
+    role: identity.role,
+    team_id: identity.teamId ?? null,
     expires_at: exp === null ? null : new Date(exp * 1000).toISOString(),
     csrf_token: csrf,
   });
@@ -90,14 +92,14 @@ export function consoleRoutes(s: ConsoleServices): Route[] {
       handler: async ({ body }) => {
         const identity = await s.authenticate(`Bearer ${body.credential}`);
         const { token, csrf, claims } = s.sessions.issue(identity);
-        return { body: sessionBody(claims.actor, claims.role, claims.exp, csrf), headers: { 'set-cookie': s.sessions.setCookie(token) } };
+        return { body: sessionBody(identity, claims.exp, csrf), headers: { 'set-cookie': s.sessions.setCookie(token) } };
       },
     }),
     defineRoute({
       method: 'GET', path: '/admin/session', tag: 'console', summary: 'The signed-in identity (and, for a cookie session, its CSRF token)', csrfExempt: true, response: Session,
       handler: async ({ identity, sessionCookie }) => {
         const claims = s.sessions.verify(sessionCookie);
-        return { body: sessionBody(identity.actor, identity.role, claims?.exp ?? null, claims ? s.sessions.csrfOf(claims) : null) };
+        return { body: sessionBody(identity, claims?.exp ?? null, claims ? s.sessions.csrfOf(claims) : null) };
       },
     }),
     defineRoute({

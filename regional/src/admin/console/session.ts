@@ -16,6 +16,9 @@ const DEFAULT_TTL_S = 8 * 3600;
 export interface SessionClaims {
   actor: Actor;
   role: AdminRole;
+  /** Members: their team and user record. */
+  team_id?: string | undefined;
+  user_id?: string | undefined;
   /** Random per session: the CSRF token is a MAC of it. */
   sid: string;
   /** Expiry, epoch seconds. */
@@ -52,7 +55,7 @@ export class ConsoleSessions {
 
   /** A new session for `identity`: the cookie value and its CSRF token. */
   issue(identity: AdminIdentity, now = Date.now()): { token: string; csrf: string; claims: SessionClaims } {
-    const claims: SessionClaims = { actor: identity.actor, role: identity.role, sid: b64(randomBytes(16)), exp: Math.floor(now / 1000) + this.ttlSeconds };
+    const claims: SessionClaims = { actor: identity.actor, role: identity.role, team_id: identity.teamId, user_id: identity.userId, sid: b64(randomBytes(16)), exp: Math.floor(now / 1000) + this.ttlSeconds };
     const payload = b64(JSON.stringify(claims));
     return { token: `${payload}.${this.mac(payload)}`, csrf: this.csrfOf(claims), claims };
   }
@@ -83,6 +86,28 @@ export class ConsoleSessions {
     return typeof header === 'string' && sameBytes(header, this.csrfOf(claims));
   }
 
+  /** A short-lived cookie (SameSite=Lax: it must come back on the identity provider's redirect). */
+  flowCookie(name: string, value: string, maxAgeS: number, path: string): string {
+    return `${name}=${value}; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${this.opts.secureCookie ? '; Secure' : ''}`;
+  }
+
+  /** MAC-protected value for a cookie this server must be able to trust later. */
+  seal(data: object): string {
+    const payload = b64(JSON.stringify(data));
+    return `${payload}.${this.mac('seal:' + payload)}`;
+  }
+
+  unseal<T>(sealed: string | undefined): T | undefined {
+    if (!sealed) return undefined;
+    const dot = sealed.indexOf('.');
+    if (dot < 1 || !sameBytes(sealed.slice(dot + 1), this.mac('seal:' + sealed.slice(0, dot)))) return undefined;
+    try {
+      return JSON.parse(Buffer.from(sealed.slice(0, dot), 'base64url').toString('utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
   setCookie(token: string): string {
     return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${this.ttlSeconds}${this.opts.secureCookie ? '; Secure' : ''}`;
   }
@@ -92,12 +117,12 @@ export class ConsoleSessions {
   }
 }
 
-/** The session cookie's value from a Cookie header. */
-export function sessionCookie(header: string | undefined): string | undefined {
+/** One cookie's value from a Cookie header (default: the session cookie). */
+export function sessionCookie(header: string | undefined, name = SESSION_COOKIE): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
 }

@@ -30,6 +30,7 @@ export function MemberKeysPage() {
       reloadTeam();
     } catch (err) {
       setError((err as Error).message);
+      reloadTeam();
     }
   };
   const revoke = async (id: string) => {

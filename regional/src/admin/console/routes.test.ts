@@ -9,6 +9,7 @@ import type { UsageEvent } from '../../usage/event.js';
 import { LocalClickHouseFilesSink } from '../../usage/sinks/local-clickhouse.js';
 import { PostgresSpendSink } from '../../usage/sinks/postgres.js';
 import { startAdminServer } from '../server.js';
+import { ConsoleSessions } from './session.js';
 
 const MASTER = 'sk-master-console-test';
 const DAY = 86_400_000;
@@ -133,5 +134,38 @@ test('console routes: sessions with CSRF, spend series, overview and request sea
     assert.equal(js.status, 200);
     assert.match(js.headers.get('cache-control')!, /immutable/);
     assert.equal((await fetch(admin.url + '/console/assets/nope.js')).status, 404);
+  });
+
+  await t.test('members: only the self-service routes, own keys only, models and budget within the team', async () => {
+    const team = (await (await call('POST', '/admin/teams', bearer, { name: 'members', models: ['mock-1'], budget: { max_usd: 2, period: 'monthly' } })).json()) as { id: string };
+    const user = (await (await call('POST', '/admin/users', bearer, { email: 'm@example.test', team_id: team.id })).json()) as { id: string };
+    // Spend already recorded for the team this month leaves $1.50.
+    await new PostgresSpendSink(pg.db).write([event(10, { teamId: team.id, keyId: 'key_x', costUsd: 0.5 })]);
+    const { token, csrf } = new ConsoleSessions({ masterKey: MASTER, secureCookie: true }).issue({ actor: { id: 'm@example.test', kind: 'oidc' }, role: 'member', teamId: team.id, userId: user.id });
+    const as = { cookie: `skyway_console=${token}`, 'x-skyway-csrf': csrf };
+
+    assert.equal((await call('GET', '/admin/keys', as)).status, 403, 'the admin list is closed to members');
+    assert.equal((await call('POST', '/admin/me/keys', bearer, { budget_usd: 1 })).status, 403, 'and the member routes to the master key');
+    const mine = (await (await call('GET', '/admin/me/team', as)).json()) as { budget: { left_usd: number; spent_usd: number } };
+    assert.equal(mine.budget.spent_usd, 0.5);
+    assert.equal(mine.budget.left_usd, 1.5);
+
+    const over = await call('POST', '/admin/me/keys', as, { alias: 'big', budget_usd: 1.6 });
+    assert.equal(over.status, 403);
+    assert.equal(((await over.json()) as { error: { code: string } }).error.code, 'key_budget_exceeds_team');
+    assert.equal(((await (await call('POST', '/admin/me/keys', as, { alias: 'nobudget' })).json()) as { error: { code: string } }).error.code, 'key_budget_required');
+    assert.equal(((await (await call('POST', '/admin/me/keys', as, { budget_usd: 1, models: ['gpt-4o'] })).json()) as { error: { code: string } }).error.code, 'model_not_allowed_for_team');
+    const ok = await call('POST', '/admin/me/keys', as, { alias: 'fits', budget_usd: 1.5 });
+    assert.equal(ok.status, 201);
+    const key = (await ok.json()) as { id: string; team_id: string; user_id: string; models: string[]; budget: { max_usd: number; period: string } };
+    assert.deepEqual([key.team_id, key.user_id, key.models, key.budget], [team.id, user.id, ['mock-1'], { max_usd: 1.5, period: 'monthly', alert_at: [] }]);
+
+    // Someone else's key in the same database is invisible to the member.
+    const other = (await (await call('POST', '/admin/keys', bearer, { alias: 'not-theirs', team_id: team.id })).json()) as { id: string };
+    assert.equal((await call('POST', `/admin/me/keys/${other.id}/revoke`, as, {})).status, 404);
+    const list = (await (await call('GET', '/admin/me/keys', as)).json()) as { data: Array<{ id: string }> };
+    assert.deepEqual(list.data.map((k) => k.id), [key.id]);
+    const revoked = (await (await call('POST', `/admin/me/keys/${key.id}/revoke`, as, { reason: 'done' })).json()) as { status: string };
+    assert.equal(revoked.status, 'revoked');
   });
 });

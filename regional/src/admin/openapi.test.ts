@@ -12,6 +12,9 @@ import { adminRoutes } from './routes.js';
 import { createAdminAuthenticator } from './auth.js';
 import { consoleRoutes } from './console/routes.js';
 import { ConsoleSessions } from './console/session.js';
+import { memberRoutes } from './console/member-routes.js';
+import { oidcLoginRoutes } from './console/oidc-login.js';
+import { requestLogFromEnv } from './console/request-log-source.js';
 
 type Json = Record<string, unknown>;
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -75,7 +78,9 @@ test('the admin OpenAPI document is valid 3.1 and documents every route', () => 
       users: new UserService(db, localChangeBus),
       deployments: new DeploymentService(db, localChangeBus, undefined),
     }),
-    ...consoleRoutes({ db, sessions: new ConsoleSessions({ masterKey: 'm', secureCookie: true }), authenticate: createAdminAuthenticator({ masterKey: 'm' }) }),
+    ...consoleRoutes({ db, requestLog: requestLogFromEnv({}, undefined), sessions: new ConsoleSessions({ masterKey: 'm', secureCookie: true }), authenticate: createAdminAuthenticator({ masterKey: 'm' }) }),
+    ...oidcLoginRoutes({ db, oidc: undefined, sessions: new ConsoleSessions({ masterKey: 'm', secureCookie: true }) }),
+    ...memberRoutes({ db, keys: new KeyService({ db, bus: localChangeBus, secrets }), teams: new TeamService(db, localChangeBus) }),
   ];
   const doc = buildOpenApi(routes, { version: '1.0.0' });
   assert.deepEqual(validateOpenApi31(doc), []);
@@ -88,7 +93,8 @@ test('the admin OpenAPI document is valid 3.1 and documents every route', () => 
   assert.ok('api_key' in (schemas.DeploymentCreate!.properties as Json));
   // Sign-in needs no credentials; everything else takes the bearer token or the console session.
   assert.deepEqual(paths['/admin/session']!.post!.security, []);
-  assert.ok(schemas.ConsoleSession && schemas.SpendSeries && schemas.RequestLogPage && schemas.Overview);
+  assert.ok(schemas.ConsoleSession && schemas.SpendSeries && schemas.RequestLogPage && schemas.Overview && schemas.MemberKeyCreate);
+  assert.ok(paths['/admin/session/oidc/callback']?.get && paths['/admin/me/keys']?.post);
   // The checker itself catches a broken document.
   assert.ok(validateOpenApi31({ ...doc, openapi: '3.0.0', paths: { '/x/{id}': { get: { responses: {} } } } }).length >= 3);
 });

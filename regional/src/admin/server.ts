@@ -24,6 +24,7 @@ import { ConsoleSessions, CSRF_HEADER, sessionCookie } from './console/session.j
 import { consoleStatic } from './console/static.js';
 import { memberRoutes } from './console/member-routes.js';
 import { oidcLoginRoutes } from './console/oidc-login.js';
+import { requestLogFromEnv, type RequestLogSource } from './console/request-log-source.js';
 
 export interface AdminServerOptions {
   host: string;
@@ -54,6 +55,8 @@ export interface AdminServerOptions {
   version?: string;
   /** Console session cookies carry `Secure`. Default: unless SKYWAY_LOCAL=1 (plain http on loopback). */
   secureCookie?: boolean | undefined;
+  /** The console's request log; default: ClickHouse from CLICKHOUSE_URL, else the NDJSON files under dataDir. */
+  requestLog?: RequestLogSource | undefined;
   /** The built console; default dist/console. */
   consoleDir?: string | undefined;
 }
@@ -119,10 +122,11 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     deployments: new DeploymentService(opts.db, bus, cipher, opts.onDeploymentChange, opts.apiBasePolicy ?? apiBasePolicyFromEnv()),
   };
   const authenticate = createAdminAuthenticator({ masterKey: opts.masterKey, oidc: opts.oidc });
+  const requestLog = opts.requestLog ?? requestLogFromEnv(process.env, opts.dataDir);
   const sessions = new ConsoleSessions({ masterKey: opts.masterKey, secureCookie: opts.secureCookie ?? process.env.SKYWAY_LOCAL !== '1' });
   const routes = [
     ...adminRoutes(services),
-    ...consoleRoutes({ db: opts.db, dataDir: opts.dataDir, sessions, authenticate }),
+    ...consoleRoutes({ db: opts.db, requestLog, sessions, authenticate }),
     ...oidcLoginRoutes({ db: opts.db, oidc: opts.oidc, sessions }),
     ...memberRoutes({ db: opts.db, keys: services.keys, teams: services.teams }),
   ];
@@ -199,6 +203,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bus.close();
+      await requestLog.close();
     },
   };
 }

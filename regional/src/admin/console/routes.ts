@@ -6,14 +6,14 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { AdminAuthenticator, AdminIdentity } from '../auth.js';
 import { defineRoute, type Route } from '../route.js';
-import { readRequestLog, percentile, type RequestLogRow } from './request-log.js';
+import type { RequestLogSource } from './request-log-source.js';
 import type { ConsoleSessions } from './session.js';
 import { spendSeries } from './spend-series.js';
 
 export interface ConsoleServices {
   db: pg.Pool;
-  /** Where the local request log lives (`npm start`); without it the requests search returns nothing. */
-  dataDir?: string | undefined;
+  /** The request log (ClickHouse or the local NDJSON files). */
+  requestLog: RequestLogSource;
   sessions: ConsoleSessions;
   authenticate: AdminAuthenticator;
 }
@@ -85,7 +85,6 @@ export function consoleRoutes(s: ConsoleServices): Route[] {
     expires_at: exp === null ? null : new Date(exp * 1000).toISOString(),
     csrf_token: csrf,
   });
-  const requestLog = (f: Parameters<typeof readRequestLog>[1]) => (s.dataDir ? readRequestLog(s.dataDir, f) : Promise.resolve({ rows: [] as RequestLogRow[], truncated: false }));
   return [
     defineRoute({
       method: 'POST', path: '/admin/session', tag: 'console', summary: 'Sign in to the console: sets an HttpOnly, SameSite=Strict session cookie and returns its CSRF token', body: SignIn, public: true, response: Session,
@@ -113,11 +112,9 @@ export function consoleRoutes(s: ConsoleServices): Route[] {
     defineRoute({
       method: 'GET', path: '/admin/requests', tag: 'requests', summary: 'Search the request log (newest first) by key, team, model, status and UTC days', query: RequestQuery, response: RequestPage,
       handler: async ({ query }) => {
-        const { rows, truncated } = await requestLog({ ...range(query), key_id: query.key_id, team_id: query.team_id, model: query.model, status: query.status });
         const start = Number(query.cursor ?? 0);
-        const data = rows.slice(start, start + query.limit);
-        const hasMore = rows.length > start + query.limit;
-        return { body: { object: 'list', data, has_more: hasMore, next_cursor: hasMore ? String(start + query.limit) : null, source: s.dataDir ? 'local_files' : 'none', truncated } };
+        const page = await s.requestLog.search({ ...range(query), key_id: query.key_id, team_id: query.team_id, model: query.model, status: query.status }, { limit: query.limit, offset: start });
+        return { body: { object: 'list', data: page.rows, has_more: page.hasMore, next_cursor: page.hasMore ? String(start + query.limit) : null, source: s.requestLog.name, truncated: page.truncated } };
       },
     }),
     defineRoute({
@@ -128,14 +125,11 @@ export function consoleRoutes(s: ConsoleServices): Route[] {
         const total = (await s.db.query(`select ${SUMS}, coalesce(sum(prompt_tokens),0)::float8 as prompt_tokens, coalesce(sum(completion_tokens),0)::float8 as completion_tokens from spend_daily where ${where}`, [r.from, r.to])).rows[0];
         const by = async (col: string) =>
           (await s.db.query(`select coalesce(${col}, '') as group, ${SUMS} from spend_daily where ${where} group by 1 order by cost_usd desc, 1 limit 10`, [r.from, r.to])).rows as Array<z.infer<typeof Group>>;
-        const { rows } = await requestLog(r);
-        const errors = rows.filter((x) => x.status < 200 || x.status >= 300).length;
-        const total_ms = rows.map((x) => x.total_ms).sort((a, b) => a - b);
-        const overhead = rows.map((x) => x.overhead_ms).sort((a, b) => a - b);
+        const st = await s.requestLog.stats(r);
         return {
           body: {
             object: 'overview', ...r, spend: total, by_model: await by('model'), by_team: await by('team_id'),
-            requests: { count: rows.length, errors, error_rate: rows.length ? errors / rows.length : null, p50_ms: percentile(total_ms, 50), p95_ms: percentile(total_ms, 95), p50_overhead_ms: percentile(overhead, 50), p95_overhead_ms: percentile(overhead, 95), source: s.dataDir ? 'local_files' : 'none' },
+            requests: { ...st, error_rate: st.count ? st.errors / st.count : null, source: s.requestLog.name },
           },
         };
       },

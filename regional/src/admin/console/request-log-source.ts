@@ -72,6 +72,9 @@ function where(f: RequestFilter): { sql: string; params: Record<string, unknown>
 const COLUMNS = `request_id, toString(time) AS time, key_id, team_id, user_id, model, deployment, provider, status, error_code,
   total_ms, overhead_ms, upstream_ms, ttfb_ms, prompt_tokens, completion_tokens, cost_usd, attempts, stream`;
 
+/** Nearest-rank percentile (the same definition as the local files' `percentile`). */
+const rank = (col: string, p: number) => `arrayElement(arraySort(groupArray(${col})), toUInt64(greatest(1, ceil(${p} * count()))))`;
+
 export function clickHouseSource(client: ClickHouseClient): RequestLogSource {
   const rows = async <T>(query: string, params: Record<string, unknown>) => (await (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json()) as T[];
   return {
@@ -88,8 +91,7 @@ export function clickHouseSource(client: ClickHouseClient): RequestLogSource {
       const w = where(f);
       const [r] = await rows<Record<string, number | string | null>>(
         `SELECT count() AS count, countIf(status < 200 OR status > 299) AS errors,
-           quantileExactLow(0.5)(total_ms) AS p50, quantileExactHigh(0.95)(total_ms) AS p95,
-           quantileExactLow(0.5)(overhead_ms) AS p50o, quantileExactHigh(0.95)(overhead_ms) AS p95o
+           ${rank('total_ms', 0.5)} AS p50, ${rank('total_ms', 0.95)} AS p95, ${rank('overhead_ms', 0.5)} AS p50o, ${rank('overhead_ms', 0.95)} AS p95o
          FROM request_log FINAL WHERE ${w.sql}`,
         w.params,
       );

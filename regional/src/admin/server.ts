@@ -165,6 +165,10 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     if (!candidates.length) throw new RouteNotFound(method, url.pathname);
     const hit = candidates.find((c) => c.route.method === method);
     if (!hit) throw new MethodNotAllowed(method, url.pathname, candidates.map((c) => c.route.method));
+    // Sign-in takes no credentials beforehand: insisting on JSON keeps cross-site HTML forms (login CSRF) out.
+    if (hit.route.public && hit.route.body && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      throw new InvalidRequest('Send the body as application/json.', 'content-type');
+    }
     const cookie = sessionCookie(req.headers.cookie);
     const identity = await identify(req, hit.route, cookie);
     // Members reach only the self-service routes, and only members reach those.

@@ -42,6 +42,10 @@ test('console routes: sessions with CSRF, spend series, overview and request sea
     fetch(admin.url + path, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, body: body ? JSON.stringify(body) : null });
 
   await t.test('sign-in sets a locked-down cookie; the cookie alone is refused, cookie + CSRF header accepted', async () => {
+    // A cross-site HTML form can only send text/plain: refused before the credential is even looked at.
+    const form = await fetch(admin.url + '/admin/session', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ credential: MASTER }) });
+    assert.equal(form.status, 400);
+    assert.equal(form.headers.get('set-cookie'), null);
     const bad = await call('POST', '/admin/session', {}, { credential: 'wrong' });
     assert.equal(bad.status, 401);
     assert.equal(bad.headers.get('set-cookie'), null);

@@ -81,6 +81,8 @@ test('console in a real browser: sign in, team and key, traffic through the edge
   page.on('pageerror', (err) => problems.push(String(err)));
   const shot = (name: string) => page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
   const go = async (hash: string, heading: string) => {
+    // A full load each time (a hash-only change to the current URL would not reload the data).
+    await page.goto('about:blank');
     await page.goto(`${gw.adminUrl}/console/#/${hash}`);
     await page.waitForFunction((h) => document.querySelector('main h1')?.textContent === h, {}, heading);
   };
@@ -196,6 +198,19 @@ test('console in a real browser: sign in, team and key, traffic through the edge
     await go('keys', 'Keys');
     await page.waitForSelector('tr[data-row]');
     await shot('keys-phone');
+  });
+
+  await t.test('rotate a key: the new secret is shown once and works through the edge', async () => {
+    await adminOk(gw, 'POST', '/admin/keys', { alias: 'rotate-me' }, 201);
+    await go('keys', 'Keys');
+    await page.waitForSelector('button[aria-label="Rotate rotate-me"]');
+    await page.click('button[aria-label="Rotate rotate-me"]');
+    await page.select('select[name=grace]', '3600');
+    await page.click('td button[type=submit]');
+    await page.waitForSelector('td .secret code');
+    const rotated = await page.$eval('td .secret code', (el) => el.textContent ?? '');
+    const res = await chat(edgeUrl, rotated);
+    assert.equal(res.status, 200, await res.text());
   });
 
   await t.test('a member signs in through OIDC (code + PKCE), creates a key within the team budget and is refused one above it', async () => {

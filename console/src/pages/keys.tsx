@@ -124,6 +124,51 @@ function Revoke({ k, onDone }: { k: KeyObject; onDone: () => void }) {
   );
 }
 
+/** Issue a replacement; the old key keeps working for the chosen grace period. The new secret is shown once. */
+function Rotate({ k, onDone }: { k: KeyObject; onDone: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [grace, setGrace] = useState('86400');
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  if (secret)
+    return (
+      <div class="secret" role="status">
+        <strong>New key (shown once):</strong> <code>{secret}</code>{' '}
+        <button type="button" onClick={() => navigator.clipboard?.writeText(secret)}>Copy</button>{' '}
+        <button type="button" onClick={() => { setSecret(null); onDone(); }}>Done</button>
+      </div>
+    );
+  if (k.status !== 'active') return null;
+  if (!open) return <button type="button" onClick={() => setOpen(true)} aria-label={`Rotate ${k.alias ?? k.id}`}>Rotate</button>;
+  return (
+    <form
+      class="inline"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        try {
+          const r = await api.post<{ key: { key: string } }>(`/admin/keys/${k.id}/rotate`, { grace_period_seconds: Number(grace) });
+          setSecret(r.key.key);
+          setOpen(false);
+        } catch (err) {
+          setError((err as Error).message);
+        }
+      }}
+    >
+      <Field label="Old key keeps working for">
+        <select name="grace" value={grace} onChange={(e) => setGrace(e.currentTarget.value)}>
+          <option value="0">no grace</option>
+          <option value="3600">1 hour</option>
+          <option value="86400">1 day</option>
+          <option value="604800">7 days</option>
+        </select>
+      </Field>
+      <button type="submit">Confirm rotate</button>
+      <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+      {error ? <span class="error" role="alert">{error}</span> : null}
+    </form>
+  );
+}
+
 export function KeysPage({ canWrite }: { canWrite: boolean }) {
   const [status, setStatus] = useState('');
   const [alias, setAlias] = useState('');
@@ -173,7 +218,7 @@ export function KeysPage({ canWrite }: { canWrite: boolean }) {
                   { label: 'Models', cell: (k) => k.models?.join(', ') ?? 'all' },
                   { label: 'Budget', cell: (k) => (k.budget ? `$${k.budget.max_usd} / ${k.budget.period}` : '—') },
                   { label: 'Created', cell: (k) => k.created_at.slice(0, 16).replace('T', ' ') },
-                  { label: 'Actions', cell: (k) => (canWrite ? <Revoke k={k} onDone={reload} /> : null) },
+                  { label: 'Actions', cell: (k) => (canWrite ? <div class="actions"><Rotate k={k} onDone={reload} /> <Revoke k={k} onDone={reload} /></div> : null) },
                 ]}
               />
               <Pager pager={pager} hasMore={d.has_more} nextCursor={d.next_cursor} />

@@ -15,7 +15,7 @@ import './styles.css';
 
 const PAGES = ['overview', 'keys', 'spend', 'requests', 'teams', 'deployments', 'audit'] as const;
 type Page = (typeof PAGES)[number];
-const TITLES: Record<Page, string> = { overview: 'Overview', keys: 'Keys', spend: 'Spend', requests: 'Requests', teams: 'Teams', deployments: 'Deployments', audit: 'Audit log' };
+const TITLES: Record<Page, string> = { overview: 'Overview', keys: 'Keys', spend: 'Spend', requests: 'Requests', teams: 'Teams and users', deployments: 'Deployments', audit: 'Audit log' };
 
 function pageFromHash(): Page {
   const h = location.hash.replace(/^#\/?/, '') as Page;

@@ -114,7 +114,7 @@ test('console in a real browser: sign in, team and key, traffic through the edge
   let keyId = '';
   let secret = '';
   await t.test('create a team, then a key in it; the secret is shown once', async () => {
-    await go('teams', 'Teams');
+    await go('teams', 'Teams and users');
     await page.waitForSelector('.empty');
     await fill('input[name=team-name]', 'console-e2e');
     await fill('input[name=team-models]', 'mock-1');
@@ -122,6 +122,15 @@ test('console in a real browser: sign in, team and key, traffic through the edge
     await page.click('form button[type=submit]');
     await page.waitForFunction(() => [...document.querySelectorAll('td')].some((td) => td.textContent === 'console-e2e'));
     await shot('teams');
+    // The member of the OIDC step below is added here, as an administrator would.
+    const selfService = await adminOk<{ id: string }>(gw, 'POST', '/admin/teams', { name: 'self-service', models: ['mock-1'], budget: { max_usd: 1, period: 'monthly' } }, 201);
+    await go('teams', 'Teams and users');
+    await page.waitForSelector('select[name=user-team]');
+    await fill('input[name=user-email]', 'dev@example.test');
+    await page.select('select[name=user-team]', selfService.id);
+    await page.click('section[aria-labelledby=users] button[type=submit]');
+    await page.waitForFunction(() => [...document.querySelectorAll('td')].some((td) => td.textContent === 'dev@example.test'));
+    assert.equal(await page.$eval('tr[data-row^="user_"] td[data-label=Team]', (td) => td.textContent), 'self-service');
 
     await go('keys', 'Keys');
     await page.waitForFunction(() => [...document.querySelectorAll('select[name=team] option')].some((o) => o.textContent === 'console-e2e'));
@@ -214,8 +223,6 @@ test('console in a real browser: sign in, team and key, traffic through the edge
   });
 
   await t.test('a member signs in through OIDC (code + PKCE), creates a key within the team budget and is refused one above it', async () => {
-    const team = await adminOk<{ id: string }>(gw, 'POST', '/admin/teams', { name: 'self-service', models: ['mock-1'], budget: { max_usd: 1, period: 'monthly' } }, 201);
-    await adminOk(gw, 'POST', '/admin/users', { email: 'dev@example.test', team_id: team.id }, 201);
     idp.signInAs('dev@example.test');
     const context = await browser.createBrowserContext();
     const mp = await context.newPage();

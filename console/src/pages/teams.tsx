@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
 import { Field, Pager, Status, Table, useLoad, usePager } from '../ui';
+import { UsersSection } from './users';
 
 interface Team {
   id: string;
@@ -35,7 +36,7 @@ export function TeamsPage({ canWrite }: { canWrite: boolean }) {
   };
   return (
     <>
-      <h1>Teams</h1>
+      <h1>Teams and users</h1>
       {canWrite ? (
         <section aria-labelledby="create-team">
           <h2 id="create-team">Create a team</h2>
@@ -69,6 +70,7 @@ export function TeamsPage({ canWrite }: { canWrite: boolean }) {
               ]}
             />
             <Pager pager={pager} hasMore={d.has_more} nextCursor={d.next_cursor} />
+            <UsersSection canWrite={canWrite} teams={d.data} />
           </>
         )}
       </Status>

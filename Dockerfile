@@ -24,6 +24,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/regional ./dist/regional
 COPY --from=build /app/dist/shared ./dist/shared
 COPY --from=build /app/dist/edge ./dist/edge
+# The admin console (static assets the admin role serves at /console/).
+COPY --from=build /app/dist/console ./dist/console
 RUN find dist -name '*.test.js' -delete -o -name '*.test.js.map' -delete \
  && mkdir -p /app/.skyway && chown node:node /app/.skyway
 USER node

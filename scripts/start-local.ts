@@ -94,6 +94,7 @@ Skyway is running (data in ${dataDir}):
   regional gateway    ${apiUrl}/v1   (PORT)
   mock upstream       ${mockUrl}/v1   (MOCK_PORT)
   admin API           http://${host}:${ports.admin}/admin   (ADMIN_PORT; OpenAPI: /admin/openapi.json; CLI: npx skyway --help)
+  console             http://${host}:${ports.admin}/console/   (sign in with the master key below)
   metrics             http://${host}:${ports.metrics}/metrics   (SKYWAY_METRICS_PORT)
   postgres            ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
   models              ${models}

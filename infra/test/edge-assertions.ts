@@ -81,8 +81,8 @@ export function edgeTests(get: () => SynthesizedEnvironment): void {
   it('routes /admin on the admin host to the first region through its own behaviour and host-checking function', async () => {
     const { edge, config } = get();
     const dist = (onlyResource(edge, 'AWS::CloudFront::Distribution') as { DistributionConfig: Record<string, any> }).DistributionConfig;
-    const admin = (dist.CacheBehaviors as Array<Record<string, any>>).filter((b) => String(b.PathPattern).startsWith('/admin'));
-    assert.deepEqual(admin.map((b) => b.PathPattern), ['/admin', '/admin/*']);
+    const admin = (dist.CacheBehaviors as Array<Record<string, any>>).filter((b) => /^\/(admin|console)/.test(String(b.PathPattern)));
+    assert.deepEqual(admin.map((b) => b.PathPattern), ['/admin', '/admin/*', '/console', '/console/*']);
     for (const b of admin) {
       assert.equal(b.TargetOriginId, originId(config.regions[0]!.region));
       assert.ok(b.AllowedMethods.includes('POST') && b.AllowedMethods.includes('PATCH'));

@@ -71,7 +71,7 @@ export function regionalTests(get: () => SynthesizedEnvironment): void {
       assert.deepEqual(header.HttpHeaderConfig, { HttpHeaderName: 'x-skyway-origin-verify', Values: [secretRef] });
     }
     const admin = rules.find((r) => (r.Conditions as Props[]).some((c) => c.Field === 'path-pattern'))!;
-    assert.deepEqual(admin.Conditions.find((c: Props) => c.Field === 'path-pattern').PathPatternConfig.Values, ['/admin', '/admin/*']);
+    assert.deepEqual(admin.Conditions.find((c: Props) => c.Field === 'path-pattern').PathPatternConfig.Values, ['/admin', '/admin/*', '/console', '/console/*']);
     t.hasResourceProperties('AWS::Route53::RecordSet', { Name: `${originHostName(config, region)}.`, Type: 'A' });
     t.hasResourceProperties('AWS::CertificateManager::Certificate', { DomainName: originHostName(config, region), ValidationMethod: 'DNS' });
   }));

@@ -65,6 +65,9 @@ export const ENV = {
   SKYWAY_OIDC_AUDIENCE: { roles: admin, aws: 'optional', description: 'Accepted audiences (comma-separated); required with the issuer' },
   SKYWAY_OIDC_JWKS_URL: { roles: admin, aws: 'optional', description: 'JWKS URL when not discovered' },
   SKYWAY_OIDC_ROLES_CLAIM: { roles: admin, aws: 'optional', description: 'Claim holding the admin role' },
+  SKYWAY_OIDC_CLIENT_ID: { roles: admin, aws: 'optional', description: "Console sign-in (code + PKCE): the OIDC client id; default the first audience" },
+  SKYWAY_OIDC_CLIENT_SECRET: { roles: admin, aws: 'optional', secret: true, description: 'Console sign-in: client secret, for confidential clients only' },
+  SKYWAY_CONSOLE_URL: { roles: admin, aws: 'optional', description: "Console's public origin (OIDC redirect URI); default from the request's Host" },
   // Stores
   DATABASE_URL: { roles: both, aws: 'required', secret: true, description: 'Postgres URL (keys, teams, deployments, spend ledger)' },
   REDIS_URL: { roles: both, aws: 'required', secret: true, description: 'Limits/budget Redis (noeviction), change bus, routing health' },

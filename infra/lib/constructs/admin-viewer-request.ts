@@ -1,5 +1,5 @@
 /**
- * The viewer-request function of the admin behaviour (`/admin`, `/admin/*`). CloudFront behaviours match paths,
+ * The viewer-request function of the admin behaviour (`/admin`, `/admin/*`, and the console at `/console/*`). CloudFront behaviours match paths,
  * not hosts: the WAF lets `/admin` through only on the admin host and from the admin allowlist, and this function
  * checks the host again (defence in depth), strips viewer-sent `x-skyway-*` headers like the API function does,
  * and otherwise passes the request to the origin, where the ALB's `/admin` rule reaches the admin service.
@@ -8,7 +8,7 @@
 import { EDGE_ANSWER_HEADER, SKYWAY_HEADER_PREFIX } from '../../../shared/contract/index.js';
 
 /** Path patterns of the admin behaviour; the ALB's admin rule uses the same patterns. */
-export const ADMIN_PATH_PATTERNS = ['/admin', '/admin/*'] as const;
+export const ADMIN_PATH_PATTERNS = ['/admin', '/admin/*', '/console', '/console/*'] as const;
 
 /** Source of the function (cloudfront-js-2.0; ES5 plus const/let). */
 export function adminViewerRequestCode(adminHost: string): string {

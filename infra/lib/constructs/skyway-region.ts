@@ -266,7 +266,7 @@ export class SkywayRegion extends Construct {
       environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }) },
       secrets: {},
       priority: 10,
-      pathPatterns: ['/admin', '/admin/*'],
+      pathPatterns: ['/admin', '/admin/*', '/console', '/console/*'],
     });
     this.api = new GatewayService(this, 'Api', {
       ...common,

@@ -25,7 +25,7 @@ export interface SkywayWebAclProps {
   readonly apiPathPrefixes?: readonly string[];
   /**
    * Path prefixes of the admin API, blocked on every host except the admin host.
-   * @default ['/admin']
+   * @default ['/admin', '/console']
    */
   readonly adminPathPrefixes?: readonly string[];
   /**
@@ -76,7 +76,7 @@ export class SkywayWebAcl extends Construct {
   constructor(scope: Construct, id: string, props: SkywayWebAclProps) {
     super(scope, id);
     const apiPrefixes = props.apiPathPrefixes ?? ['/v1/'];
-    const adminPrefixes = props.adminPathPrefixes ?? ['/admin'];
+    const adminPrefixes = props.adminPathPrefixes ?? ['/admin', '/console'];
     const internalPrefixes = props.internalPathPrefixes ?? ['/metrics'];
     const adminHostIs: Statement = {
       byteMatchStatement: {

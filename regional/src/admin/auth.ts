@@ -9,7 +9,8 @@ import type { Actor } from '../db/audit.js';
 import { trimTrailingSlashes } from './api-base-policy.js';
 import { InvalidApiKey, MissingApiKey, PermissionDenied } from '../errors/catalogue.js';
 
-export type AdminRole = 'admin' | 'viewer';
+/** `member`: self-service console users (their own team's keys only); only console sessions carry it. */
+export type AdminRole = 'admin' | 'viewer' | 'member';
 
 export interface OidcOptions {
   /** Expected `iss`, e.g. `https://login.microsoftonline.com/<tenant>/v2.0` or `https://cognito-idp.<region>.amazonaws.com/<pool>`. */
@@ -23,11 +24,20 @@ export interface OidcOptions {
   /** Claim values that grant admin / viewer. Defaults `['admin']`, `['viewer']`. */
   adminValues?: string[];
   viewerValues?: string[];
+  /** The console's OIDC client (authorization code + PKCE). Default: the first audience. */
+  clientId?: string;
+  /** Only for confidential clients (Cognito app clients with a secret). */
+  clientSecret?: string;
+  /** The console's public origin (builds the redirect URI); default: from the request's Host header. */
+  consoleUrl?: string;
 }
 
 export interface AdminIdentity {
   actor: Actor;
   role: AdminRole;
+  /** For members: the team they belong to and their user record. */
+  teamId?: string | undefined;
+  userId?: string | undefined;
 }
 
 export type AdminAuthenticator = (authorization: string | undefined) => Promise<AdminIdentity>;
@@ -39,6 +49,9 @@ export function oidcFromEnv(env: NodeJS.ProcessEnv = process.env): OidcOptions |
   const o: OidcOptions = { issuer: env.SKYWAY_OIDC_ISSUER, audience: env.SKYWAY_OIDC_AUDIENCE.split(',').map((s) => s.trim()) };
   if (env.SKYWAY_OIDC_JWKS_URL) o.jwksUri = env.SKYWAY_OIDC_JWKS_URL;
   if (env.SKYWAY_OIDC_ROLES_CLAIM) o.rolesClaim = env.SKYWAY_OIDC_ROLES_CLAIM;
+  if (env.SKYWAY_OIDC_CLIENT_ID) o.clientId = env.SKYWAY_OIDC_CLIENT_ID;
+  if (env.SKYWAY_OIDC_CLIENT_SECRET) o.clientSecret = env.SKYWAY_OIDC_CLIENT_SECRET;
+  if (env.SKYWAY_CONSOLE_URL) o.consoleUrl = env.SKYWAY_CONSOLE_URL;
   return o;
 }
 
@@ -50,6 +63,19 @@ function claimValues(payload: JWTPayload, path: string): string[] {
   }
   if (typeof v === 'string') return v.split(/[\s,]+/).filter(Boolean);
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** admin or viewer from the token's roles claim, else undefined. */
+export function adminRoleOf(payload: JWTPayload, oidc: OidcOptions): 'admin' | 'viewer' | undefined {
+  const roles = claimValues(payload, oidc.rolesClaim ?? 'roles');
+  if (roles.some((r) => (oidc.adminValues ?? ['admin']).includes(r))) return 'admin';
+  if (roles.some((r) => (oidc.viewerValues ?? ['viewer']).includes(r))) return 'viewer';
+  return undefined;
+}
+
+/** Who the token names, for the audit log: email, else preferred_username, else sub. */
+export function subjectOf(payload: JWTPayload): string {
+  return String((typeof payload.email === 'string' && payload.email) || (typeof payload.preferred_username === 'string' && payload.preferred_username) || payload.sub || 'unknown');
 }
 
 async function discoverJwks(issuer: string): Promise<URL> {
@@ -89,14 +115,8 @@ export function createAdminAuthenticator(opts: { masterKey?: string | undefined;
       const detail = err instanceof joseErrors.JOSEError ? err.message : 'verification failed';
       throw new InvalidApiKey(`Invalid admin token: ${detail}`, 'invalid_admin_token');
     }
-    const roles = claimValues(payload, oidc.rolesClaim ?? 'roles');
-    const role: AdminRole | undefined = roles.some((r) => (oidc.adminValues ?? ['admin']).includes(r))
-      ? 'admin'
-      : roles.some((r) => (oidc.viewerValues ?? ['viewer']).includes(r))
-        ? 'viewer'
-        : undefined;
+    const role = adminRoleOf(payload, oidc);
     if (!role) throw new PermissionDenied(`The token carries no admin or viewer role in claim '${oidc.rolesClaim ?? 'roles'}'.`, 'admin_role_missing');
-    const who = (typeof payload.email === 'string' && payload.email) || (typeof payload.preferred_username === 'string' && payload.preferred_username) || payload.sub || 'unknown';
-    return { actor: { id: String(who), kind: 'oidc' }, role };
+    return { actor: { id: subjectOf(payload), kind: 'oidc' }, role };
   };
 }

@@ -9,6 +9,12 @@ import { DeploymentService } from './deployments.js';
 import { TeamService, UserService } from './directory.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes.js';
+import { createAdminAuthenticator } from './auth.js';
+import { consoleRoutes } from './console/routes.js';
+import { ConsoleSessions } from './console/session.js';
+import { memberRoutes } from './console/member-routes.js';
+import { oidcLoginRoutes } from './console/oidc-login.js';
+import { requestLogFromEnv } from './console/request-log-source.js';
 
 type Json = Record<string, unknown>;
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -64,13 +70,18 @@ function validateOpenApi31(doc: Json): string[] {
 test('the admin OpenAPI document is valid 3.1 and documents every route', () => {
   const db = {} as pg.Pool;
   const secrets = parseSigningSecrets(TEST_SIGNING_SECRETS);
-  const routes = adminRoutes({
-    db,
-    keys: new KeyService({ db, bus: localChangeBus, secrets }),
-    teams: new TeamService(db, localChangeBus),
-    users: new UserService(db, localChangeBus),
-    deployments: new DeploymentService(db, localChangeBus, undefined),
-  });
+  const routes = [
+    ...adminRoutes({
+      db,
+      keys: new KeyService({ db, bus: localChangeBus, secrets }),
+      teams: new TeamService(db, localChangeBus),
+      users: new UserService(db, localChangeBus),
+      deployments: new DeploymentService(db, localChangeBus, undefined),
+    }),
+    ...consoleRoutes({ db, requestLog: requestLogFromEnv({}, undefined), sessions: new ConsoleSessions({ masterKey: 'm', secureCookie: true }), authenticate: createAdminAuthenticator({ masterKey: 'm' }) }),
+    ...oidcLoginRoutes({ db, oidc: undefined, sessions: new ConsoleSessions({ masterKey: 'm', secureCookie: true }) }),
+    ...memberRoutes({ db, keys: new KeyService({ db, bus: localChangeBus, secrets }), teams: new TeamService(db, localChangeBus) }),
+  ];
   const doc = buildOpenApi(routes, { version: '1.0.0' });
   assert.deepEqual(validateOpenApi31(doc), []);
   const paths = doc.paths as Record<string, Record<string, Json>>;
@@ -80,6 +91,10 @@ test('the admin OpenAPI document is valid 3.1 and documents every route', () => 
   assert.ok(schemas.KeyCreate && schemas.Limits && schemas.Deployment);
   assert.ok(!('api_key' in (schemas.Deployment!.properties as Json)));
   assert.ok('api_key' in (schemas.DeploymentCreate!.properties as Json));
+  // Sign-in needs no credentials; everything else takes the bearer token or the console session.
+  assert.deepEqual(paths['/admin/session']!.post!.security, []);
+  assert.ok(schemas.ConsoleSession && schemas.SpendSeries && schemas.RequestLogPage && schemas.Overview && schemas.MemberKeyCreate);
+  assert.ok(paths['/admin/session/oidc/callback']?.get && paths['/admin/me/keys']?.post);
   // The checker itself catches a broken document.
   assert.ok(validateOpenApi31({ ...doc, openapi: '3.0.0', paths: { '/x/{id}': { get: { responses: {} } } } }).length >= 3);
 });

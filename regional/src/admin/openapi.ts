@@ -36,7 +36,7 @@ export function buildOpenApi(routes: readonly Route[], info: { version: string }
       operationId: `${r.method.toLowerCase()}${r.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       summary: r.summary,
       tags: [r.tag],
-      security: [{ bearer: [] }],
+      security: r.public ? [] : [{ bearer: [] }, { consoleSession: [] }],
       responses: {
         [String(r.status)]: { description: 'Success', content: { 'application/json': { schema: r.response ? toSchema(r.response, 'output', components) : {} } } },
         '400': errorResponse('Invalid request'),
@@ -55,6 +55,9 @@ export function buildOpenApi(routes: readonly Route[], info: { version: string }
     servers: [{ url: '/' }],
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
     paths,
-    components: { schemas: components, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Master key or OIDC access token' } } },
+    components: { schemas: components, securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Master key or OIDC access token' },
+        consoleSession: { type: 'apiKey', in: 'cookie', name: 'skyway_console', description: 'Console session from POST /admin/session; every request it authenticates must also carry x-skyway-csrf' },
+      } },
   };
 }

@@ -1,4 +1,5 @@
 /** The shape of one admin route: method, path template, schemas (for validation and OpenAPI) and handler. */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import type { AdminIdentity } from './auth.js';
 
@@ -7,11 +8,17 @@ export interface RouteContext<B, Q> {
   body: B;
   query: Q;
   identity: AdminIdentity;
+  /** The console session cookie's value, when the request carried one. */
+  sessionCookie?: string | undefined;
+  /** The raw request headers (the OIDC callback reads its flow cookie and Host). */
+  headers?: IncomingHttpHeaders | undefined;
 }
 
 export interface RouteResult {
   status?: number;
   body?: unknown;
+  /** Extra response headers (Set-Cookie for the session routes). */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface Route {
@@ -22,6 +29,12 @@ export interface Route {
   tag: string;
   /** Needs the admin role (viewers may only read). */
   write: boolean;
+  /** No credentials needed (sign-in): the handler gets an anonymous identity and checks what it is sent. */
+  public?: boolean | undefined;
+  /** A session cookie suffices without the CSRF header (read-only session introspection). */
+  csrfExempt?: boolean | undefined;
+  /** A self-service route: only the `member` role may call it. */
+  member?: boolean | undefined;
   body?: z.ZodType | undefined;
   query?: z.ZodType | undefined;
   status: number;
@@ -41,6 +54,9 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
   query?: Q;
   status?: number;
   response?: z.ZodType;
+  public?: boolean;
+  csrfExempt?: boolean;
+  member?: boolean;
   handler(ctx: RouteContext<Infer<B>, Infer<Q>>): Promise<RouteResult>;
 }): Route {
   return {
@@ -48,7 +64,10 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
     path: spec.path,
     summary: spec.summary,
     tag: spec.tag,
-    write: spec.method !== 'GET',
+    write: spec.method !== 'GET' && !spec.public,
+    public: spec.public,
+    csrfExempt: spec.csrfExempt,
+    member: spec.member,
     body: spec.body,
     query: spec.query,
     status: spec.status ?? 200,

@@ -6,19 +6,25 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { z } from 'zod';
-import { GatewayError, InternalError, InvalidJson, InvalidRequest, MethodNotAllowed, PayloadTooLarge, PermissionDenied, RouteNotFound } from '../errors/catalogue.js';
+import { GatewayError, InternalError, InvalidApiKey, InvalidJson, InvalidRequest, MethodNotAllowed, PayloadTooLarge, PermissionDenied, RouteNotFound } from '../errors/catalogue.js';
 import { credentialCipherFromEnv } from '../keys/aws-secrets.js';
 import type { EnvelopeCipher } from '../keys/envelope.js';
 import { changeBus, type ChangeBus, type ChangeEvent } from '../keys/events.js';
 import { KeyService } from '../keys/service.js';
 import { loadSigningSecrets, type SigningSecrets } from '../keys/signing-secrets.js';
 import { apiBasePolicyFromEnv, type ApiBasePolicy } from './api-base-policy.js';
-import { createAdminAuthenticator, type OidcOptions } from './auth.js';
+import { createAdminAuthenticator, type AdminIdentity, type OidcOptions } from './auth.js';
 import { DeploymentService } from './deployments.js';
 import { TeamService, UserService } from './directory.js';
 import { buildOpenApi } from './openapi.js';
 import { compilePath, type Route } from './route.js';
 import { adminRoutes } from './routes.js';
+import { consoleRoutes } from './console/routes.js';
+import { ConsoleSessions, CSRF_HEADER, sessionCookie } from './console/session.js';
+import { consoleStatic } from './console/static.js';
+import { memberRoutes } from './console/member-routes.js';
+import { oidcLoginRoutes } from './console/oidc-login.js';
+import { requestLogFromEnv, type RequestLogSource } from './console/request-log-source.js';
 
 export interface AdminServerOptions {
   host: string;
@@ -47,6 +53,12 @@ export interface AdminServerOptions {
   /** Called with unexpected errors (answered as 500). */
   onError?: ((err: unknown) => void) | undefined;
   version?: string;
+  /** Console session cookies carry `Secure`. Default: unless SKYWAY_LOCAL=1 (plain http on loopback). */
+  secureCookie?: boolean | undefined;
+  /** The console's request log; default: ClickHouse from CLICKHOUSE_URL, else the NDJSON files under dataDir. */
+  requestLog?: RequestLogSource | undefined;
+  /** The built console; default dist/console. */
+  consoleDir?: string | undefined;
 }
 
 export interface AdminServer {
@@ -59,7 +71,7 @@ export interface AdminServer {
 
 const BODY_LIMIT = 1 << 20;
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   const data = JSON.stringify(body ?? {});
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'cache-control': 'no-store', ...headers });
   res.end(data);
@@ -109,9 +121,30 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     users: new UserService(opts.db, bus),
     deployments: new DeploymentService(opts.db, bus, cipher, opts.onDeploymentChange, opts.apiBasePolicy ?? apiBasePolicyFromEnv()),
   };
-  const routes = adminRoutes(services);
-  const matchers = routes.map((r) => ({ route: r, match: compilePath(r.path) }));
   const authenticate = createAdminAuthenticator({ masterKey: opts.masterKey, oidc: opts.oidc });
+  const requestLog = opts.requestLog ?? requestLogFromEnv(process.env, opts.dataDir);
+  const sessions = new ConsoleSessions({ masterKey: opts.masterKey, secureCookie: opts.secureCookie ?? process.env.SKYWAY_LOCAL !== '1' });
+  const routes = [
+    ...adminRoutes(services),
+    ...consoleRoutes({ db: opts.db, requestLog, sessions, authenticate }),
+    ...oidcLoginRoutes({ db: opts.db, oidc: opts.oidc, sessions }),
+    ...memberRoutes({ db: opts.db, keys: services.keys, teams: services.teams }),
+  ];
+  const serveConsole = consoleStatic(opts.consoleDir);
+  const matchers = routes.map((r) => ({ route: r, match: compilePath(r.path) }));
+  const anonymous: AdminIdentity = { actor: { id: 'anonymous', kind: 'master' }, role: 'viewer' };
+  /** Bearer credentials, else a console session cookie together with its CSRF header. */
+  const identify = async (req: IncomingMessage, route: Route, cookie: string | undefined): Promise<AdminIdentity> => {
+    if (route.public) return anonymous;
+    if (req.headers.authorization || !cookie) return authenticate(req.headers.authorization);
+    const claims = sessions.verify(cookie);
+    if (!claims) throw new InvalidApiKey('The console session has expired or is invalid: sign in again.', 'invalid_session');
+    const csrf = req.headers[CSRF_HEADER];
+    if (!route.csrfExempt && !sessions.csrfMatches(claims, typeof csrf === 'string' ? csrf : undefined)) {
+      throw new PermissionDenied(`A console session needs its CSRF token in the ${CSRF_HEADER} header.`, 'csrf_token_invalid');
+    }
+    return { actor: claims.actor, role: claims.role, teamId: claims.team_id, userId: claims.user_id };
+  };
   let openapi: string | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -122,6 +155,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       await opts.db.query('select 1');
       return send(res, 200, { status: 'ok' });
     }
+    if ((url.pathname === '/console' || url.pathname.startsWith('/console/')) && (method === 'GET' || method === 'HEAD')) return serveConsole(url.pathname, res);
     if (url.pathname === '/admin/openapi.json' && method === 'GET') {
       openapi ??= JSON.stringify(buildOpenApi(routes, { version: opts.version ?? '0.1.0' }));
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -131,12 +165,21 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     if (!candidates.length) throw new RouteNotFound(method, url.pathname);
     const hit = candidates.find((c) => c.route.method === method);
     if (!hit) throw new MethodNotAllowed(method, url.pathname, candidates.map((c) => c.route.method));
-    const identity = await authenticate(req.headers.authorization);
-    if (hit.route.write && identity.role !== 'admin') throw new PermissionDenied('The viewer role is read-only; this needs the admin role.', 'admin_role_required');
+    // Sign-in takes no credentials beforehand: insisting on JSON keeps cross-site HTML forms (login CSRF) out.
+    if (hit.route.public && hit.route.body && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      throw new InvalidRequest('Send the body as application/json.', 'content-type');
+    }
+    const cookie = sessionCookie(req.headers.cookie);
+    const identity = await identify(req, hit.route, cookie);
+    // Members reach only the self-service routes, and only members reach those.
+    if ((identity.role === 'member') !== !!hit.route.member && !hit.route.public && !hit.route.csrfExempt) {
+      throw new PermissionDenied(identity.role === 'member' ? 'Members may only manage their own keys (/admin/me/…).' : 'These routes are for console members.', 'role_not_allowed');
+    }
+    if (hit.route.write && !hit.route.member && identity.role !== 'admin') throw new PermissionDenied('The viewer role is read-only; this needs the admin role.', 'admin_role_required');
     const query = hit.route.query ? validate(hit.route.query, Object.fromEntries(url.searchParams), 'query') : undefined;
     const body = hit.route.body ? validate(hit.route.body, await readJson(req), 'body') : undefined;
-    const result = await hit.route.handle({ params: hit.params!, query, body, identity });
-    send(res, result.status ?? hit.route.status, result.body);
+    const result = await hit.route.handle({ params: hit.params!, query, body, identity, sessionCookie: cookie, headers: req.headers });
+    send(res, result.status ?? hit.route.status, result.body, result.headers);
   };
 
   const server = createServer((req, res) => {
@@ -164,6 +207,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bus.close();
+      await requestLog.close();
     },
   };
 }

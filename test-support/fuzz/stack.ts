@@ -25,10 +25,14 @@ import { send } from './raw-client.js';
 const LIMITS: LimitSet = { rpm: 1_000_000, tpm: 1_000_000_000, maxParallel: 16 };
 const BUDGET: BudgetSpec = { maxUsd: 1_000_000, period: 'none' };
 
-/** Every model priced ($1 per 1M tokens), so budget reservations are never $0. */
+/**
+ * Every model priced ($1 per 1M tokens), so budget reservations are never $0. Retries keep their default count
+ * but back off for milliseconds, not the default 200 ms+, so an injected upstream 5xx does not cost a second.
+ */
 function config(mockUrl: string): string {
   const models = ['mock-1', 'mock-embed'];
   return (
+    'router:\n  retry: { base_delay_ms: 1, max_delay_ms: 5, max_retry_after_ms: 5 }\n' +
     'models:\n' +
     models
       .map((m) => `  - name: ${m}\n    deployments:\n      - provider: openai\n        model: ${m}\n        api_base: ${mockUrl}/v1\n        options:\n          pricing: { input: 1, output: 1 }\n`)

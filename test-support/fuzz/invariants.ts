@@ -12,6 +12,8 @@ export interface Violation {
   /** Stable name of the class of defect (see README "Fuzzing"). */
   kind: string;
   detail: string;
+  /** What tells causes of one kind apart (the error and frame a process died of), for grouping in a catalog. */
+  cause?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -145,14 +147,14 @@ export function checkExchange(c: FuzzCase, x: Exchange): Violation | undefined {
     case 'aborted':
       return undefined;
     case 'malformed':
-      return { kind: 'malformed-http', detail: `${x.reason}; got ${JSON.stringify(x.raw.subarray(0, 300).toString('latin1'))}` };
+      return { kind: 'malformed-http', cause: x.reason.replace(/[0-9]+/g, 'N'), detail: `${x.reason}; got ${JSON.stringify(x.raw.subarray(0, 300).toString('latin1'))}` };
     case 'timeout':
       // Only a complete, well-framed request must be answered; a server may wait for bytes an ambiguous one promised.
       if (!expectsAnswer(c)) return undefined;
       return { kind: 'no-answer', detail: `nothing within the timeout; got ${JSON.stringify(x.partial.subarray(0, 200).toString('latin1'))}` };
     case 'answered': {
       if (MUST_REFUSE.has(c.framing) && x.response.status !== 400) {
-        return { kind: 'ambiguous-framing-accepted', detail: `${c.framing}: answered ${x.response.status} instead of 400` };
+        return { kind: 'ambiguous-framing-accepted', cause: c.framing, detail: `${c.framing}: answered ${x.response.status} instead of 400` };
       }
       for (const r of [x.response, ...x.extra]) {
         const v = checkResponse(c, r, c.method === 'HEAD');

@@ -49,7 +49,7 @@ export interface FuzzReport {
   outcomes: Record<string, number>;
   /** assert mode: the (shrunk) failure, formatted with its replay command. */
   failure?: string;
-  /** catalog mode: up to 3 findings per violation kind, and how often each kind was seen. */
+  /** catalog mode: up to 3 findings per violation kind and cause, and how often each was seen. */
   catalog: Map<string, { count: number; examples: Finding[] }>;
 }
 
@@ -83,8 +83,12 @@ async function processViolation(stack: FuzzStack, burstNo: number): Promise<Viol
   if (!(await stack.answers())) {
     // Give the exit a moment to be observed, for the exit code in the report.
     for (let i = 0; i < 20 && !stack.exitStatus(); i++) await new Promise((r) => setTimeout(r, 50));
-    const last = stack.outputTail(1500).split('\n').filter((l) => /Error|error|at /.test(l)).slice(-12).join('\n    ');
-    return { kind: 'process-exited', detail: `${stack.exitStatus() ?? 'stopped answering'}; last output:\n    ${last}` };
+    const lines = stack.outputTail(3000).split('\n');
+    const last = lines.filter((l) => /Error|error|at /.test(l)).slice(-12).join('\n    ');
+    // Node prints the fatal error as `XxxError: message` followed by its stack: the first frame names the cause.
+    const fatal = lines.findLastIndex((l) => /^[A-Za-z]*Error\b/.test(l));
+    const cause = fatal < 0 ? undefined : `${lines[fatal]!.slice(0, 120)} ${lines.slice(fatal + 1).find((l) => /^\s+at .*\/dist\//.test(l))?.trim().replace(/^at .*\/dist\//, 'at ') ?? ''}`;
+    return { kind: 'process-exited', cause, detail: `${stack.exitStatus() ?? 'stopped answering'}; last output:\n    ${last}` };
   }
   const lines = stack.lastResortLines();
   if (lines.length > 0) return { kind: 'last-resort-handler', detail: lines.slice(0, 3).join('\n    ') };
@@ -107,10 +111,11 @@ export async function runFuzz(stack: FuzzStack, opts: FuzzOptions): Promise<Fuzz
   const started = Date.now();
   const report: FuzzReport = { seed: opts.seed, bursts: 0, requests: 0, ms: 0, restarts: 0, outcomes: {}, catalog: new Map() };
   const record = (f: Finding) => {
-    const entry = report.catalog.get(f.violation.kind) ?? { count: 0, examples: [] };
+    const name = f.violation.cause ? `${f.violation.kind} (${f.violation.cause})` : f.violation.kind;
+    const entry = report.catalog.get(name) ?? { count: 0, examples: [] };
     entry.count++;
     if (entry.examples.length < 3) entry.examples.push(f);
-    report.catalog.set(f.violation.kind, entry);
+    report.catalog.set(name, entry);
   };
   const keys = { key: stack.key, masterKey: stack.masterKey };
 

@@ -14,7 +14,7 @@ import { formatOutcomes, runFuzz } from '../../test-support/fuzz/run.js';
 import { FuzzStack } from '../../test-support/fuzz/stack.js';
 
 const seed = process.env.SKYWAY_FUZZ_SEED ? Number(process.env.SKYWAY_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
-const runs = Number(process.env.SKYWAY_FUZZ_RUNS ?? 1500);
+const runs = Number(process.env.SKYWAY_FUZZ_RUNS ?? 1200);
 const seconds = Number(process.env.SKYWAY_FUZZ_SECONDS ?? 45);
 
 test(`fuzzed requests never take the gateway down or leak reservations (seed ${seed})`, { timeout: (seconds + 60) * 1000 }, async (t) => {

@@ -106,7 +106,7 @@ const mockFaults = fc.record(
   {
     status: fc.option(fc.constantFrom(400, 401, 404, 429, 500, 502, 503, 529), { freq: 6, nil: undefined }),
     chunks: fc.integer({ min: 0, max: 30 }),
-    chunk_delay_ms: fc.integer({ min: 0, max: 5 }),
+    chunk_delay_ms: fc.integer({ min: 0, max: 2 }),
     error_after_chunks: fc.integer({ min: 0, max: 4 }),
     no_usage: fc.boolean(),
     delay_ms: fc.integer({ min: 0, max: 10 }),

@@ -7,7 +7,7 @@ import type { FuzzStack } from './stack.js';
 /** Problems found at the end of a run (empty: all good). */
 export async function finalProblems(stack: FuzzStack, settleMs = 3000): Promise<string[]> {
   const problems: string[] = [];
-  await stack.ensureRunning();
+  if (await stack.ensureRunning()) await stack.clearReservations(); // the last case killed it (already reported)
   const held = await stack.settled(settleMs);
   if (held.leases || held.reservedMicro) problems.push(`reservations still held at the end: ${held.leases} lease(s), ${held.reservedMicro} µUSD`);
   const ready = await stack.readiness();

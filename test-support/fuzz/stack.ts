@@ -59,8 +59,6 @@ export class FuzzStack {
   private outputSeen = 0;
   /** The ops listener (/metrics) of the current process. */
   private metricsPort = 0;
-  /** Output of processes that died, kept for the report. */
-  readonly deaths: string[] = [];
   /** The plaintext virtual key with limits (set once created). */
   key = '';
   /** The Redis keys holding that key's reservations. */
@@ -114,6 +112,7 @@ export class FuzzStack {
         client.disconnect();
       });
       const stack = new FuzzStack(env, config(mock.url), dataDir, client, masterKey, stops);
+      stops.push(async () => stack.gw?.stop());
       await stack.ensureRunning();
       await waitForAdmin(stack.gw!);
       const created = await adminOk<CreatedKey>(stack.gw!, 'POST', '/admin/keys', {
@@ -148,10 +147,7 @@ export class FuzzStack {
   /** Start the gateway if it is not running (first start, or after a case killed it). Returns true if it (re)started. */
   async ensureRunning(): Promise<boolean> {
     if (this.gw && !this.exitStatus()) return false;
-    if (this.gw) {
-      this.deaths.push(this.gw.output().slice(-4000));
-      await this.gw.stop();
-    }
+    if (this.gw) await this.gw.stop();
     this.metricsPort = await freePort();
     this.gw = await startGatewayProcess({ config: this.configText, dataDir: this.dataDir, env: { ...this.env, SKYWAY_METRICS_PORT: String(this.metricsPort) } });
     this.outputSeen = 0;
@@ -219,7 +215,6 @@ export class FuzzStack {
   }
 
   async close(): Promise<void> {
-    await this.gw?.stop();
     for (const stop of this.stops.reverse()) await stop().catch(() => undefined);
   }
 }

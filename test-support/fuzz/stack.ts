@@ -148,10 +148,19 @@ export class FuzzStack {
   async ensureRunning(): Promise<boolean> {
     if (this.gw && !this.exitStatus()) return false;
     if (this.gw) await this.gw.stop();
-    this.metricsPort = await freePort();
-    this.gw = await startGatewayProcess({ config: this.configText, dataDir: this.dataDir, env: { ...this.env, SKYWAY_METRICS_PORT: String(this.metricsPort) } });
-    this.outputSeen = 0;
-    return true;
+    // A start can fail for reasons that are not the fuzz's (the shared Redis dropped the connection at boot,
+    // seen once here): try again before calling it a harness error.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.metricsPort = await freePort();
+        this.gw = await startGatewayProcess({ config: this.configText, dataDir: this.dataDir, env: { ...this.env, SKYWAY_METRICS_PORT: String(this.metricsPort) } });
+        this.outputSeen = 0;
+        return true;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   }
 
   /** The process still answers (a liveliness request on a fresh connection). */

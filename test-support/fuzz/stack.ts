@@ -183,14 +183,16 @@ export class FuzzStack {
     return (this.gw?.output() ?? '').slice(-chars);
   }
 
-  /** Sum of every metric whose name says uncaught or unhandled on the ops port (undefined: no such metric yet). */
+  /** Sum of every metric whose name or labels say uncaught or unhandled on the ops port (undefined: none yet). */
   async lastResortMetric(): Promise<number | undefined> {
     const res = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`).catch(() => undefined);
     if (!res || res.status !== 200) return undefined;
     let sum: number | undefined;
+    // In the metric's name or in a label (`..._total{handler="uncaughtException"}`); HELP/TYPE lines skipped.
     for (const line of (await res.text()).split('\n')) {
-      const m = /^[a-z_:]*(?:uncaught|unhandled)[a-z_:]*(?:\{[^}]*\})? ([0-9.e+-]+)$/i.exec(line);
-      if (m) sum = (sum ?? 0) + Number(m[1]);
+      if (line.startsWith('#') || !/uncaught|unhandled/i.test(line)) continue;
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (Number.isFinite(value)) sum = (sum ?? 0) + value;
     }
     return sum;
   }

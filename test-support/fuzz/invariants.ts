@@ -120,6 +120,9 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const MAX_HEAD_BYTES = 4096;
 const MAX_HEADERS = 50;
 
+/** How long the client waits for an answer it is not owed (see expectsAnswer) before closing the connection. */
+export const UNOWED_ANSWER_WAIT_MS = 50;
+
 /**
  * The case is a complete, valid HTTP/1.1 request within the server's limits, so silence is a defect. For an
  * invalid one (bad request line, header bytes, framing) closing the connection without a word is acceptable.

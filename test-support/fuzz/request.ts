@@ -2,6 +2,7 @@
  * Turns a generated FuzzCase into the bytes sent on the wire, and into a readable reproducer for reports
  * (long runs collapsed, control bytes escaped, keys named rather than printed).
  */
+import { expectsAnswer, UNOWED_ANSWER_WAIT_MS } from './invariants.js';
 import type { AbortPlan } from './raw-client.js';
 import type { AuthStyle, BodySpec, FuzzCase, RawJson } from './generators.js';
 
@@ -169,6 +170,6 @@ export function describeCase(c: FuzzCase): string {
     `  ${JSON.stringify(c.method)} ${abbreviate(JSON.stringify(c.target), 300)} HTTP/1.1`,
     ...head,
     `  body (${c.framing}, ${renderBody(c.body).length} bytes, written in ${c.pieces} piece(s)): ${describeBody(c.body)}`,
-    `  client: ${c.abort.at === 'never' ? 'reads the whole answer' : `cuts the connection ${JSON.stringify(c.abort)}`}`,
+    `  client: ${c.abort.at !== 'never' ? `cuts the connection ${JSON.stringify(c.abort)}` : expectsAnswer(c) ? 'reads the whole answer' : `reads for up to ${UNOWED_ANSWER_WAIT_MS} ms (invalid HTTP or odd headers: no answer owed), then closes`}`,
   ].join('\n');
 }

@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import { fuzzBurst, type FuzzCase } from './generators.js';
-import { checkExchange, expectsAnswer, type Violation } from './invariants.js';
+import { checkExchange, expectsAnswer, UNOWED_ANSWER_WAIT_MS, type Violation } from './invariants.js';
 import { send, type Exchange } from './raw-client.js';
 import { describeCase, renderRequest } from './request.js';
 import type { FuzzStack } from './stack.js';
@@ -129,7 +129,7 @@ export async function runFuzz(stack: FuzzStack, opts: FuzzOptions): Promise<Fuzz
     report.requests += burst.length;
     const port = stack.port;
     // An invalid request may be ignored by the server: wait briefly, only to check an answer if one comes.
-    const timeoutMs = (c: FuzzCase) => (expectsAnswer(c) ? (opts.answerTimeoutMs ?? 10_000) : 50);
+    const timeoutMs = (c: FuzzCase) => (expectsAnswer(c) ? (opts.answerTimeoutMs ?? 10_000) : UNOWED_ANSWER_WAIT_MS);
     const answers = await Promise.all(burst.map((c) => send({ port, ...renderRequest(c, keys), timeoutMs: timeoutMs(c) })));
     const findings: Finding[] = [];
     const whole = await processViolation(stack, report.bursts);

@@ -34,6 +34,10 @@ if (!Number.isInteger(seed) || !(seconds > 0) || !(runs > 0)) {
 // services.ts reports a missing service through a test context; here it ends the run.
 const context = { name: 'npm run fuzz', skip: (reason: string) => { throw new Error(reason); } } as unknown as TestContext;
 
+// Exit through process.exit on a signal, so the stack's exit hook kills the gateway it started.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+
 console.log(`fuzz: seed ${seed}, up to ${runs} bursts or ${seconds} s${values.path ? `, replaying path ${values.path}` : ''}${values.catalog ? ', catalog mode' : ''}`);
 const stack = await FuzzStack.start(context);
 if (!stack) process.exit(1);

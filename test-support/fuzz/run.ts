@@ -119,7 +119,7 @@ export async function runFuzz(stack: FuzzStack, opts: FuzzOptions): Promise<Fuzz
   };
   const keys = { key: stack.key, masterKey: stack.masterKey };
 
-  const property = fc.asyncProperty(fuzzBurst, async (burst) => {
+  const checkBurst = async (burst: FuzzCase[]): Promise<void> => {
     if (await stack.ensureRunning()) {
       // A process that died holding leases cannot release them (they expire after the lease time): not a leak.
       await stack.clearReservations();
@@ -150,7 +150,11 @@ export async function runFuzz(stack: FuzzStack, opts: FuzzOptions): Promise<Fuzz
     }
     if (opts.mode === 'catalog') findings.forEach(record);
     else if (findings.length > 0) throw new FuzzViolation(findings[0]!);
-  });
+  };
+  // The time limit can end fc.check while a burst is still running: wait for it, so that nothing (a restart
+  // of the gateway) happens after the caller closed the stack.
+  let inFlight: Promise<void> = Promise.resolve();
+  const property = fc.asyncProperty(fuzzBurst, (burst) => (inFlight = checkBurst(burst)));
 
   const details = await fc.check(property, {
     seed: opts.seed,
@@ -158,6 +162,7 @@ export async function runFuzz(stack: FuzzStack, opts: FuzzOptions): Promise<Fuzz
     ...(opts.path ? { path: opts.path } : {}),
     plugins: [fc.interruptAfterTimeLimit(opts.seconds * 1000)],
   });
+  await inFlight.catch(() => undefined);
   report.ms = Date.now() - started;
   if (details.failed && details.counterexample) {
     const err = details.errorInstance;

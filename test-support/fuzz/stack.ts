@@ -5,6 +5,7 @@
  * live process) and answers the process-level questions the properties ask: is it alive, did anything reach
  * its last-resort error handlers, are reservations still held in Redis.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,16 +145,31 @@ export class FuzzStack {
     return p.exitCode !== null ? `exit code ${p.exitCode}` : `signal ${p.signalCode}`;
   }
 
+  /** Kills the gateway if this process exits without close() (a signal, an uncaught error): no orphans. */
+  private readonly killOnExit = () => {
+    this.spawned?.kill('SIGKILL');
+  };
+  /** The latest gateway child, also while it starts (this.gw is set only once it is ready). */
+  private spawned: ChildProcess | undefined;
+  private closed = false;
+
   /** Start the gateway if it is not running (first start, or after a case killed it). Returns true if it (re)started. */
   async ensureRunning(): Promise<boolean> {
+    if (this.closed) throw new Error('the fuzz stack is closed');
     if (this.gw && !this.exitStatus()) return false;
+    if (!this.spawned) process.on('exit', this.killOnExit);
     if (this.gw) await this.gw.stop();
     // A start can fail for reasons that are not the fuzz's (the shared Redis dropped the connection at boot,
     // seen once here): try again before calling it a harness error.
     for (let attempt = 1; ; attempt++) {
       try {
         this.metricsPort = await freePort();
-        this.gw = await startGatewayProcess({ config: this.configText, dataDir: this.dataDir, env: { ...this.env, SKYWAY_METRICS_PORT: String(this.metricsPort) } });
+        this.gw = await startGatewayProcess({
+          config: this.configText,
+          dataDir: this.dataDir,
+          env: { ...this.env, SKYWAY_METRICS_PORT: String(this.metricsPort) },
+          onSpawn: (proc) => (this.spawned = proc),
+        });
         this.outputSeen = 0;
         return true;
       } catch (err) {
@@ -226,6 +242,8 @@ export class FuzzStack {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    process.off('exit', this.killOnExit);
     for (const stop of this.stops.reverse()) await stop().catch(() => undefined);
   }
 }

@@ -84,6 +84,44 @@ describe('HTTP framing', () => {
   });
 });
 
+/** The responses in `text`, split by their declared framing: HEAD answers have a head and never a body. */
+function responses(text: string, heads: boolean[]): Array<{ head: string; body: string }> {
+  const out: Array<{ head: string; body: string }> = [];
+  let rest = text;
+  for (const isHead of heads) {
+    const end = rest.indexOf('\r\n\r\n');
+    assert.ok(end >= 0, `response ${out.length + 1} is complete in ${JSON.stringify(text)}`);
+    const head = rest.slice(0, end);
+    const length = isHead ? 0 : Number(/content-length: *([0-9]+)/i.exec(head)?.[1] ?? 0);
+    out.push({ head, body: rest.slice(end + 4, end + 4 + length) });
+    rest = rest.slice(end + 4 + length);
+  }
+  assert.equal(rest, '', 'nothing follows the last response');
+  return out;
+}
+
+describe('HEAD', () => {
+  it('answers headers only on every kind of route, so pipelined requests on the connection stay in step', async () => {
+    const targets = ['/v1/models', '/v1/chat/completions', '/v1/messages', '/no/such/path', '/health'];
+    const reqs = targets.map((t) => `HEAD ${t} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.masterKey}\r\n\r\n`);
+    const r = await raw(reqs.join('') + 'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const got = responses(r.text, [...targets.map(() => true), false]);
+    for (const [i, t] of targets.entries()) {
+      assert.match(got[i]!.head, /^HTTP\/1\.1 (404|405) /, `HEAD ${t}`);
+      assert.match(got[i]!.head, /content-length: *[1-9][0-9]*/i, `HEAD ${t} says how long the GET body would be`);
+    }
+    assert.match(got.at(-1)!.head, /^HTTP\/1\.1 200 /);
+    assert.equal(got.at(-1)!.body, '{"status":"ok"}');
+  });
+
+  it('a HEAD refused for its framing gets no body either, and the connection closes', async () => {
+    const r = await raw('HEAD /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n');
+    assert.match(r.text, /^HTTP\/1\.1 400 /);
+    assert.ok(r.text.endsWith('\r\n\r\n'), `no body bytes: ${JSON.stringify(r.text)}`);
+    assert.ok(r.closed);
+  });
+});
+
 describe('errors after routing', () => {
   it('carry x-skyway-deployment and x-skyway-attempts; overhead excludes upstream time and backoff', async () => {
     const started = performance.now();

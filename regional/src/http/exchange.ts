@@ -32,6 +32,11 @@ export class Exchange implements ClientExchange {
   upstreamMs = 0;
   /** Time spent in retry backoff between attempts, also excluded from the overhead figure. */
   backoffMs = 0;
+  /**
+   * The request was HEAD: answers carry their headers (Content-Length of the body a GET would get) and no body
+   * bytes, or a keep-alive client would read the body as the start of its next response.
+   */
+  headOnly = false;
   /** Close the connection after the response (set while draining). */
   closeConnection = false;
   /** The error body this route's clients understand (Anthropic's shape on /v1/messages); OpenAI's when unset. */
@@ -130,8 +135,20 @@ export class Exchange implements ClientExchange {
     const overhead = this.overheadMs(performance.now());
     this.res.cork(() => {
       this.writeHead(status, 'application/json', headers, overhead);
-      this.res.end(body, this.closeConnection);
+      if (this.headOnly) this.endHead(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+      else this.res.end(body, this.closeConnection);
     });
+  }
+
+  /**
+   * End a HEAD answer: headers only. On this uWS build `endWithoutBody(n)` drops pipelined requests and
+   * `endWithoutBody(undefined, true)` writes a bogus Content-Length, so the length is written as a header and
+   * a closing answer says Content-Length 0 (advisory on HEAD; what matters is that no body bytes follow).
+   */
+  private endHead(length: number): void {
+    if (this.closeConnection) return void this.res.end(EMPTY, true);
+    this.res.writeHeader('content-length', String(length));
+    this.res.endWithoutBody();
   }
 
   /** Send a catalogue error in the OpenAI shape. */

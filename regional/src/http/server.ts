@@ -74,6 +74,7 @@ function route(gw: Gateway, handler: Handler, ingress?: Ingress) {
     let ex: Exchange | undefined;
     try {
       ex = newExchange(gw, res, ingress);
+      ex.headOnly = req.getMethod() === 'head';
       const bad = framingProblem(req);
       if (bad) return ex.sendError(new MalformedHttpRequest(bad), true);
       handler(ex, req);

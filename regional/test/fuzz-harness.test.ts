@@ -46,6 +46,9 @@ test('rejects 500, wrong error shapes, bodies on HEAD, truncated bodies and sile
   assert.equal(checkExchange(chat, answered(json('400 Bad Request', '{"error":"bad"}')))?.kind, 'bad-error-shape');
   assert.equal(checkExchange(chat, answered(json('404 Not Found', '{"type":"error","error":{"type":"x","message":"y"}}')))?.kind, 'bad-error-shape', 'the Anthropic shape only on /v1/messages');
   assert.equal(checkExchange({ ...chat, target: '/v1/messages' }, answered(json('404 Not Found', '{"type":"error","error":{"type":"x","message":"y"}}'))), undefined);
+  // The router answers in Anthropic's shape for every method and sub-path under /messages.
+  assert.equal(checkExchange({ ...chat, method: 'DELETE', target: '/messages/x%20y?a' }, answered(json('404 Not Found', '{"type":"error","error":{"type":"x","message":"y"}}'))), undefined);
+  assert.equal(checkExchange({ ...chat, target: '/v1/messagesx' }, answered(json('404 Not Found', '{"type":"error","error":{"type":"x","message":"y"}}')))?.kind, 'bad-error-shape');
   assert.equal(checkExchange(chat, answered(json('200 OK', '{"object":"list","data":[]}')))?.kind, 'bad-success-shape');
   assert.equal(checkExchange({ ...chat, method: 'HEAD' }, answered(json('404 Not Found', OPENAI_ERROR), true)), undefined, 'the head alone is read');
   const truncated = 'HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\n{"object"';

@@ -40,6 +40,11 @@ export function routeOf(method: string, target: string): Route | undefined {
   return r && m === 'POST' ? r : undefined;
 }
 
+/** Paths the gateway answers in Anthropic's shape (any method, also unknown sub-paths), as its router mounts them. */
+export function anthropicPath(target: string): boolean {
+  return /^(\/v1)?\/messages(\/|$)/.test(target.split('?')[0]!);
+}
+
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strOrNull = (v: unknown) => v === null || typeof v === 'string';
 
@@ -109,7 +114,7 @@ function checkResponse(c: FuzzCase, r: ParsedResponse, headOnly: boolean): Viola
     return Object.values(SUCCESS).some((ok) => ok(v)) ? undefined : { kind: 'bad-success-shape', detail: `${head} on ${c.method} ${c.target.slice(0, 80)}: ${r.body.toString('utf8').slice(0, 200)}` };
   }
   const v = parseJson(r.body);
-  if (!type.startsWith('application/json') || !(isOpenAiError(v) || (route === 'messages' && isAnthropicError(v)))) {
+  if (!type.startsWith('application/json') || !(isOpenAiError(v) || ((route === 'messages' || anthropicPath(c.target)) && isAnthropicError(v)))) {
     return { kind: 'bad-error-shape', detail: `${head} content-type ${JSON.stringify(type)}: ${JSON.stringify(r.body.toString('utf8').slice(0, 300))}` };
   }
   return undefined;

@@ -21,6 +21,8 @@ before(async () => {
       `models:\n  - name: mock-1\n    deployments:\n${deployment('mock-1')}` +
       // Backoff of 400–800 ms before the retry: far above any plausible gateway overhead.
       'router:\n  retry:\n    max_attempts: 2\n    same_deployment_retries: 1\n    base_delay_ms: 800\n    max_delay_ms: 800\n',
+    // Short, so the slow-body test below does not wait the default 30 s; far above what the other tests need.
+    env: { SKYWAY_BODY_TIMEOUT_MS: '1500' },
   });
 });
 after(async () => {
@@ -119,6 +121,52 @@ describe('HEAD', () => {
     assert.match(r.text, /^HTTP\/1\.1 400 /);
     assert.ok(r.text.endsWith('\r\n\r\n'), `no body bytes: ${JSON.stringify(r.text)}`);
     assert.ok(r.closed);
+  });
+});
+
+describe('slow bodies (slowloris)', () => {
+  it('a body trickled a byte at a time is refused with 408 request_body_timeout and the connection closed', async () => {
+    const r = await new Promise<{ text: string; closed: boolean; sent: number }>((resolve) => {
+      const s = connect(gw.port, '127.0.0.1', () => {
+        s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.masterKey}\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n`);
+      });
+      let text = '';
+      let closed = false;
+      let sent = 0;
+      // One byte every 300 ms keeps uWS's idle timer (10 s without bytes) from ever firing: only a total
+      // deadline ends this. The body would take ~30 s to complete.
+      const trickle = setInterval(() => {
+        if (sent < BODY.length && !s.destroyed) s.write(BODY[sent++]!);
+      }, 300);
+      const give = setTimeout(() => s.destroy(), 20_000);
+      s.on('data', (d) => (text += d));
+      s.on('end', () => (closed = true));
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        clearInterval(trickle);
+        clearTimeout(give);
+        resolve({ text, closed, sent });
+      });
+    });
+    assert.match(r.text, /^HTTP\/1\.1 408 /, r.text);
+    assert.match(r.text, /"code":"request_body_timeout"/);
+    assert.ok(r.closed, 'the gateway closed the connection');
+    assert.ok(r.sent < BODY.length, `answered before the body was complete (${r.sent}/${BODY.length} bytes)`);
+  });
+
+  it('a body that arrives in pieces within the deadline is served', async () => {
+    const r = await new Promise<string>((resolve) => {
+      const s = connect(gw.port, '127.0.0.1', () => {
+        s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.masterKey}\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\nConnection: close\r\n\r\n`);
+        s.write(BODY.slice(0, 10));
+        setTimeout(() => s.write(BODY.slice(10)), 200);
+      });
+      let text = '';
+      s.on('data', (d) => (text += d));
+      s.on('error', () => undefined);
+      s.on('close', () => resolve(text));
+    });
+    assert.match(r, /^HTTP\/1\.1 200 /);
   });
 });
 

@@ -115,6 +115,7 @@ function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress, begin: type
     ex.readBody(
       gw.settings.maxBodyBytes,
       Number.isFinite(declared) ? declared : 0,
+      gw.settings.bodyTimeoutMs,
       (body) => pending.run(token, body),
       (err) => pending.reject(err),
     );

@@ -20,6 +20,10 @@ const ROUTES = {
   'completions': 'POST',
   'embeddings': 'POST',
   'responses': 'POST',
+  'responses/*': 'GET,DELETE',
+  'responses/*/input_items': 'GET',
+  'images/generations': 'POST',
+  'moderations': 'POST',
   'messages': 'POST',
   'messages/count_tokens': 'POST',
   'models': 'GET'
@@ -96,6 +100,9 @@ function routeOf(uri) {
   if (p.indexOf('models/') === 0 && p.length > 7 && p.indexOf('/', 7) < 0) {
     p = 'models';
   }
+  if (p.indexOf('responses/') === 0 && p.length > 10) {
+    p = p.indexOf('/', 10) < 0 ? 'responses/*' : p.slice(p.indexOf('/', 10)) === '/input_items' ? 'responses/*/input_items' : p;
+  }
   return ROUTES.hasOwnProperty(p) ? ROUTES[p] : undefined;
 }
 
@@ -159,7 +166,7 @@ async function handler(event) {
     return fail(a, 'unknown_url', `Unknown request URL: ${req.method} ${req.uri}. Please check the URL for typos.`);
   }
   const allowed = method || 'GET';
-  if (req.method !== allowed) {
+  if ((',' + allowed + ',').indexOf(',' + req.method + ',') < 0) {
     return fail(a, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.uri}; use ${allowed}.`, ['allow', allowed]);
   }
   const ov = await kv('ov');

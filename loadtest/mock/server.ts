@@ -14,6 +14,8 @@ import uWS from 'uWebSockets.js';
 import { chatChunks, chatJson, planChat } from './chat.js';
 import { completionChunks, completionJson, planCompletion } from './completions.js';
 import { embeddingsJson, modelsJson } from './embeddings.js';
+import { planResponses, responsesEvents, responsesJson } from './responses.js';
+import { imagesJson, moderationsJson } from './media.js';
 import { injectedError, MockHttpError, statusLine } from './errors.js';
 import { type Exchange, type Outcome, newExchange, readBody, sendJson, streamEvents } from './exchange.js';
 import type { Faults, MockStats } from './types.js';
@@ -48,6 +50,9 @@ type Handler = (x: Exchange, body: Json | undefined, faults: Faults) => void;
 const API_ROUTES: { method: 'get' | 'post'; path: string; handler: Handler }[] = [
   { method: 'post', path: '/v1/chat/completions', handler: chat },
   { method: 'post', path: '/v1/completions', handler: completions },
+  { method: 'post', path: '/v1/responses', handler: (x, body, faults) => { const p = planResponses(body!, faults.chunks); if (body!.stream === true) streamEvents(x, responsesEvents(p), faults); else sendJson(x, 200, responsesJson(p)); } },
+  { method: 'post', path: '/v1/images/generations', handler: (x, body) => sendJson(x, 200, imagesJson(body!)) },
+  { method: 'post', path: '/v1/moderations', handler: (x, body) => sendJson(x, 200, moderationsJson(body!)) },
   { method: 'post', path: '/v1/embeddings', handler: (x, body) => sendJson(x, 200, embeddingsJson(body!)) },
   { method: 'get', path: '/v1/models', handler: (x) => sendJson(x, 200, modelsJson()) },
 ];

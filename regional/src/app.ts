@@ -26,7 +26,8 @@ import { RedisAdmission } from './admission/redis.js';
 import { ErrorBoundary, installLastNet } from './pipeline/error-boundary.js';
 import type { Redis } from 'ioredis';
 import type { Gateway } from './pipeline/context.js';
-import { PriceBook, type ModelPrice } from './pricing/index.js';
+import { PriceBook, priceFromEntry, type ModelPrice } from './pricing/index.js';
+import { responseStoreFor } from './ingress/responses/store.js';
 import { nativeProviderNames, validateDeployment } from './providers/registry.js';
 import { Heartbeats } from './stream/heartbeats.js';
 import { closeTokenCounter } from './tokens/index.js';
@@ -59,7 +60,7 @@ export interface StartOptions {
 
 function configPrices(table: ModelTable): Record<string, ModelPrice> {
   const out: Record<string, ModelPrice> = {};
-  for (const [model, p] of Object.entries(table.pricing)) out[model] = { input: p.input, output: p.output, ...(p.cached_input !== undefined ? { cachedInput: p.cached_input } : {}) };
+  for (const [model, p] of Object.entries(table.pricing)) out[model] = priceFromEntry(p)!;
   return out;
 }
 
@@ -84,6 +85,9 @@ function authenticatorFor(stores: Stores, masterKey: string): Authenticator {
   if (!stores.db || !stores.secrets) return new MasterKeyAuthenticator(masterKey);
   return new VirtualKeyAuthenticator({ db: stores.db, bus: stores.bus, secrets: stores.secrets, masterKey });
 }
+
+/** How long a starting api waits for the admin-managed deployments before it listens anyway. */
+const DEPLOYMENTS_FIRST_LOAD_MS = 10_000;
 
 interface Api {
   gateway: Gateway;
@@ -131,15 +135,22 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
   const prices = new PriceBook(configPrices(table));
   let stopWatching = () => undefined as void;
   if (stores.db) {
+    // A task must not take traffic before it knows the deployments added through the admin API, or its first
+    // requests for those models get 404 (seen in the rehearsal's rolling deploy): wait for the first load.
+    let firstLoad: () => void = () => undefined;
+    const loaded = new Promise<void>((resolve) => (firstLoad = resolve));
     stopWatching = watchDeployments(stores.db, stores.bus, {
       cipher: credentialCipherFromEnv(env),
       resolveSecretRef: secretsManagerResolver(env),
       onReload: (managed) => {
         catalog.replace(mergeManaged(table, managed));
         logger.info({ managed: managed.length, models: catalog.names() }, 'deployments reloaded');
+        firstLoad();
       },
       onError: (err) => logger.error({ err }, 'could not reload deployments; keeping the previous set'),
     });
+    const waited = await Promise.race([loaded.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DEPLOYMENTS_FIRST_LOAD_MS).unref())]);
+    if (!waited) logger.warn({ waitedMs: DEPLOYMENTS_FIRST_LOAD_MS }, 'deployments not loaded yet; serving the configured models until they are');
   }
   const gateway: Gateway = {
     settings,
@@ -151,6 +162,7 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     usage,
     metrics,
     cache,
+    responses: responseStoreFor(stores.db, env),
     pools: new UpstreamPools(),
     logger,
     inflight: new Inflight(),

@@ -124,6 +124,17 @@ test('gateway usage: one record per served request in every sink through outages
       return gw;
     };
     const gauges = () => usageGauges(metricsUrl);
+    /** The durable spool's objects of a sink. s3rver answers a listing with a transient InternalError now and then: retried. */
+    const spoolKeys = async (sink: string): Promise<string[]> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await store.listKeys(`spool/${sink}/`);
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    };
     const gaugesOf = async (sink: string): Promise<SinkGauges | undefined> => (await gauges())[sink];
     const send = (served: number, phase: string) => traffic.run(gw!.url, { served, concurrency: CONCURRENCY, phase });
 
@@ -168,7 +179,7 @@ test('gateway usage: one record per served request in every sink through outages
     const duringShutdown = traffic.outcomes.filter((o) => o.phase === 'SIGTERM');
     assert.ok(duringShutdown.some((o) => !o.served), 'the gateway refused requests once it stopped listening');
     // With SKYWAY_S3_BUCKET set the spool is durable: in S3 under spool/<sink>/ (local disk only when S3 is down).
-    const spooled = [...readdirSync(join(dataDir, 'spool', 'clickhouse')).filter((f) => f.endsWith('.ndjson')), ...(await store.listKeys('spool/clickhouse/'))];
+    const spooled = [...readdirSync(join(dataDir, 'spool', 'clickhouse')).filter((f) => f.endsWith('.ndjson')), ...(await spoolKeys('clickhouse'))];
     assert.ok(spooled.length > 0, 'what ClickHouse could not take is in the spool after exit');
 
     await startGw();
@@ -192,7 +203,7 @@ test('gateway usage: one record per served request in every sink through outages
     for (const s of SINKS) assert.equal(last[s]!.dropped, 0, `${s} dropped no rows`);
     assert.equal(await gw!.signal('SIGTERM'), 0);
     for (const s of SINKS) {
-      const left: string[] = [...readdirSync(join(dataDir, 'spool', s)).filter((f) => f.endsWith('.ndjson')), ...(await store.listKeys(`spool/${s}/`))];
+      const left: string[] = [...readdirSync(join(dataDir, 'spool', s)).filter((f) => f.endsWith('.ndjson')), ...(await spoolKeys(s))];
       assert.deepEqual(left, [], `${s} spool empty after a clean stop`);
     }
 

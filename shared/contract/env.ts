@@ -90,7 +90,7 @@ export const ENV = {
   SKYWAY_USAGE_SPOOL_PREFIX: { default: 'spool/', roles: api, aws: 'optional', description: 'Key prefix of the durable spool' },
   SKYWAY_USAGE_SPOOL_SCAN_MS: { default: '15000', roles: api, aws: 'optional', description: 'How often a task replays batches other tasks left in the durable spool' },
   SKYWAY_USAGE_SPILL_AFTER_MS: { default: '1000', roles: api, aws: 'optional', description: 'A hanging delivery has its batch written ahead to the spool after this long' },
-  SKYWAY_BUDGET_SEED_TIMEOUT_MS: { default: '2000', roles: api, aws: 'optional', description: 'Longest wait for the ledger when rebuilding a budget Redis lost' },
+  SKYWAY_BUDGET_SEED_TIMEOUT_MS: { default: '5000', roles: api, aws: 'optional', description: 'Longest wait for the ledger when rebuilding a budget Redis lost' },
   SKYWAY_ARCHIVE_REDACT_KEYS: { roles: api, aws: 'optional', description: 'JSON keys redacted in archived payloads' },
   SKYWAY_ARCHIVE_REDACT_PATTERNS: { roles: api, aws: 'optional', description: 'JSON array of regexes redacted in archived payloads' },
   SKYWAY_ARCHIVE_MAX_STRING: { roles: api, aws: 'optional', description: 'Longest archived string' },

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ENV } from '../../../shared/contract/env.js';
 
 export interface ArchiveBucketProps {
   /** Bucket receiving this bucket's server access logs. */
@@ -52,7 +53,9 @@ export class ArchiveBucket extends Construct {
       serverAccessLogsPrefix: 'archive/',
       lifecycleRules: [
         {
+          // Only the archive ages into Glacier: spooled usage batches must stay readable for replay.
           id: 'age-out',
+          prefix: ENV.SKYWAY_S3_PREFIX.default,
           transitions: [
             { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(ia) },
             { storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(glacier) },
@@ -60,6 +63,14 @@ export class ArchiveBucket extends Construct {
           expiration: Duration.days(expire),
           noncurrentVersionExpiration: Duration.days(30),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+        {
+          // Undelivered usage batches (any task replays and deletes them); a batch still here after 30 days
+          // is one no sink could take: it expires rather than moving to a storage class replay cannot read.
+          id: 'spool',
+          prefix: ENV.SKYWAY_USAGE_SPOOL_PREFIX.default,
+          expiration: Duration.days(30),
+          noncurrentVersionExpiration: Duration.days(1),
         },
       ],
       removalPolicy: props.retain ?? true ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

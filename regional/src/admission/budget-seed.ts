@@ -5,8 +5,12 @@
  * remembered for `retryAfterFailureMs`, so a Postgres outage costs one attempt per budget per interval, not one
  * per request; callers apply the budget failure policy meanwhile.
  */
+import { ServiceUnavailable } from '../errors/catalogue.js';
 import type { SpendLedger } from './ledger.js';
-import type { ScopePlan } from './plan.js';
+import type { AdmissionPlan, ScopePlan } from './plan.js';
+import type { FailurePolicy } from './types.js';
+
+const DAY = 86_400_000;
 
 /** The ledger could not be read in time: the caller applies the budget failure policy. */
 export class LedgerUnavailable extends Error {
@@ -53,6 +57,38 @@ export class BudgetSeeder {
       this.flights.set(key, flight);
     }
     return flight;
+  }
+
+  /**
+   * Seed the budget periods of `scopes` (indexes into the plan; `keyOf` names each one's counter). When the
+   * ledger cannot be read, the budget failure policy decides: `closed` → 503 `limits_unavailable`; `open` →
+   * the returned plan leaves those budgets out for this request. A Redis error is thrown as is.
+   */
+  async seedAll(
+    plan: AdmissionPlan,
+    scopes: readonly number[],
+    keyOf: (scope: number) => string,
+    policy: FailurePolicy,
+    onFallback: (policy: FailurePolicy) => void,
+  ): Promise<AdmissionPlan> {
+    const results = await Promise.allSettled(
+      scopes.map((i) => {
+        const s = plan.scopes[i]!;
+        return this.seed(s, keyOf(i), s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0);
+      }),
+    );
+    const unavailable = new Set<number>();
+    results.forEach((res, j) => {
+      if (res.status === 'fulfilled') return;
+      if (!(res.reason instanceof LedgerUnavailable)) throw res.reason;
+      unavailable.add(scopes[j]!);
+    });
+    if (unavailable.size === 0) return plan;
+    onFallback(policy);
+    if (policy !== 'open') {
+      throw new ServiceUnavailable('Budget spend cannot be rebuilt while the spend ledger is unavailable; retry shortly.', 'limits_unavailable');
+    }
+    return { ...plan, scopes: plan.scopes.map((s, i) => (unavailable.has(i) ? { ...s, budgetMicro: -1 } : s)) };
   }
 
   private async run(scope: ScopePlan, key: string, ttlMs: number): Promise<void> {

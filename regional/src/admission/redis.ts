@@ -8,7 +8,7 @@
  */
 import { ServiceUnavailable } from '../errors/catalogue.js';
 import type { AdmissionConfig } from './config.js';
-import { BudgetSeeder, LedgerUnavailable } from './budget-seed.js';
+import { BudgetSeeder } from './budget-seed.js';
 import type { SpendLedger } from './ledger.js';
 import { ADMIT_LUA, SEED_LUA, SETTLE_MANY_LUA } from './limits-lua.js';
 import { MemoryLimitStore } from './memory-store.js';
@@ -177,7 +177,7 @@ export class RedisAdmission implements Admission {
         if (Number(r[0]) !== 2) break;
         // Budget periods whose counters Redis lost: rebuild them from the ledger, then admit again.
         if (attempt >= 2) throw new ServiceUnavailable('Budget spend could not be rebuilt; retry shortly.', 'limits_unavailable');
-        plan = await this.seedBudgets(plan, r.slice(1).map(Number), keys);
+        plan = await this.seeder.seedAll(plan, r.slice(1).map(Number), (i) => keys[i * 6 + 5]!, this.cfg.policy.budget, (p) => this.countFallback('budget', p));
       } catch (err) {
         if (err instanceof ServiceUnavailable) throw err;
         this.metrics?.redisError?.('admit');
@@ -194,32 +194,6 @@ export class RedisAdmission implements Admission {
     if (kind === 'requests') Object.assign(status, { requestsLimit: n(4), requestsRemaining: n(5), requestsResetMs: Math.max(0, n(3)) });
     if (kind === 'tokens') Object.assign(status, { tokensLimit: n(4), tokensRemaining: n(5), tokensResetMs: Math.max(0, n(3)) });
     return { ok: false, kind, scope: n(2), retryAfterMs: n(3), status };
-  }
-
-  /**
-   * Seed the given scopes' budget periods. When the ledger cannot be read, the budget failure policy decides:
-   * `closed` → 503; `open` → those budgets are not enforced for this request (returned plan without them).
-   */
-  private async seedBudgets(plan: AdmissionPlan, scopes: number[], keys: string[]): Promise<AdmissionPlan> {
-    const results = await Promise.allSettled(
-      scopes.map((i) => {
-        const s = plan.scopes[i]!;
-        return this.seeder.seed(s, keys[i * 6 + 5]!, s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0);
-      }),
-    );
-    const unavailable = new Set<number>();
-    results.forEach((res, j) => {
-      if (res.status === 'fulfilled') return;
-      if (!(res.reason instanceof LedgerUnavailable)) throw res.reason; // a Redis error: degraded mode
-      unavailable.add(scopes[j]!);
-    });
-    if (unavailable.size === 0) return plan;
-    const policy = this.cfg.policy.budget;
-    this.countFallback('budget', policy);
-    if (policy !== 'open') {
-      throw new ServiceUnavailable('Budget spend cannot be rebuilt while the spend ledger is unavailable; retry shortly.', 'limits_unavailable');
-    }
-    return { ...plan, scopes: plan.scopes.map((s, i) => (unavailable.has(i) ? { ...s, budgetMicro: -1 } : s)) };
   }
 
   private settleArgs(plan: AdmissionPlan, req: AdmissionRequest, tokens: number, micro: number): PendingSettle {

@@ -46,7 +46,20 @@ export const modelSchema = z
   })
   .strict();
 
-const priceSchema = z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cached_input: z.number().nonnegative().optional() }).strict();
+const price = z.number().nonnegative();
+/** USD per 1M tokens of each kind (see regional/src/pricing/prices.json). */
+const priceSchema = z
+  .object({
+    input: price,
+    output: price,
+    cached_input: price.optional(),
+    cache_write: price.optional(),
+    cache_write_1h: price.optional(),
+    reasoning: price.optional(),
+    source: z.string().optional(),
+    as_of: z.string().optional(),
+  })
+  .strict();
 
 export const routerSchema = z
   .object({

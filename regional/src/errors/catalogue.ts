@@ -347,6 +347,16 @@ export class ChangeNotPropagated extends GatewayError {
   }
 }
 
+/** A stored Responses API response that does not exist, expired, or belongs to another team (not told apart). */
+export class ResponseNotFound extends GatewayError {
+  readonly status = 404;
+  readonly type = 'invalid_request_error';
+  readonly code = 'response_not_found';
+  constructor(id: string, param: string | null = null) {
+    super(`Response with id '${id}' not found.`, param);
+  }
+}
+
 // ── hardening (issue 12, second pass): slow clients and upstream names that resolve where they must not ────
 
 /** The client did not send its whole body within the body timeout (slowloris): 408 and the connection closed. */

@@ -12,6 +12,8 @@ import type { Operation } from '../providers/adapter.js';
 import type { Gateway } from '../pipeline/context.js';
 import { anthropicIngress } from '../ingress/anthropic/codec.js';
 import { beginCountTokens } from '../ingress/anthropic/count-tokens.js';
+import { mountResponsesRoutes, type RouteKit } from '../ingress/responses/routes.js';
+import { mountMediaRoutes } from '../ingress/media/index.js';
 import type { Ingress } from '../pipeline/ingress.js';
 import { beginModelRequest } from '../pipeline/request.js';
 import { Exchange } from './exchange.js';
@@ -216,6 +218,9 @@ function mountRoutes(app: TemplatedApp, gw: Gateway): void {
     post(`${p}/count_tokens`, modelHandler(gw, 'chat', anthropicIngress, beginCountTokens), anthropicIngress);
     any(`${p}/*`, (ex, req) => ex.sendError(new RouteNotFound(req.getMethod().toUpperCase(), req.getUrl())), anthropicIngress);
   }
+  const kit: RouteKit = { mount: (method, p, h) => app[method](p, route(gw, h)), tokenOf, originVerified };
+  mountResponsesRoutes(gw, kit); // OpenAI Responses API
+  mountMediaRoutes(gw, kit); // images/generations, moderations
   for (const p of withPrefixes('/models')) {
     get(p, modelsHandler(gw, false));
     any(p, notAllowed(['GET']));

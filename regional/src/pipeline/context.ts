@@ -12,6 +12,7 @@ import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { UsageEvent } from '../usage/event.js';
 import type { ModelCatalog } from '../routing/catalog.js';
 import type { ErrorBoundary } from './error-boundary.js';
+import type { ResponseStore } from '../ingress/responses/store.js';
 
 /** A dependency whose health decides readiness (Postgres, Redis, …). */
 export interface HealthCheck {
@@ -35,6 +36,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics | undefined;
   /** Exact-match response cache for models that enable it (Redis with REDIS_URL, else in process). */
   readonly cache: ResponseCache | undefined;
+  /** Stored Responses API responses (Postgres with DATABASE_URL, else in process). */
+  readonly responses?: ResponseStore;
   readonly pools: UpstreamPools;
   readonly logger: Logger;
   readonly inflight: Inflight;

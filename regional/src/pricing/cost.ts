@@ -1,6 +1,6 @@
 /** The cost of one request from the upstream's reported usage. */
 import type { Deployment, Usage } from '../providers/adapter.js';
-import { DEFAULT_PRICES, normaliseModel, type ModelPrice } from './price-table.js';
+import { DEFAULT_PRICES, normaliseModel, priceFromEntry, type ModelPrice } from './price-table.js';
 
 export class PriceBook {
   private readonly keys: string[];
@@ -49,16 +49,33 @@ function normaliseKeys(o: Readonly<Record<string, ModelPrice>>): Record<string, 
 }
 
 function deploymentPrice(d: Pick<Deployment, 'options'> | undefined): ModelPrice | undefined {
-  const p = d?.options?.pricing as Partial<ModelPrice> | undefined;
-  if (p && typeof p.input === 'number' && typeof p.output === 'number') return p as ModelPrice;
-  return undefined;
+  return d?.options?.pricing === undefined ? undefined : priceFromEntry(d.options.pricing);
 }
 
+/**
+ * Cost in USD of one request's usage at one price: every token kind at its own price. Computed as a sum of
+ * micro-dollars (a price per 1M tokens is micro-dollars per token), so the figure matches a provider's bill.
+ */
 export function costWith(price: ModelPrice, u: Usage): number {
-  const cached = Math.min(u.cachedPromptTokens ?? 0, u.promptTokens);
-  const fresh = u.promptTokens - cached;
-  return (fresh * price.input + cached * (price.cachedInput ?? price.input) + u.completionTokens * price.output) / 1_000_000;
+  const prompt = Math.max(0, u.promptTokens);
+  const cached = clamp(u.cachedPromptTokens, prompt);
+  const written = clamp(u.cacheWriteTokens, prompt - cached);
+  const written1h = clamp(u.cacheWrite1hTokens, written);
+  const fresh = prompt - cached - written;
+  const completion = Math.max(0, u.completionTokens);
+  const reasoning = clamp(u.reasoningTokens, completion);
+  const writePrice = price.cacheWrite ?? price.input;
+  const micros =
+    fresh * price.input +
+    cached * (price.cachedInput ?? price.input) +
+    (written - written1h) * writePrice +
+    written1h * (price.cacheWrite1h ?? writePrice) +
+    (completion - reasoning) * price.output +
+    reasoning * (price.reasoning ?? price.output);
+  return micros / 1_000_000;
 }
+
+const clamp = (v: number | undefined, max: number): number => Math.min(Math.max(0, v ?? 0), Math.max(0, max));
 
 /** For the `x-skyway-cost-usd` header: fixed-point, no exponent, trailing zeros trimmed. */
 export function formatUsd(cost: number): string {

@@ -1,3 +1,3 @@
 /** Model prices and the cost of a request. */
 export { costWith, formatUsd, PriceBook } from './cost.js';
-export { DEFAULT_PRICES, normaliseModel, type ModelPrice } from './price-table.js';
+export { DEFAULT_PRICES, normaliseModel, priceFromEntry, priceSource, type ModelPrice, type PriceEntry } from './price-table.js';

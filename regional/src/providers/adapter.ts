@@ -8,7 +8,7 @@
 import type { GatewayError } from '../errors/catalogue.js';
 
 /** What the client asked for, by endpoint. */
-export type Operation = 'chat' | 'completions' | 'embeddings';
+export type Operation = 'chat' | 'completions' | 'embeddings' | 'responses' | 'images' | 'moderations';
 
 /** A deployment after configuration is resolved (secrets read, defaults applied). */
 export interface Deployment {
@@ -47,12 +47,24 @@ export interface UpstreamRequest {
   readonly body: string | Buffer | undefined;
 }
 
-/** Token usage in OpenAI terms. */
+/**
+ * Token usage in OpenAI terms: `promptTokens` counts every prompt token, cached or not (Anthropic's and
+ * Bedrock's `input_tokens` exclude cache reads and writes; adapters add them back); `completionTokens` counts
+ * every generated token, reasoning included. The optional fields say how many of those were of a kind priced
+ * apart.
+ */
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Prompt tokens read from the provider's prompt cache (OpenAI cached_tokens, Anthropic cache_read_input_tokens). */
   cachedPromptTokens?: number;
+  /** Prompt tokens written to the provider's prompt cache (Anthropic cache_creation_input_tokens, Bedrock cacheWriteInputTokens). */
+  cacheWriteTokens?: number;
+  /** Of cacheWriteTokens, those written with a 1-hour lifetime (Anthropic prices them higher). */
+  cacheWrite1hTokens?: number;
+  /** Completion tokens spent on reasoning (OpenAI reasoning_tokens, Gemini thoughtsTokenCount). */
+  reasoningTokens?: number;
 }
 
 export interface TranslatedResponse {

@@ -6,12 +6,14 @@ import azure from './azure/index.js';
 import bedrock from './bedrock/index.js';
 import gemini from './gemini/index.js';
 import { openaiAdapter } from './openai/adapter.js';
+import vertex from './vertex/index.js';
 
 const native = new Map<string, ProviderAdapter>([
   ['anthropic', anthropic],
   ['bedrock', bedrock],
   ['azure', azure],
   ['gemini', gemini],
+  ['vertex', vertex],
 ]);
 
 export function nativeProviderNames(): ReadonlySet<string> {

@@ -15,6 +15,7 @@ import { validateChatCompletion, validateCompletion } from './openai-params.js';
 export { MAX_JSON_DEPTH, jsonDepth, parseJsonObject } from './bounded-json.js';
 export { validateAnthropicMessages } from './anthropic-messages.js';
 export { validateEmbeddings } from './embeddings.js';
+export { validateResponsesRequest } from './responses.js';
 export { validateChatCompletion, validateCompletion } from './openai-params.js';
 
 export interface ParsedRequest {
@@ -25,7 +26,9 @@ export interface ParsedRequest {
   promptTokens?: number;
 }
 
-const VALIDATORS: Record<Operation, (body: Record<string, unknown>) => void> = {
+/** Operations whose body reaches parseRequestBody; the others are parsed and checked by their ingress. */
+type ValidatedOperation = 'chat' | 'completions' | 'embeddings';
+const VALIDATORS: Record<ValidatedOperation, (body: Record<string, unknown>) => void> = {
   chat: validateChatCompletion,
   completions: validateCompletion,
   embeddings: validateEmbeddings,
@@ -42,7 +45,9 @@ export function requireModel(body: Record<string, unknown>): string {
 /** Check an already parsed OpenAI request body for `op` (throws catalogue errors). */
 export function validateOpenAIRequest(body: Record<string, unknown>, op: Operation): string {
   const model = requireModel(body);
-  VALIDATORS[op](body);
+  const validate = VALIDATORS[op as ValidatedOperation];
+  if (!validate) throw new Error(`no validator for operation '${op}': its ingress must parse it`);
+  validate(body);
   return model;
 }
 

@@ -6,7 +6,7 @@ import type {
   AnthropicRequest,
   AnthropicToolResultContent,
 } from '../../providers/anthropic/anthropic-wire.js';
-import type { OAIChatRequest, OAIContentPart, OAIMessage, OAIToolCall, OAIToolChoice } from '../../providers/common/openai-wire.js';
+import { withCacheControl, type OAIChatRequest, type OAIContentPart, type OAIMessage, type OAIToolCall, type OAIToolChoice } from '../../providers/common/openai-wire.js';
 
 function imageUrl(src: AnthropicImageSource): string {
   return src.type === 'base64' ? `data:${src.media_type};base64,${src.data}` : src.url;
@@ -30,21 +30,24 @@ function userMessages(blocks: AnthropicContentBlock[], param: string): OAIMessag
     switch (b.type) {
       case 'tool_result': {
         const text = toolResultText(b.content);
-        out.push({ role: 'tool', tool_call_id: b.tool_use_id, content: b.is_error ? `Error: ${text}` : text });
+        const content = b.is_error ? `Error: ${text}` : text;
+        // A cache breakpoint needs the parts form to travel (see providers/common/openai-wire.ts CacheControl).
+        const cc = withCacheControl(b);
+        out.push({ role: 'tool', tool_call_id: b.tool_use_id, content: cc.cache_control ? [{ type: 'text', text: content, ...cc }] : content });
         break;
       }
       case 'text':
-        parts.push({ type: 'text', text: b.text });
+        parts.push({ type: 'text', text: b.text, ...withCacheControl(b) });
         break;
       case 'image':
-        parts.push({ type: 'image_url', image_url: { url: imageUrl(b.source) } });
+        parts.push({ type: 'image_url', image_url: { url: imageUrl(b.source) }, ...withCacheControl(b) });
         break;
       default:
         throw new InvalidRequest(`content block type '${b.type}' is not supported in user messages`, `${param}.content[${i}]`);
     }
   });
   if (parts.length) {
-    const onlyText = parts.every((p) => p.type === 'text');
+    const onlyText = parts.every((p) => p.type === 'text' && !('cache_control' in p));
     out.push({ role: 'user', content: onlyText ? parts.map((p) => (p as { text: string }).text).join('\n') : parts });
   }
   return out;
@@ -89,7 +92,9 @@ export function anthropicToOpenAIRequest(body: Record<string, unknown>): OAIChat
   if (!Array.isArray(req.messages) || req.messages.length === 0) throw new InvalidRequest("'messages' must be a non-empty array", 'messages');
 
   const messages: OAIMessage[] = [];
-  if (req.system) {
+  if (Array.isArray(req.system) && req.system.some((b) => withCacheControl(b).cache_control)) {
+    messages.push({ role: 'system', content: req.system.map((b) => ({ type: 'text', text: b.text, ...withCacheControl(b) })) });
+  } else if (req.system) {
     const sys = typeof req.system === 'string' ? req.system : req.system.map((b) => b.text).join('\n');
     if (sys) messages.push({ role: 'system', content: sys });
   }
@@ -113,6 +118,7 @@ export function anthropicToOpenAIRequest(body: Record<string, unknown>): OAIChat
     out.tools = req.tools.map((t) => ({
       type: 'function',
       function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema },
+      ...withCacheControl(t),
     }));
     const { choice, parallel } = toolChoice(req.tool_choice);
     if (choice) out.tool_choice = choice;

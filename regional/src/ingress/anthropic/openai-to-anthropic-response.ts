@@ -17,12 +17,16 @@ export function anthropicStopReason(r: OAIFinishReason | null | undefined): Anth
   }
 }
 
-/** OpenAI prompt_tokens includes cached tokens; Anthropic's input_tokens excludes cache reads. */
+/** OpenAI prompt_tokens includes cached tokens; Anthropic's input_tokens excludes cache reads and writes. */
 export function anthropicUsageOf(u: OAIUsage | null | undefined): AnthropicUsage {
   if (!u) return { input_tokens: 0, output_tokens: 0 };
   const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
-  const out: AnthropicUsage = { input_tokens: u.prompt_tokens - cached, output_tokens: u.completion_tokens };
-  if (cached) out.cache_read_input_tokens = cached;
+  const written = u.cache_creation_input_tokens ?? 0;
+  const out: AnthropicUsage = { input_tokens: u.prompt_tokens - cached - written, output_tokens: u.completion_tokens };
+  if (cached || written) {
+    out.cache_creation_input_tokens = written;
+    out.cache_read_input_tokens = cached;
+  }
   return out;
 }
 

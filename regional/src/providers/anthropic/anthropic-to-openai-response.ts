@@ -24,10 +24,14 @@ export function anthropicFinishReason(r: AnthropicStopReason | undefined): OAIFi
 export function anthropicUsage(u: Partial<AnthropicUsage> | undefined): Usage | undefined {
   if (!u || typeof u.input_tokens !== 'number') return undefined;
   const cacheRead = u.cache_read_input_tokens ?? 0;
-  const prompt = u.input_tokens + cacheRead + (u.cache_creation_input_tokens ?? 0);
+  const cacheWrite = u.cache_creation_input_tokens ?? 0;
+  const prompt = u.input_tokens + cacheRead + cacheWrite;
   const completion = u.output_tokens ?? 0;
   const usage: Usage = { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
   if (cacheRead) usage.cachedPromptTokens = cacheRead;
+  if (cacheWrite) usage.cacheWriteTokens = cacheWrite;
+  const written1h = u.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+  if (written1h) usage.cacheWrite1hTokens = written1h;
   return usage;
 }
 

@@ -91,12 +91,7 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
 
   private updateUsage(): void {
     if (!this.inputUsage) return;
-    const u: Usage = {
-      promptTokens: this.inputUsage.promptTokens,
-      completionTokens: this.outputTokens,
-      totalTokens: this.inputUsage.promptTokens + this.outputTokens,
-    };
-    if (this.inputUsage.cachedPromptTokens) u.cachedPromptTokens = this.inputUsage.cachedPromptTokens;
-    this.usage = u;
+    // The prompt side (cache reads and writes included) comes from message_start; the output count grows.
+    this.usage = { ...this.inputUsage, completionTokens: this.outputTokens, totalTokens: this.inputUsage.promptTokens + this.outputTokens };
   }
 }

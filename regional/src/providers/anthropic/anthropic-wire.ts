@@ -9,8 +9,8 @@ export type AnthropicToolResultContent = string | Array<{ type: 'text'; text: st
 export type AnthropicContentBlock =
   | { type: 'text'; text: string; cache_control?: unknown }
   | { type: 'image'; source: AnthropicImageSource; cache_control?: unknown }
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; tool_use_id: string; content?: AnthropicToolResultContent; is_error?: boolean }
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown>; cache_control?: unknown }
+  | { type: 'tool_result'; tool_use_id: string; content?: AnthropicToolResultContent; is_error?: boolean; cache_control?: unknown }
   | { type: 'thinking'; thinking: string; signature?: string }
   | { type: 'redacted_thinking'; data: string };
 
@@ -23,6 +23,7 @@ export interface AnthropicTool {
   name: string;
   description?: string;
   input_schema: Record<string, unknown>;
+  cache_control?: unknown;
 }
 
 export type AnthropicToolChoice =
@@ -53,6 +54,8 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  /** The cache writes split by lifetime (their sum is cache_creation_input_tokens). */
+  cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number } | null;
 }
 
 export interface AnthropicResponse {

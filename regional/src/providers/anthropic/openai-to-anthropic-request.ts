@@ -9,7 +9,10 @@ import {
   partsOf,
   stopList,
   textOf,
+  marksCache,
+  withCacheControl,
   type OAIChatRequest,
+  type OAIMessage,
   type OAIContentPart,
   type OAIImagePart,
   type OAIToolChoice,
@@ -32,8 +35,8 @@ function imageBlock(part: OAIImagePart, param: string): AnthropicContentBlock {
 function userBlocks(content: OAIContentPart[], param: string): AnthropicContentBlock[] {
   const out: AnthropicContentBlock[] = [];
   content.forEach((p, i) => {
-    if (p.type === 'text') out.push({ type: 'text', text: String((p as { text: unknown }).text ?? '') });
-    else if (p.type === 'image_url') out.push(imageBlock(p as OAIImagePart, `${param}.content[${i}]`));
+    if (p.type === 'text') out.push({ type: 'text', text: String((p as { text: unknown }).text ?? ''), ...withCacheControl(p) });
+    else if (p.type === 'image_url') out.push({ ...imageBlock(p as OAIImagePart, `${param}.content[${i}]`), ...withCacheControl(p) } as AnthropicContentBlock);
     else throw new InvalidRequest(`content part type '${p.type}' is not supported by this model`, `${param}.content[${i}]`);
   });
   return out;
@@ -57,28 +60,61 @@ function append(messages: AnthropicMessage[], role: AnthropicMessage['role'], bl
   else messages.push({ role, content: blocks });
 }
 
+type SystemBlock = { type: 'text'; text: string; cache_control?: unknown };
+
+/** A system or developer message as system blocks: one per text part, keeping cache breakpoints. */
+function systemBlocks(m: OAIMessage): SystemBlock[] {
+  if (!marksCache(m)) {
+    const text = textOf(m.content);
+    return text ? [{ type: 'text', text }] : [];
+  }
+  const blocks: SystemBlock[] = partsOf(m.content)
+    .filter((p) => p.type === 'text' && (p as { text?: unknown }).text)
+    .map((p) => ({ type: 'text', text: String((p as { text: unknown }).text), ...withCacheControl(p) }));
+  const last = blocks[blocks.length - 1];
+  if (last && !last.cache_control) Object.assign(last, withCacheControl(m));
+  return blocks;
+}
+
+/** Assistant text: one block, or one per part when a part sets a cache breakpoint. */
+function assistantTextBlocks(m: OAIMessage): AnthropicContentBlock[] {
+  if (!Array.isArray(m.content) || !marksCache(m)) {
+    const text = textOf(m.content);
+    return text ? [{ type: 'text', text }] : [];
+  }
+  return m.content
+    .filter((p) => p.type === 'text' && (p as { text?: unknown }).text)
+    .map((p) => ({ type: 'text', text: String((p as { text: unknown }).text), ...withCacheControl(p) }));
+}
+
+/** The cache breakpoint of a tool message: its own, or its last part's. */
+function toolResultCache(m: OAIMessage): ReturnType<typeof withCacheControl> {
+  const own = withCacheControl(m);
+  if (own.cache_control || !Array.isArray(m.content)) return own;
+  const marked = m.content.filter((p) => withCacheControl(p).cache_control);
+  return marked.length ? withCacheControl(marked[marked.length - 1]) : {};
+}
+
 /**
  * Translate. System and developer messages become `system`; tool messages become `tool_result` blocks in a
  * user turn; assistant `tool_calls` become `tool_use` blocks; consecutive turns of one role are merged.
  */
 export function openAIToAnthropicRequest(body: Record<string, unknown>, upstreamModel: string, opts: AnthropicRequestOptions): AnthropicRequest {
   const req: OAIChatRequest = asChatRequest(body);
-  const system: string[] = [];
+  const system: SystemBlock[] = [];
   const messages: AnthropicMessage[] = [];
   req.messages.forEach((m, i) => {
     const param = `messages[${i}]`;
     switch (m.role) {
       case 'system':
       case 'developer':
-        system.push(textOf(m.content));
+        system.push(...systemBlocks(m));
         break;
       case 'user':
         append(messages, 'user', userBlocks(partsOf(m.content), param));
         break;
       case 'assistant': {
-        const blocks: AnthropicContentBlock[] = [];
-        const text = textOf(m.content);
-        if (text) blocks.push({ type: 'text', text });
+        const blocks: AnthropicContentBlock[] = assistantTextBlocks(m);
         for (const [j, tc] of (m.tool_calls ?? []).entries()) {
           blocks.push({ type: 'tool_use', id: tc.id, name: tc.function.name, input: parseArguments(tc.function.arguments, `${param}.tool_calls[${j}]`) });
         }
@@ -87,7 +123,7 @@ export function openAIToAnthropicRequest(body: Record<string, unknown>, upstream
       }
       case 'tool': {
         if (!m.tool_call_id) throw new InvalidRequest('tool messages need a tool_call_id', `${param}.tool_call_id`);
-        append(messages, 'user', [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: textOf(m.content) }]);
+        append(messages, 'user', [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: textOf(m.content), ...toolResultCache(m) }]);
         break;
       }
       default:
@@ -101,8 +137,9 @@ export function openAIToAnthropicRequest(body: Record<string, unknown>, upstream
     max_tokens: maxTokensOf(req) ?? opts.defaultMaxTokens,
     messages,
   };
-  const sys = system.filter(Boolean).join('\n\n');
-  if (sys) out.system = sys;
+  // Plain text unless a block sets a cache breakpoint, which only the block form can carry.
+  if (system.some((b) => b.cache_control)) out.system = system;
+  else if (system.length) out.system = system.map((b) => b.text).join('\n\n');
   const stop = stopList(req.stop);
   if (stop) out.stop_sequences = stop;
   // OpenAI's temperature range is 0–2, Anthropic's 0–1.
@@ -115,6 +152,7 @@ export function openAIToAnthropicRequest(body: Record<string, unknown>, upstream
       name: t.function.name,
       ...(t.function.description ? { description: t.function.description } : {}),
       input_schema: t.function.parameters ?? { type: 'object', properties: {} },
+      ...withCacheControl(t),
     }));
   }
   const choice = toolChoice(req.tool_choice, req.parallel_tool_calls);

@@ -6,6 +6,10 @@ const OPERATION_PATH: Record<Operation, string> = {
   chat: 'chat/completions',
   completions: 'completions',
   embeddings: 'embeddings',
+  // Not routed yet: Responses requests reach Azure translated to chat completions (ingress/responses).
+  responses: 'responses',
+  images: 'images/generations',
+  moderations: 'moderations',
 };
 
 /** `/openai/deployments/<name>/chat/completions?api-version=…` or, for api_version v1, `/openai/v1/chat/completions`. */

@@ -25,9 +25,11 @@ export function bedrockFinishReason(r: ConverseStopReason | undefined): OAIFinis
 export function bedrockUsage(u: ConverseUsage | undefined): Usage | undefined {
   if (!u || typeof u.inputTokens !== 'number') return undefined;
   const cacheRead = u.cacheReadInputTokens ?? 0;
-  const prompt = u.inputTokens + cacheRead + (u.cacheWriteInputTokens ?? 0);
+  const cacheWrite = u.cacheWriteInputTokens ?? 0;
+  const prompt = u.inputTokens + cacheRead + cacheWrite;
   const usage: Usage = { promptTokens: prompt, completionTokens: u.outputTokens ?? 0, totalTokens: prompt + (u.outputTokens ?? 0) };
   if (cacheRead) usage.cachedPromptTokens = cacheRead;
+  if (cacheWrite) usage.cacheWriteTokens = cacheWrite;
   return usage;
 }
 

@@ -7,7 +7,13 @@ export type ConverseContentBlock =
   | { image: { format: ConverseImageFormat; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
   | { toolResult: { toolUseId: string; content: Array<{ text: string } | { json: unknown }>; status?: 'success' | 'error' } }
-  | { reasoningContent: unknown };
+  | { reasoningContent: unknown }
+  | CachePoint;
+
+/** A prompt-cache checkpoint: everything before it in the request is cached (Converse's cache_control). */
+export interface CachePoint {
+  cachePoint: { type: 'default' };
+}
 
 export interface ConverseMessage {
   role: 'user' | 'assistant';
@@ -22,9 +28,9 @@ export type ConverseToolChoice = { auto: Record<string, never> } | { any: Record
 
 export interface ConverseRequest {
   messages: ConverseMessage[];
-  system?: Array<{ text: string }>;
+  system?: Array<{ text: string } | CachePoint>;
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
-  toolConfig?: { tools: ConverseToolSpec[]; toolChoice?: ConverseToolChoice };
+  toolConfig?: { tools: Array<ConverseToolSpec | CachePoint>; toolChoice?: ConverseToolChoice };
   additionalModelRequestFields?: Record<string, unknown>;
   guardrailConfig?: { guardrailIdentifier: string; guardrailVersion: string; trace?: 'enabled' | 'disabled' };
 }

@@ -8,11 +8,16 @@ import {
   partsOf,
   stopList,
   textOf,
+  cacheControlOf,
+  marksCache,
   type OAIContentPart,
   type OAIImagePart,
   type OAIToolChoice,
 } from '../common/openai-wire.js';
-import type { ConverseContentBlock, ConverseImageFormat, ConverseMessage, ConverseRequest, ConverseToolChoice } from './converse-wire.js';
+import type { CachePoint, ConverseContentBlock, ConverseImageFormat, ConverseMessage, ConverseRequest, ConverseToolChoice, ConverseToolSpec } from './converse-wire.js';
+
+/** Anthropic's cache_control on a part becomes a Converse cachePoint right after that part's block. */
+const CACHE_POINT: CachePoint = { cachePoint: { type: 'default' } };
 import { bedrockFamily, type ResolvedBedrock } from './options.js';
 
 const IMAGE_FORMATS: Record<string, ConverseImageFormat> = {
@@ -39,6 +44,7 @@ function userBlocks(parts: OAIContentPart[], param: string): ConverseContentBloc
       if (text) out.push({ text }); // Converse rejects blank text blocks
     } else if (p.type === 'image_url') out.push(imageBlock(p as OAIImagePart, `${param}.content[${i}]`));
     else throw new InvalidRequest(`content part type '${p.type}' is not supported by this model`, `${param}.content[${i}]`);
+    if (cacheControlOf(p) && out.length) out.push(CACHE_POINT);
   });
   return out;
 }
@@ -68,6 +74,8 @@ export function openAIToBedrockRequest(body: Record<string, unknown>, modelId: s
   const req = asChatRequest(body);
   const family = bedrockFamily(modelId);
   const system: string[] = [];
+  /** Indexes into `system` after which a cache point goes. */
+  const systemCache = new Set<number>();
   const messages: ConverseMessage[] = [];
   req.messages.forEach((m, i) => {
     const param = `messages[${i}]`;
@@ -76,6 +84,7 @@ export function openAIToBedrockRequest(body: Record<string, unknown>, modelId: s
       case 'developer': {
         const t = textOf(m.content);
         if (t) system.push(t);
+        if (t && marksCache(m)) systemCache.add(system.length - 1);
         break;
       }
       case 'user':
@@ -85,6 +94,7 @@ export function openAIToBedrockRequest(body: Record<string, unknown>, modelId: s
         const blocks: ConverseContentBlock[] = [];
         const text = textOf(m.content);
         if (text) blocks.push({ text });
+        if (text && marksCache(m)) blocks.push(CACHE_POINT);
         for (const [j, tc] of (m.tool_calls ?? []).entries()) {
           blocks.push({ toolUse: { toolUseId: tc.id, name: tc.function.name, input: parseArguments(tc.function.arguments, `${param}.tool_calls[${j}]`) } });
         }
@@ -93,7 +103,7 @@ export function openAIToBedrockRequest(body: Record<string, unknown>, modelId: s
       }
       case 'tool':
         if (!m.tool_call_id) throw new InvalidRequest('tool messages need a tool_call_id', `${param}.tool_call_id`);
-        append(messages, 'user', [{ toolResult: { toolUseId: m.tool_call_id, content: [{ text: textOf(m.content) || '(empty)' }] } }]);
+        append(messages, 'user', [{ toolResult: { toolUseId: m.tool_call_id, content: [{ text: textOf(m.content) || '(empty)' }] } }, ...(marksCache(m) ? [CACHE_POINT] : [])]);
         break;
       default:
         throw new InvalidRequest(`unsupported role '${String((m as { role: unknown }).role)}'`, `${param}.role`);
@@ -104,7 +114,7 @@ export function openAIToBedrockRequest(body: Record<string, unknown>, modelId: s
   const out: ConverseRequest = { messages };
   if (system.length) {
     if (lacksSystemRole(modelId) && messages[0]!.role === 'user') messages[0]!.content.unshift({ text: system.join('\n\n') });
-    else out.system = system.map((text) => ({ text }));
+    else out.system = system.flatMap((text, i) => (systemCache.has(i) ? [{ text }, CACHE_POINT] : [{ text }]));
   }
   const inference: NonNullable<ConverseRequest['inferenceConfig']> = {};
   const maxTokens = maxTokensOf(req) ?? opts.default_max_tokens;
@@ -117,13 +127,16 @@ export function openAIToBedrockRequest(body: Record<string, unknown>, modelId: s
 
   if (req.tools?.length) {
     out.toolConfig = {
-      tools: req.tools.map((t) => ({
-        toolSpec: {
-          name: t.function.name,
-          ...(t.function.description ? { description: t.function.description } : {}),
-          inputSchema: { json: t.function.parameters ?? { type: 'object', properties: {} } },
-        },
-      })),
+      tools: req.tools.flatMap((t): Array<ConverseToolSpec | CachePoint> => {
+        const spec: ConverseToolSpec = {
+          toolSpec: {
+            name: t.function.name,
+            ...(t.function.description ? { description: t.function.description } : {}),
+            inputSchema: { json: t.function.parameters ?? { type: 'object', properties: {} } },
+          },
+        };
+        return cacheControlOf(t) ? [spec, CACHE_POINT] : [spec];
+      }),
     };
     // Llama models on Bedrock accept only automatic tool choice.
     const choice = family === 'meta' ? undefined : toolChoice(req.tool_choice);

@@ -27,6 +27,32 @@ export interface OAIMessage {
 export interface OAITool {
   type: 'function';
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+  /** Not OpenAI's: an Anthropic prompt-cache breakpoint after this tool (as LiteLLM accepts it). */
+  cache_control?: CacheControl;
+}
+
+/**
+ * Anthropic prompt caching (`{"type":"ephemeral","ttl":"5m"|"1h"}`). Not part of OpenAI's API: chat clients
+ * put it on content parts and tools (as LiteLLM accepts it) and /v1/messages clients where Anthropic has it;
+ * translators to Anthropic-family upstreams carry it, others ignore it.
+ */
+export type CacheControl = { type: string; ttl?: string; [k: string]: unknown };
+
+/** The cache_control of a content part, message or tool, if it has one. */
+export function cacheControlOf(x: unknown): CacheControl | undefined {
+  const cc = x && typeof x === 'object' ? (x as { cache_control?: unknown }).cache_control : undefined;
+  return cc && typeof cc === 'object' && !Array.isArray(cc) ? (cc as CacheControl) : undefined;
+}
+
+/** `{ cache_control }` to spread into a block, or nothing. */
+export function withCacheControl(x: unknown): { cache_control?: CacheControl } {
+  const cc = cacheControlOf(x);
+  return cc ? { cache_control: cc } : {};
+}
+
+/** Whether any part of a message's content (or the message itself) sets a cache breakpoint. */
+export function marksCache(m: { content?: unknown }): boolean {
+  return cacheControlOf(m) !== undefined || (Array.isArray(m.content) && m.content.some((p) => cacheControlOf(p) !== undefined));
 }
 
 export type OAIToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
@@ -56,6 +82,12 @@ export interface OAIUsage {
   completion_tokens: number;
   total_tokens: number;
   prompt_tokens_details?: { cached_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens?: number };
+  /**
+   * Not OpenAI's: prompt tokens written to the provider's cache (Anthropic, Bedrock, Vertex-Anthropic), under
+   * the name LiteLLM uses, so a /v1/messages client gets its cache_creation_input_tokens back.
+   */
+  cache_creation_input_tokens?: number;
 }
 
 export interface OAIChatCompletion {
@@ -97,6 +129,8 @@ export interface OAIChatChunk {
 export function toOAIUsage(u: Usage): OAIUsage {
   const out: OAIUsage = { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens };
   if (u.cachedPromptTokens !== undefined) out.prompt_tokens_details = { cached_tokens: u.cachedPromptTokens };
+  if (u.reasoningTokens) out.completion_tokens_details = { reasoning_tokens: u.reasoningTokens };
+  if (u.cacheWriteTokens) out.cache_creation_input_tokens = u.cacheWriteTokens;
   return out;
 }
 
@@ -110,6 +144,9 @@ export function fromOAIUsage(u: OAIUsage | null | undefined): Usage | undefined 
   };
   const cached = u.prompt_tokens_details?.cached_tokens;
   if (typeof cached === 'number') usage.cachedPromptTokens = cached;
+  const reasoning = u.completion_tokens_details?.reasoning_tokens;
+  if (typeof reasoning === 'number' && reasoning > 0) usage.reasoningTokens = reasoning;
+  if (typeof u.cache_creation_input_tokens === 'number' && u.cache_creation_input_tokens > 0) usage.cacheWriteTokens = u.cache_creation_input_tokens;
   return usage;
 }
 

@@ -30,7 +30,9 @@ export function geminiUsage(u: GeminiUsage | undefined): Usage | undefined {
   if (!u || typeof u.promptTokenCount !== 'number') return undefined;
   const completion = (u.candidatesTokenCount ?? 0) + (u.thoughtsTokenCount ?? 0);
   const usage: Usage = { promptTokens: u.promptTokenCount, completionTokens: completion, totalTokens: u.totalTokenCount ?? u.promptTokenCount + completion };
+  // promptTokenCount includes cachedContentTokenCount (as OpenAI's prompt_tokens includes cached_tokens).
   if (u.cachedContentTokenCount) usage.cachedPromptTokens = u.cachedContentTokenCount;
+  if (u.thoughtsTokenCount) usage.reasoningTokens = u.thoughtsTokenCount;
   return usage;
 }
 

@@ -58,7 +58,7 @@ describe('gemini adapter (OpenAI SDK → fake Gemini API)', () => {
       generationConfig: { maxOutputTokens: 256, temperature: 0.5, stopSequences: ['\n\n'], responseMimeType: 'application/json' },
     });
     assert.equal(res.choices[0]!.message.content, 'Hello there! How can I help you today?');
-    assert.deepEqual(res.usage, { prompt_tokens: 8, completion_tokens: 38, total_tokens: 46 });
+    assert.deepEqual(res.usage, { prompt_tokens: 8, completion_tokens: 38, total_tokens: 46, completion_tokens_details: { reasoning_tokens: 28 } });
   });
 
   test('tool call round trip: functionDeclarations → functionCall → tool result → functionResponse', async () => {

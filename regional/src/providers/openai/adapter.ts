@@ -11,6 +11,11 @@ const PATHS: Record<Operation, string> = {
   chat: '/chat/completions',
   completions: '/completions',
   embeddings: '/embeddings',
+  // Only for deployments marked `responses_api: true` (see ingress/responses/pass-through.ts).
+  responses: '/responses',
+  // OpenAI-compatible deployments only (see ingress/media).
+  images: '/images/generations',
+  moderations: '/moderations',
 };
 
 interface Target {
@@ -54,6 +59,12 @@ export const openaiAdapter: ProviderAdapter = {
   buildRequest(ctx: RequestContext, body: Record<string, unknown>, raw: Buffer, d: Deployment): UpstreamRequest {
     const t = targetOf(d);
     let payload: Buffer | string = raw;
+    if (ctx.operation === 'responses' && body.stream_options) {
+      // The pipeline asks every stream for usage (chat's include_usage); a Responses stream always ends with it
+      // and the Responses API knows no such option.
+      delete body.stream_options;
+      payload = JSON.stringify(body);
+    }
     if (body.model !== d.upstreamModel) {
       body.model = d.upstreamModel;
       payload = JSON.stringify(body);

@@ -11,6 +11,14 @@ interface RawUsage {
   completion_tokens?: number;
   total_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number } | null;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
+  /** The Responses API's names for the same counts. */
+  input_tokens?: number;
+  output_tokens?: number;
+  input_tokens_details?: { cached_tokens?: number } | null;
+  output_tokens_details?: { reasoning_tokens?: number } | null;
+  /** Not OpenAI's: LiteLLM's and Skyway's extension for prompt-cache writes (Anthropic-family upstreams). */
+  cache_creation_input_tokens?: number;
 }
 
 /** The end index (exclusive) of the JSON object starting at `start` (a `{`), or -1. */
@@ -31,11 +39,14 @@ function objectEnd(buf: Buffer, start: number): number {
 
 export function toUsage(raw: RawUsage | null | undefined): Usage | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
-  const prompt = Number(raw.prompt_tokens ?? 0);
-  const completion = Number(raw.completion_tokens ?? 0);
+  const prompt = Number(raw.prompt_tokens ?? raw.input_tokens ?? 0);
+  const completion = Number(raw.completion_tokens ?? raw.output_tokens ?? 0);
   const usage: Usage = { promptTokens: prompt, completionTokens: completion, totalTokens: Number(raw.total_tokens ?? prompt + completion) };
-  const cached = raw.prompt_tokens_details?.cached_tokens;
+  const cached = (raw.prompt_tokens_details ?? raw.input_tokens_details)?.cached_tokens;
   if (typeof cached === 'number') usage.cachedPromptTokens = cached;
+  const reasoning = (raw.completion_tokens_details ?? raw.output_tokens_details)?.reasoning_tokens;
+  if (typeof reasoning === 'number' && reasoning > 0) usage.reasoningTokens = reasoning;
+  if (typeof raw.cache_creation_input_tokens === 'number' && raw.cache_creation_input_tokens > 0) usage.cacheWriteTokens = raw.cache_creation_input_tokens;
   return usage;
 }
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FuzzCase } from '../../test-support/fuzz/generators.js';
 import { checkExchange, expectsAnswer, routeOf } from '../../test-support/fuzz/invariants.js';
-import { parseResponse, type Exchange } from '../../test-support/fuzz/raw-client.js';
+import { createServer, type AddressInfo } from 'node:net';
+import { parseResponse, send, type Exchange } from '../../test-support/fuzz/raw-client.js';
 import { abbreviate, renderBody, renderRequest } from '../../test-support/fuzz/request.js';
 
 const chat: FuzzCase = {
@@ -72,4 +73,21 @@ test('routes, request rendering and reproducers', () => {
   assert.match(text, /transfer-encoding: chunked\r\n\r\n[0-9a-f]+\r\n/);
   assert.ok(text.endsWith('0\r\n\r\n'));
   assert.equal(abbreviate('['.repeat(200_000)), '⟨"[" × 200000⟩');
+});
+
+test('a close after only an interim 100 Continue counts as a close without an answer, a cut final answer does not', async () => {
+  const replies = ['HTTP/1.1 100 Continue\r\n\r\n', 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 400 Bad Request\r\ncontent-length: 50\r\n\r\n{"err'];
+  const server = createServer((sock) => {
+    sock.once('data', () => sock.end(replies.shift() ?? ''));
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const opts = { port, pieces: [Buffer.from('POST / HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: 1\r\n\r\nx')], headRequest: false, abort: { at: 'never' } as const, timeoutMs: 2000 };
+    assert.equal((await send(opts)).kind, 'closed');
+    assert.equal((await send(opts)).kind, 'malformed');
+  } finally {
+    server.close();
+  }
 });

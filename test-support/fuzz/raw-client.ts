@@ -153,7 +153,8 @@ export function send(opts: SendOptions): Promise<Exchange> {
       if (all.error) return finish({ kind: 'malformed', reason: all.error, raw: buf });
       // Answered once the first response is complete; responses already buffered behind it are checked too.
       if (all.responses.length > 0) return finish({ kind: 'answered', response: all.responses[0]!, extra: all.responses.slice(1) });
-      if (ended) finish({ kind: 'malformed', reason: 'connection closed inside a response', raw: buf });
+      // Only interim answers (100 Continue) and then the close: the server said nothing final, as with no bytes.
+      if (ended) finish(all.pending ? { kind: 'malformed', reason: 'connection closed inside a response', raw: buf } : { kind: 'closed' });
     };
     sock.on('data', (d: Buffer) => {
       chunks.push(d);

@@ -30,6 +30,8 @@ export interface GatewayOptions {
   env?: Record<string, string>;
   /** Reuse a data dir (two processes sharing signing secrets and the edge KVS file). */
   dataDir?: string;
+  /** Called with the child as soon as it is spawned (before it is ready), e.g. to kill it if the caller dies. */
+  onSpawn?: (proc: ChildProcess) => void;
 }
 
 /** A config with one OpenAI-compatible model per name, all served by the mock at `mockUrl`. */
@@ -74,6 +76,7 @@ async function startOnce(opts: GatewayOptions): Promise<GatewayProcess> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  opts.onSpawn?.(proc);
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

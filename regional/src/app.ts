@@ -190,7 +190,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
   const stores = await openStores(env, settings.dataDir, logger, { migrate: settings.roles.has('api') && !opts.loop, bus: opts.loop?.bus });
 
   const metrics = opts.loop?.metrics ?? createMetrics({ defaultLabels: { region: settings.region } });
-  const boundary = new ErrorBoundary(logger, metrics.registry);
+  const boundary = new ErrorBoundary(logger, metrics);
   installLastNet(boundary);
   const ops = opts.loop ? { close: async () => undefined } : await startOpsServer(settings.host, settings.metricsPort, metrics);
   // The admin listener first: once the api answers its readiness check, the whole process is up.

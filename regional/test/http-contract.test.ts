@@ -21,6 +21,8 @@ before(async () => {
       `models:\n  - name: mock-1\n    deployments:\n${deployment('mock-1')}` +
       // Backoff of 400–800 ms before the retry: far above any plausible gateway overhead.
       'router:\n  retry:\n    max_attempts: 2\n    same_deployment_retries: 1\n    base_delay_ms: 800\n    max_delay_ms: 800\n',
+    // Short, so the slow-body test below does not wait the default 30 s; far above what the other tests need.
+    env: { SKYWAY_BODY_TIMEOUT_MS: '1500' },
   });
 });
 after(async () => {
@@ -81,6 +83,90 @@ describe('HTTP framing', () => {
         `Content-Length: ${BODY.length}\r\nContent-Length: ${BODY.length}\r\nConnection: close\r\n\r\n${BODY}`,
     );
     assert.match(same.text, /^HTTP\/1\.1 200 /);
+  });
+});
+
+/** The responses in `text`, split by their declared framing: HEAD answers have a head and never a body. */
+function responses(text: string, heads: boolean[]): Array<{ head: string; body: string }> {
+  const out: Array<{ head: string; body: string }> = [];
+  let rest = text;
+  for (const isHead of heads) {
+    const end = rest.indexOf('\r\n\r\n');
+    assert.ok(end >= 0, `response ${out.length + 1} is complete in ${JSON.stringify(text)}`);
+    const head = rest.slice(0, end);
+    const length = isHead ? 0 : Number(/content-length: *([0-9]+)/i.exec(head)?.[1] ?? 0);
+    out.push({ head, body: rest.slice(end + 4, end + 4 + length) });
+    rest = rest.slice(end + 4 + length);
+  }
+  assert.equal(rest, '', 'nothing follows the last response');
+  return out;
+}
+
+describe('HEAD', () => {
+  it('answers headers only on every kind of route, so pipelined requests on the connection stay in step', async () => {
+    const targets = ['/v1/models', '/v1/chat/completions', '/v1/messages', '/no/such/path', '/health'];
+    const reqs = targets.map((t) => `HEAD ${t} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.masterKey}\r\n\r\n`);
+    const r = await raw(reqs.join('') + 'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const got = responses(r.text, [...targets.map(() => true), false]);
+    for (const [i, t] of targets.entries()) {
+      assert.match(got[i]!.head, /^HTTP\/1\.1 (404|405) /, `HEAD ${t}`);
+      assert.match(got[i]!.head, /content-length: *[1-9][0-9]*/i, `HEAD ${t} says how long the GET body would be`);
+    }
+    assert.match(got.at(-1)!.head, /^HTTP\/1\.1 200 /);
+    assert.equal(got.at(-1)!.body, '{"status":"ok"}');
+  });
+
+  it('a HEAD refused for its framing gets no body either, and the connection closes', async () => {
+    const r = await raw('HEAD /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n');
+    assert.match(r.text, /^HTTP\/1\.1 400 /);
+    assert.ok(r.text.endsWith('\r\n\r\n'), `no body bytes: ${JSON.stringify(r.text)}`);
+    assert.ok(r.closed);
+  });
+});
+
+describe('slow bodies (slowloris)', () => {
+  it('a body trickled a byte at a time is refused with 408 request_body_timeout and the connection closed', async () => {
+    const r = await new Promise<{ text: string; closed: boolean; sent: number }>((resolve) => {
+      const s = connect(gw.port, '127.0.0.1', () => {
+        s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.masterKey}\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n`);
+      });
+      let text = '';
+      let closed = false;
+      let sent = 0;
+      // One byte every 300 ms keeps uWS's idle timer (10 s without bytes) from ever firing: only a total
+      // deadline ends this. The body would take ~30 s to complete.
+      const trickle = setInterval(() => {
+        if (sent < BODY.length && !s.destroyed) s.write(BODY[sent++]!);
+      }, 300);
+      const give = setTimeout(() => s.destroy(), 20_000);
+      s.on('data', (d) => (text += d));
+      s.on('end', () => (closed = true));
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        clearInterval(trickle);
+        clearTimeout(give);
+        resolve({ text, closed, sent });
+      });
+    });
+    assert.match(r.text, /^HTTP\/1\.1 408 /, r.text);
+    assert.match(r.text, /"code":"request_body_timeout"/);
+    assert.ok(r.closed, 'the gateway closed the connection');
+    assert.ok(r.sent < BODY.length, `answered before the body was complete (${r.sent}/${BODY.length} bytes)`);
+  });
+
+  it('a body that arrives in pieces within the deadline is served', async () => {
+    const r = await new Promise<string>((resolve) => {
+      const s = connect(gw.port, '127.0.0.1', () => {
+        s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.masterKey}\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\nConnection: close\r\n\r\n`);
+        s.write(BODY.slice(0, 10));
+        setTimeout(() => s.write(BODY.slice(10)), 200);
+      });
+      let text = '';
+      s.on('data', (d) => (text += d));
+      s.on('error', () => undefined);
+      s.on('close', () => resolve(text));
+    });
+    assert.match(r, /^HTTP\/1\.1 200 /);
   });
 });
 

@@ -44,6 +44,7 @@ export const ENV = {
   SKYWAY_SECRETS_FILE: { roles: api, aws: 'local', description: 'Local secrets file referenced by the config (the local stack)' },
   // Request handling
   SKYWAY_MAX_BODY_BYTES: { default: '4194304', roles: api, aws: 'optional', description: 'Largest request body' },
+  SKYWAY_BODY_TIMEOUT_MS: { default: '30000', roles: api, aws: 'optional', description: 'Time a client has to send its whole request body (slow bodies get 408)' },
   SKYWAY_UPSTREAM_TIMEOUT_MS: { default: '600000', roles: api, aws: 'optional', description: 'Upstream call timeout' },
   SKYWAY_HEARTBEAT_MS: { default: '15000', roles: api, aws: 'optional', description: 'SSE keep-alive comment interval' },
   SKYWAY_DRAIN_TIMEOUT_MS: { default: '30000', roles: both, aws: 'required', description: 'How long SIGTERM waits for requests in flight (the task stop timeout is above it)' },

@@ -52,12 +52,14 @@ export function promptOf(op: Operation, model: string, body: Record<string, unkn
   return 0;
 }
 
-function maxCompletion(op: Operation, body: Record<string, unknown>, fallback: number): number {
+/** Completion tokens to reserve: max tokens (or the default) times the completions the upstream generates. */
+export function maxCompletion(op: Operation, body: Record<string, unknown>, fallback: number): number {
   if (op === 'embeddings') return 0;
   const m = body.max_completion_tokens ?? body.max_tokens;
   const n = typeof m === 'number' && m > 0 ? m : fallback;
-  const choices = typeof body.n === 'number' && body.n > 1 ? body.n : 1;
-  return n * choices;
+  // The upstream generates (and bills) best_of completions on /v1/completions even when it returns n of them.
+  const count = (v: unknown) => (typeof v === 'number' && v > 1 ? v : 1);
+  return n * Math.max(count(body.n), count(body.best_of));
 }
 
 /**

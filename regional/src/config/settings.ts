@@ -19,6 +19,8 @@ export interface Settings {
   metricsPort: number;
   dataDir: string;
   maxBodyBytes: number;
+  /** Time a client has to send its whole body, from the end of its headers (slowloris bound; 408 after). */
+  bodyTimeoutMs: number;
   upstreamTimeoutMs: number;
   heartbeatMs: number;
   drainTimeoutMs: number;
@@ -68,6 +70,7 @@ export function readSettings(env: NodeJS.ProcessEnv, server: RawConfig['server']
     metricsPort: env.SKYWAY_METRICS_PORT === '0' ? 0 : int(env, 'SKYWAY_METRICS_PORT', PORTS.metrics),
     dataDir: resolve(env.SKYWAY_DATA_DIR || ENV.SKYWAY_DATA_DIR.default),
     maxBodyBytes: int(env, 'SKYWAY_MAX_BODY_BYTES', server.max_body_bytes ?? dflt('SKYWAY_MAX_BODY_BYTES')),
+    bodyTimeoutMs: int(env, 'SKYWAY_BODY_TIMEOUT_MS', dflt('SKYWAY_BODY_TIMEOUT_MS')),
     upstreamTimeoutMs: int(env, 'SKYWAY_UPSTREAM_TIMEOUT_MS', server.upstream_timeout_ms ?? dflt('SKYWAY_UPSTREAM_TIMEOUT_MS')),
     heartbeatMs: int(env, 'SKYWAY_HEARTBEAT_MS', server.heartbeat_interval_ms ?? dflt('SKYWAY_HEARTBEAT_MS')),
     drainTimeoutMs: int(env, 'SKYWAY_DRAIN_TIMEOUT_MS', server.drain_timeout_ms ?? dflt('SKYWAY_DRAIN_TIMEOUT_MS')),

@@ -356,3 +356,28 @@ export class ResponseNotFound extends GatewayError {
     super(`Response with id '${id}' not found.`, param);
   }
 }
+
+// ── hardening (issue 12, second pass): slow clients and upstream names that resolve where they must not ────
+
+/** The client did not send its whole body within the body timeout (slowloris): 408 and the connection closed. */
+export class RequestBodyTimeout extends GatewayError {
+  readonly status = 408;
+  readonly type = 'invalid_request_error';
+  readonly code = 'request_body_timeout';
+  constructor(timeoutMs: number) {
+    super(`The request body was not received within ${timeoutMs} ms.`);
+  }
+}
+
+/**
+ * An upstream host name resolved to a link-local or cloud-metadata address (DNS rebinding: the name passed the
+ * api_base policy as written). The connection is refused before it is made; another deployment may serve.
+ */
+export class UpstreamAddressForbidden extends GatewayError {
+  readonly status = 502;
+  readonly type = 'upstream_error';
+  readonly code = 'upstream_address_forbidden';
+  constructor(host: string) {
+    super(`The upstream host '${host}' resolves to a link-local or metadata address; the gateway does not connect there.`);
+  }
+}

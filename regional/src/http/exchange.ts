@@ -7,8 +7,9 @@
  * corked; nothing touches `res` after it ended or was aborted; streamed writes respect backpressure.
  */
 import type { HttpResponse } from 'uWebSockets.js';
-import { PayloadTooLarge, type GatewayError } from '../errors/catalogue.js';
+import { PayloadTooLarge, RequestBodyTimeout, type GatewayError } from '../errors/catalogue.js';
 import type { ClientExchange, HeaderList } from '../pipeline/client-exchange.js';
+import { unwatchBody, watchBody, type BodyDeadline } from './body-deadlines.js';
 import { statusLine } from './status.js';
 
 export type { HeaderList };
@@ -32,6 +33,11 @@ export class Exchange implements ClientExchange {
   upstreamMs = 0;
   /** Time spent in retry backoff between attempts, also excluded from the overhead figure. */
   backoffMs = 0;
+  /**
+   * The request was HEAD: answers carry their headers (Content-Length of the body a GET would get) and no body
+   * bytes, or a keep-alive client would read the body as the start of its next response.
+   */
+  headOnly = false;
   /** Close the connection after the response (set while draining). */
   closeConnection = false;
   /** The error body this route's clients understand (Anthropic's shape on /v1/messages); OpenAI's when unset. */
@@ -75,8 +81,11 @@ export class Exchange implements ClientExchange {
    * An oversized body is still read to its end (and dropped) before the 413 goes out, up to DISCARD_LIMIT:
    * clients such as fetch report a connection reset, not our answer, when the server closes while they are
    * still sending. Past DISCARD_LIMIT the connection is closed at once.
+   *
+   * A body not complete `timeoutMs` after the headers (a slow or stalled client) is refused with 408 and the
+   * connection closed; the bytes that still come are ignored.
    */
-  readBody(limit: number, declaredLength: number, done: (body: Buffer) => void, reject: (err: GatewayError) => void): void {
+  readBody(limit: number, declaredLength: number, timeoutMs: number, done: (body: Buffer) => void, reject: (err: GatewayError) => void): void {
     const discardLimit = Math.max(limit * 4, DISCARD_LIMIT);
     if (declaredLength > discardLimit) {
       this.closeConnection = true;
@@ -86,8 +95,22 @@ export class Exchange implements ClientExchange {
     let buf: Buffer | undefined;
     let len = 0;
     let tooLarge = declaredLength > limit;
+    let late = false;
+    const deadline: BodyDeadline = {
+      at: performance.now() + timeoutMs,
+      expire: () => {
+        if (this.finished) return;
+        late = true;
+        buf = undefined;
+        this.closeConnection = true;
+        reject(new RequestBodyTimeout(timeoutMs));
+      },
+    };
+    watchBody(deadline, timeoutMs);
+    this.onAbort(() => unwatchBody(deadline));
     this.res.onData((chunk, isLast) => {
-      if (this.finished) return;
+      if (isLast) unwatchBody(deadline);
+      if (this.finished || late) return;
       const n = chunk.byteLength;
       len += n;
       if (!tooLarge && len > limit) {
@@ -130,8 +153,20 @@ export class Exchange implements ClientExchange {
     const overhead = this.overheadMs(performance.now());
     this.res.cork(() => {
       this.writeHead(status, 'application/json', headers, overhead);
-      this.res.end(body, this.closeConnection);
+      if (this.headOnly) this.endHead(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+      else this.res.end(body, this.closeConnection);
     });
+  }
+
+  /**
+   * End a HEAD answer: headers only. On this uWS build `endWithoutBody(n)` drops pipelined requests and
+   * `endWithoutBody(undefined, true)` writes a bogus Content-Length, so the length is written as a header and
+   * a closing answer says Content-Length 0 (advisory on HEAD; what matters is that no body bytes follow).
+   */
+  private endHead(length: number): void {
+    if (this.closeConnection) return void this.res.end(EMPTY, true);
+    this.res.writeHeader('content-length', String(length));
+    this.res.endWithoutBody();
   }
 
   /** Send a catalogue error in the OpenAI shape. */

@@ -76,6 +76,7 @@ function route(gw: Gateway, handler: Handler, ingress?: Ingress) {
     let ex: Exchange | undefined;
     try {
       ex = newExchange(gw, res, ingress);
+      ex.headOnly = req.getMethod() === 'head';
       const bad = framingProblem(req);
       if (bad) return ex.sendError(new MalformedHttpRequest(bad), true);
       handler(ex, req);
@@ -116,6 +117,7 @@ function modelHandler(gw: Gateway, op: Operation, ingress?: Ingress, begin: type
     ex.readBody(
       gw.settings.maxBodyBytes,
       Number.isFinite(declared) ? declared : 0,
+      gw.settings.bodyTimeoutMs,
       (body) => pending.run(token, body),
       (err) => pending.reject(err),
     );

@@ -6,6 +6,7 @@
 import { promptOf } from '../admission/admit.js';
 import { GatewayError, UpstreamInvalidResponse, UpstreamResponseTooLarge, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
 import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, TranslatedResponse, UpstreamRequest, Usage } from '../providers/adapter.js';
+import { HiddenStreamErrors } from '../providers/common/hidden-stream-errors.js';
 import { adapterFor } from '../providers/registry.js';
 import { outcomeFromError, type Attempt, type Outcome, type Plan } from '../routing/index.js';
 import { errorForPlanFailure } from '../routing/plan-errors.js';
@@ -192,7 +193,9 @@ export class AttemptRunner implements UpstreamSink {
       const now = performance.now();
       ex.upstreamMs += now - this.upstreamStartedAt;
       this.attempt!.succeed({ ok: true, ttfbMs: now - this.upstreamStartedAt });
-      this.translator = this.adapter!.createStreamTranslator(this.ctx!, this.deployment!);
+      const d = this.deployment!;
+      const translator = this.adapter!.createStreamTranslator(this.ctx!, d);
+      this.translator = d.hideUpstreamErrorBodies ? new HiddenStreamErrors(translator, d.id) : translator;
       this.completionText = new CompletionText();
       this.host.streamStarted();
       return 'stream';

@@ -4,12 +4,20 @@
  * 500 `internal_error`. `installLastNet` keeps a logging `uncaughtException`/`unhandledRejection` handler as
  * the net under the net: a hit there means a request path escaped its boundary (counted in
  * `skyway_uncaught_errors_total`, which tests assert stays 0).
+ *
+ * The counters live in GatewayMetrics, not here: in an extra event loop (SKYWAY_THREADS) the metrics are
+ * proxies that post to the main thread's one registry, so an error in any loop shows on /metrics.
  */
-import { Counter, type Registry } from 'prom-client';
 import { GatewayError, InternalError } from '../errors/catalogue.js';
 
 export interface BoundaryLogger {
   error(obj: object, msg: string): void;
+}
+
+/** Where the boundary counts (GatewayMetrics satisfies it, also as an extra loop's forwarding proxy). */
+export interface BoundaryCounters {
+  internalError(where: string): void;
+  uncaughtError(kind: string): void;
 }
 
 export class ErrorBoundary {
@@ -17,27 +25,17 @@ export class ErrorBoundary {
   internalErrors = 0;
   /** Errors that reached the process-level handlers. */
   uncaughtErrors = 0;
-  private readonly internalCounter: Counter | undefined;
-  private readonly uncaughtCounter: Counter | undefined;
 
   constructor(
     private readonly logger: BoundaryLogger,
-    registry?: Registry,
-  ) {
-    if (registry) {
-      this.internalCounter = new Counter({ name: 'skyway_internal_errors_total', help: 'Requests answered 500 internal_error after an unexpected error (each is logged with its stack).', labelNames: ['where'], registers: [registry] });
-      this.uncaughtCounter = new Counter({ name: 'skyway_uncaught_errors_total', help: 'Errors that escaped every request boundary and reached the process handlers (should stay 0).', labelNames: ['kind'], registers: [registry] });
-      this.internalCounter.labels('request').inc(0);
-      this.uncaughtCounter.labels('uncaughtException').inc(0);
-      this.uncaughtCounter.labels('unhandledRejection').inc(0);
-    }
-  }
+    private readonly counters?: BoundaryCounters,
+  ) {}
 
   /** An unexpected error inside a request: log it with the stack and count it. Never throws. */
   internal(err: unknown, requestId: string | undefined, where = 'request'): void {
     this.internalErrors++;
     try {
-      this.internalCounter?.labels(where).inc();
+      this.counters?.internalError(where);
       this.logger.error({ err, requestId, where }, 'internal error in the request path');
     } catch {
       /* logging must not become the next failure */
@@ -47,7 +45,7 @@ export class ErrorBoundary {
   uncaught(kind: 'uncaughtException' | 'unhandledRejection', err: unknown): void {
     this.uncaughtErrors++;
     try {
-      this.uncaughtCounter?.labels(kind).inc();
+      this.counters?.uncaughtError(kind);
       this.logger.error({ err, kind }, 'error escaped every request boundary (kept running)');
     } catch {
       /* see internal() */

@@ -42,6 +42,10 @@ export interface GatewayMetrics {
   limitsDegraded(on: boolean): void;
   /** A deployment was put in cooldown. */
   cooldown(deployment: string): void;
+  /** A request answered 500 internal_error after an unexpected error (`where`: request | error-response | …). */
+  internalError(where: string): void;
+  /** An error escaped every request boundary (`kind`: uncaughtException | unhandledRejection); should stay 0. */
+  uncaughtError(kind: string): void;
   /** Counters for the usage pipeline (pass as UsageRecorder's `observer`). */
   readonly usageObserver: ChannelObserver;
   /** Report queue depths, spool sizes and sink health of a recorder at each scrape. */
@@ -76,6 +80,12 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
   const limitsDegraded = new Gauge({ name: `${p}limits_degraded`, help: '1 while the limiter cannot reach Redis and follows its failure policy.', registers });
   const upstreamErrors = new Counter({ name: `${p}upstream_errors_total`, help: 'Failed upstream attempts by deployment and error code.', labelNames: ['deployment', 'code'], registers });
   const cooldowns = new Counter({ name: `${p}deployment_cooldowns_total`, help: 'Times a deployment was put in cooldown.', labelNames: ['deployment'], registers });
+  const internalErrors = new Counter({ name: `${p}internal_errors_total`, help: 'Requests answered 500 internal_error after an unexpected error (each is logged with its stack).', labelNames: ['where'], registers });
+  const uncaughtErrors = new Counter({ name: `${p}uncaught_errors_total`, help: 'Errors that escaped every request boundary and reached the process handlers (should stay 0).', labelNames: ['kind'], registers });
+  // Present from the first scrape, so a dashboard or test can tell "zero" from "not exported".
+  internalErrors.labels('request').inc(0);
+  uncaughtErrors.labels('uncaughtException').inc(0);
+  uncaughtErrors.labels('unhandledRejection').inc(0);
   const delivered = new Counter({ name: `${p}usage_delivered_rows_total`, help: 'Usage rows delivered, by sink.', labelNames: ['sink'], registers });
   const spooled = new Counter({ name: `${p}usage_spooled_rows_total`, help: 'Usage rows written to the disk spool, by sink.', labelNames: ['sink'], registers });
   const dropped = new Counter({ name: `${p}usage_dropped_rows_total`, help: 'Usage rows lost (should stay 0), by sink and reason.', labelNames: ['sink', 'reason'], registers });
@@ -139,6 +149,8 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     limitsRedisError: (op) => limitsRedisErrors.labels(op).inc(),
     limitsDegraded: (on) => limitsDegraded.set(on ? 1 : 0),
     cooldown: (deployment) => cooldowns.labels(deployment).inc(),
+    internalError: (where) => internalErrors.labels(where).inc(),
+    uncaughtError: (kind) => uncaughtErrors.labels(kind).inc(),
     usageObserver: {
       delivered: (sink, rows) => delivered.labels(sink).inc(rows),
       spooled: (sink, rows) => spooled.labels(sink).inc(rows),

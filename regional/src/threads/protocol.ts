@@ -8,7 +8,7 @@ import type { ChangeEvent } from '../keys/events.js';
 import type { UsageEvent } from '../usage/event.js';
 
 /** GatewayMetrics methods a loop forwards (the counters not derived from usage events). */
-export const FORWARDED_METRICS = ['limitRejected', 'upstreamError', 'limitsFallback', 'limitsRedisError', 'limitsDegraded', 'cooldown'] as const;
+export const FORWARDED_METRICS = ['limitRejected', 'upstreamError', 'limitsFallback', 'limitsRedisError', 'limitsDegraded', 'cooldown', 'internalError', 'uncaughtError'] as const;
 export type ForwardedMetric = (typeof FORWARDED_METRICS)[number];
 
 export type LoopMessage =

@@ -1,8 +1,9 @@
 /**
  * One undici keep-alive pool per upstream origin, created on first use and shared by every deployment that
- * points at the same origin.
+ * points at the same origin. Connections resolve host names through guardedLookup (no link-local/metadata).
  */
 import { Pool } from 'undici';
+import { guardedLookup, type LookupFunction } from './guarded-lookup.js';
 
 export interface PoolOptions {
   /**
@@ -11,12 +12,20 @@ export interface PoolOptions {
    */
   connections: number | null;
   keepAliveTimeoutMs: number;
+  /**
+   * The resolver under the guard that refuses link-local/metadata answers (guarded-lookup.ts).
+   * @default dns.lookup
+   */
+  resolve?: LookupFunction;
 }
 
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
+  private readonly lookup: LookupFunction;
 
-  constructor(private readonly opts: PoolOptions = { connections: null, keepAliveTimeoutMs: 60_000 }) {}
+  constructor(private readonly opts: PoolOptions = { connections: null, keepAliveTimeoutMs: 60_000 }) {
+    this.lookup = guardedLookup(opts.resolve);
+  }
 
   get(origin: string): Pool {
     let pool = this.pools.get(origin);
@@ -26,6 +35,8 @@ export class UpstreamPools {
         keepAliveTimeout: this.opts.keepAliveTimeoutMs,
         keepAliveMaxTimeout: this.opts.keepAliveTimeoutMs * 10,
         pipelining: 1,
+        // Every connection, config-file or admin-added deployment alike: no upstream is served from link-local.
+        connect: { lookup: this.lookup },
       });
       this.pools.set(origin, pool);
     }

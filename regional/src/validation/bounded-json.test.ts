@@ -56,4 +56,10 @@ describe('bounded JSON parsing', () => {
     rejects('"text"', 'invalid_body');
     rejects('null', 'invalid_body');
   });
+  it('refuses bodies that are not valid UTF-8 with invalid_json, and accepts escaped lone surrogates', () => {
+    for (const bad of [Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xc0, 0x80]), Buffer.from('"}')]), Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])]) {
+      assert.throws(() => parseJsonObject(bad), (e: GatewayError) => e.code === 'invalid_json' && /UTF-8/.test(e.message));
+    }
+    assert.deepEqual(parseJsonObject(Buffer.from('{"a":"\\ud800x","b":"é😀"}')), { a: '\ud800x', b: 'é😀' });
+  });
 });

@@ -4,6 +4,7 @@
  * measured first by one linear scan over the bytes, which recurses on nothing: string contents are skipped with
  * the native `indexOf`, so the loop visits the structural bytes and short strings only (measured in the README).
  */
+import { isUtf8 } from 'node:buffer';
 import { BodyTooDeep, InvalidJson, InvalidRequest } from '../errors/catalogue.js';
 
 /** Deepest nesting of arrays and objects a request body may have. */
@@ -70,6 +71,9 @@ export function jsonDepth(bytes: Buffer, limit = MAX_JSON_DEPTH): number {
 export function parseJsonObject(raw: Buffer, limit = MAX_JSON_DEPTH): Record<string, unknown> {
   if (raw.length === 0) throw new InvalidRequest('The request body is empty; send a JSON object.', null, 'empty_body');
   if (jsonDepth(raw, limit) > limit) throw new BodyTooDeep(limit);
+  // JSON is UTF-8 (RFC 8259). Decoding would silently turn invalid bytes into U+FFFD while the raw body, which
+  // is what goes upstream, keeps them: refuse instead, so the gateway and the provider read the same text.
+  if (!isUtf8(raw)) throw new InvalidJson('the body is not valid UTF-8');
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));

@@ -42,6 +42,9 @@ describe('embeddings', () => {
     { name: 'a float token', body: { model: 'm', input: [1, 2.5] }, code: 'invalid_value', param: 'input[1]' },
     { name: '2,049 inputs', body: { model: 'm', input: Array.from({ length: 2049 }, () => 'a') }, code: 'array_above_max_length', param: 'input' },
     { name: 'dimensions 0', body: { model: 'm', input: 'a', dimensions: 0 }, code: 'integer_below_min_value', param: 'dimensions' },
+    { name: 'dimensions in the billions', body: { model: 'm', input: 'a', dimensions: 1734611939 }, code: 'integer_above_max_value', param: 'dimensions' },
+    { name: 'stream: true', body: { model: 'm', input: 'a', stream: true }, code: 'invalid_value', param: 'stream' },
+    { name: 'stream as a string', body: { model: 'm', input: 'a', stream: 'yes' }, code: 'invalid_value', param: 'stream' },
     { name: 'an unknown encoding_format', body: { model: 'm', input: 'a', encoding_format: 'int8' }, code: 'invalid_value', param: 'encoding_format' },
     { name: 'a numeric model', body: { model: 5, input: 'a' }, code: 'invalid_type', param: 'model' },
   ]);

@@ -66,7 +66,7 @@ function handler(gw: Gateway, kit: RouteKit, ingress: Ingress, op: Operation): R
     const token = kit.tokenOf(req);
     const declared = Number(req.getHeader('content-length') || 0);
     const pending = beginModelRequest(gw, ex, op, ingress, req.getHeader('cache-control') || undefined);
-    ex.readBody(gw.settings.maxBodyBytes, Number.isFinite(declared) ? declared : 0, (body) => pending.run(token, body), (err) => pending.reject(err));
+    ex.readBody(gw.settings.maxBodyBytes, Number.isFinite(declared) ? declared : 0, gw.settings.bodyTimeoutMs, (body) => pending.run(token, body), (err) => pending.reject(err));
   };
 }
 

@@ -68,7 +68,7 @@ function create(gw: Gateway, kit: RouteKit): RouteHandler {
     const cacheControl = req.getHeader('cache-control') || undefined;
     const declared = Number(req.getHeader('content-length') || 0);
     const fail = (err: unknown) => !ex.finished && ex.sendError(toGatewayError(err));
-    ex.readBody(gw.settings.maxBodyBytes, Number.isFinite(declared) ? declared : 0, (raw) => {
+    ex.readBody(gw.settings.maxBodyBytes, Number.isFinite(declared) ? declared : 0, gw.settings.bodyTimeoutMs, (raw) => {
       let request: ResponsesRequest;
       try {
         request = parseRequest(raw);

@@ -32,3 +32,23 @@ describe('upstream error ladder', () => {
     });
   }
 });
+
+describe('deployments that hide upstream error bodies (admin-added)', () => {
+  const SECRET = 'internal host db-7.corp.example leaked sk-live-abc123';
+  for (const provider of Object.keys(bodies)) {
+    it(`${provider}: status and code are kept, the upstream's message never reaches the client`, () => {
+      const b = bodies[provider]!;
+      const hidden = { ...d, provider, hideUpstreamErrorBodies: true } as Deployment;
+      const shown = { ...d, provider } as Deployment;
+      for (const [status, text] of [[400, SECRET], [404, SECRET], [429, SECRET], [500, SECRET], [400, `prompt is too long: 300000 tokens > 200000 maximum ${SECRET}`]] as const) {
+        const plain = adapterFor(provider).translateError(status, Buffer.from(b(text)), {}, shown);
+        const e = adapterFor(provider).translateError(status, Buffer.from(b(text)), {}, hidden);
+        assert.equal(e.status, plain.status, `${provider} ${status}: status kept`);
+        assert.equal(e.code, plain.code, `${provider} ${status}: code kept`);
+        assert.ok(plain.message.includes('db-7.corp.example'), 'the flag is what hides it');
+        assert.ok(!e.toJSON().includes('db-7') && !e.toJSON().includes('sk-live'), `${provider} ${status}: ${e.toJSON()}`);
+        assert.match(e.message, new RegExp(`HTTP ${status}`));
+      }
+    });
+  }
+});

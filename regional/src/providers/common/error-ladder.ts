@@ -38,14 +38,24 @@ export interface UpstreamErrorReading {
   retryAfter?: Record<string, string> | undefined;
 }
 
+/**
+ * What a client sees instead of the upstream's words when the deployment hides them (admin-added deployments:
+ * an admin chose the URL, so its error bodies may hold anything, from internal host names to echoed secrets).
+ */
+export function hiddenUpstreamMessage(provider: string, status: number, deploymentId: string): string {
+  return `${provider} returned HTTP ${status} on deployment '${deploymentId}' (its error message is not shown for this deployment).`;
+}
+
 export function decideUpstreamError(r: UpstreamErrorReading, d: Deployment): GatewayError {
-  const { status, message } = r;
+  const { status } = r;
+  // The ladder still reads the real message (context-window patterns); only what reaches the client changes.
+  const message = d.hideUpstreamErrorBodies ? hiddenUpstreamMessage(r.provider, status, d.id) : r.message;
   if (status === 401 || status === 403 || r.says === 'auth') return new UpstreamAuthFailed(d.id, status);
   if (status === 429 || r.says === 'rate_limit') return new UpstreamRateLimited(`${r.provider} rate limit${r.label ? ` (${r.label})` : ''} on deployment '${d.id}': ${message}`, r.retryAfter);
   if (r.says === 'timeout') return new UpstreamTimeout(d.id, d.timeoutMs);
   if (status >= 500 || r.says === 'server') return new UpstreamServerError(`${r.provider} ${r.label ?? 'error'} (HTTP ${status}) on deployment '${d.id}': ${message}`);
   if (r.says === 'content_filter') return new UpstreamClientError(400, message, 'invalid_request_error', 'content_filter', r.param ?? 'prompt');
-  if (r.says === 'context_window' || CONTEXT_WINDOW_PATTERN.test(message)) {
+  if (r.says === 'context_window' || CONTEXT_WINDOW_PATTERN.test(r.message)) {
     return new UpstreamClientError(400, message, 'invalid_request_error', 'context_length_exceeded', r.param ?? 'messages');
   }
   const clientStatus = status >= 400 && status < 500 ? status : 400;

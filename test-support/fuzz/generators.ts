@@ -58,13 +58,14 @@ export interface FuzzCase {
 
 // ── Bodies ──────────────────────────────────────────────────────────────────────────────────────────────
 
-type Endpoint = 'chat' | 'completions' | 'embeddings' | 'messages';
+type Endpoint = 'chat' | 'completions' | 'embeddings' | 'messages' | 'responses';
 
 const BASE: Record<Endpoint, Record<string, unknown>> = {
   chat: { model: 'mock-1', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 4 },
   completions: { model: 'mock-1', prompt: 'hello there', max_tokens: 4 },
   embeddings: { model: 'mock-embed', input: 'hello there' },
   messages: { model: 'mock-1', max_tokens: 4, messages: [{ role: 'user', content: 'hello there' }] },
+  responses: { model: 'mock-1', input: 'hello there', max_output_tokens: 16 },
 };
 
 /** Fields worth breaking, per endpoint (paths into the body; numbers index arrays). */
@@ -73,6 +74,7 @@ const FIELDS: Record<Endpoint, Array<Array<string | number>>> = {
   completions: [['model'], ['prompt'], ['prompt', 0], ['max_tokens'], ['n'], ['stream'], ['stream_options'], ['echo'], ['stop'], ['suffix'], ['logprobs'], ['best_of']],
   embeddings: [['model'], ['input'], ['input', 0], ['dimensions'], ['encoding_format'], ['user']],
   messages: [['model'], ['max_tokens'], ['messages'], ['messages', 0, 'role'], ['messages', 0, 'content'], ['messages', 0, 'content', 0, 'type'], ['system'], ['stream'], ['temperature'], ['top_k'], ['stop_sequences'], ['tools'], ['tool_choice'], ['metadata'], ['thinking']],
+  responses: [['model'], ['input'], ['input', 0], ['input', 0, 'role'], ['input', 0, 'content'], ['input', 0, 'content', 0, 'type'], ['input', 0, 'type'], ['input', 0, 'call_id'], ['input', 0, 'output'], ['instructions'], ['tools'], ['tools', 0, 'name'], ['tool_choice'], ['text'], ['text', 'format'], ['text', 'format', 'type'], ['max_output_tokens'], ['temperature'], ['stream'], ['previous_response_id'], ['store'], ['metadata'], ['reasoning']],
 };
 
 const LONE_SURROGATES = ['\ud800', 'a\udfffb', '\udc00\ud800', 'x\ud83d'];
@@ -139,7 +141,7 @@ function endpointBody(ep: Endpoint): fc.Arbitrary<Record<string, unknown>> {
     .map(({ stream, includeUsage, mock, broken }) => {
       let body: Record<string, unknown> = { ...BASE[ep] };
       if (stream !== undefined) body.stream = stream;
-      if (includeUsage !== undefined && ep !== 'messages' && ep !== 'embeddings') body.stream_options = { include_usage: includeUsage };
+      if (includeUsage !== undefined && (ep === 'chat' || ep === 'completions')) body.stream_options = { include_usage: includeUsage };
       if (mock) body.mock = mock;
       if (broken) body = withField(body, broken[0], broken[1]);
       return body;
@@ -171,8 +173,9 @@ const PATHS: Record<Endpoint, string[]> = {
   completions: ['/v1/completions', '/completions'],
   embeddings: ['/v1/embeddings', '/embeddings'],
   messages: ['/v1/messages', '/messages'],
+  responses: ['/v1/responses', '/responses'],
 };
-const GET_PATHS = ['/v1/models', '/models', '/health', '/health/liveliness', '/health/liveness', '/health/readiness'];
+const GET_PATHS = ['/v1/models', '/models', '/health', '/health/liveliness', '/health/liveness', '/health/readiness', '/v1/responses/resp_missing', '/v1/responses/%ZZ/input_items'];
 const ROUTES = [...Object.values(PATHS).flat(), ...GET_PATHS, '/metrics', '/admin/keys', '/'];
 const MODEL_IDS = ['mock-1', 'mock-embed', 'gpt-4o', '%ZZ', '%', '%E0%A4%A', '%C0%AF', '%2F..%2F', '%00', 'mock%2D1', 'é', '\u{1F600}', '..', '.', '%F0%9F%98', 'a'.repeat(5000)];
 
@@ -258,7 +261,7 @@ const abort: fc.Arbitrary<AbortSpec> = fc.oneof(
 const common = { auth, headers, contentType, framing, pieces: fc.integer({ min: 1, max: 4 }), abort };
 
 /** A request to a model endpoint: mostly its own path and method, so most cases get past routing. */
-const apiCase: fc.Arbitrary<FuzzCase> = fc.constantFrom<Endpoint>('chat', 'completions', 'embeddings', 'messages').chain((ep) =>
+const apiCase: fc.Arbitrary<FuzzCase> = fc.constantFrom<Endpoint>('chat', 'completions', 'embeddings', 'messages', 'responses').chain((ep) =>
   fc.record({
     ...common,
     method: fc.oneof({ weight: 10, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: anyMethod }),

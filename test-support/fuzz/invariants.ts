@@ -17,13 +17,14 @@ export interface Violation {
 }
 
 type Json = Record<string, unknown>;
-type Route = 'chat' | 'completions' | 'embeddings' | 'messages' | 'models' | 'model' | 'health' | 'readiness';
+type Route = 'chat' | 'completions' | 'embeddings' | 'messages' | 'responses' | 'models' | 'model' | 'health' | 'readiness';
 
 const ROUTES: Record<string, Route> = {
   '/chat/completions': 'chat',
   '/completions': 'completions',
   '/embeddings': 'embeddings',
   '/messages': 'messages',
+  '/responses': 'responses',
   '/models': 'models',
 };
 
@@ -64,6 +65,7 @@ const SUCCESS: Record<Route, (v: Json) => boolean> = {
   completions: (v) => v.object === 'text_completion' && Array.isArray(v.choices),
   embeddings: (v) => v.object === 'list' && Array.isArray(v.data),
   messages: (v) => v.type === 'message' && Array.isArray(v.content),
+  responses: (v) => v.object === 'response' && Array.isArray(v.output),
   models: (v) => v.object === 'list' && Array.isArray(v.data),
   model: (v) => v.object === 'model' && typeof v.id === 'string',
   health: (v) => v.status === 'ok',
@@ -80,7 +82,7 @@ function parseJson(body: Buffer): unknown {
 
 /** An SSE body: every event's data is JSON or [DONE]; an error inside the stream has an error shape. */
 function checkStream(route: Route | undefined, body: string): Violation | undefined {
-  if (route !== 'chat' && route !== 'completions' && route !== 'messages') return { kind: 'bad-success-shape', detail: `event stream on a route that does not stream` };
+  if (route !== 'chat' && route !== 'completions' && route !== 'messages' && route !== 'responses') return { kind: 'bad-success-shape', detail: `event stream on a route that does not stream` };
   for (const event of body.split(/\n\n/)) {
     for (const line of event.split('\n')) {
       if (line === '' || line.startsWith(':') || line.startsWith('event:') || line.startsWith('id:') || line.startsWith('retry:')) continue;

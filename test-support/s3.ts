@@ -84,7 +84,10 @@ export async function startS3rver(bucket = 'skyway-test'): Promise<S3Handle> {
     const until = Date.now() + 10_000;
     while (!(await portOpen('127.0.0.1', port, 200))) {
       if (c.exitCode !== null) throw new Error(`s3rver exited (${c.exitCode}): ${stderr}`);
-      if (Date.now() > until) throw new Error('s3rver did not come up within 10 s');
+      if (Date.now() > until) {
+        c.kill('SIGKILL'); // never leave a server behind that nobody can stop
+        throw new Error('s3rver did not come up within 10 s');
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   };

@@ -8,7 +8,7 @@ import cf from 'cloudfront';
 // for-of, optional chaining, Map/Set. Only whole-line comments (the build strips them). Must stay under 10 KB
 // built; it is tested under njs and in the local edge against shared/keys/vectors.json.
 // KVS entries (written by edge/publisher): sig:<n> signing secret of version n; k:<keyId> {"s":"r"|"b","h":region};
-// regions {"<region>":{"w":weight,"up":0|1,"near":["US",..],"o":originId}}; ov origin-verify value;
+// regions {"<region>":{"w":weight,"up":0|1,"near":["US",..],"o":originId,"t":published}} (shared/contract/region-health.ts); ov origin-verify value;
 // mk hex sha256 of the master key.
 const crypto = require('crypto');
 const kvs = cf.kvs();
@@ -108,6 +108,33 @@ function tokenOf(h) {
   return h['x-api-key'] ? h['x-api-key'].value.trim() : null;
 }
 
+// A row older than this (seconds) counts as down: its region could not publish. REGION_HEALTH.staleAfterSeconds.
+const STALE = 30;
+
+// Marks stale rows down, unless no row is fresh (then the publishers are down, not necessarily the regions).
+function ageOut(regions) {
+  const now = Date.now() / 1000;
+  const old = [];
+  let fresh = 0;
+  let name;
+  for (name in regions) {
+    const r = regions[name];
+    if (r && r.t) {
+      if (now - r.t > STALE) {
+        old.push(r);
+      } else {
+        fresh++;
+      }
+    }
+  }
+  if (fresh) {
+    for (let i = 0; i < old.length; i++) {
+      old[i].up = 0;
+    }
+  }
+  return regions;
+}
+
 // Picks a healthy region: the viewer's nearby ones first, then any, by weight; `n` spreads keys across them.
 function pickRegion(regions, country, n) {
   const up = [];
@@ -179,7 +206,7 @@ async function handler(event) {
     return fail(a, 'missing_api_key', a ? 'You did not provide an API key. Send it in the x-api-key header (x-api-key: <key>) or as Authorization: Bearer <key>.' : 'You did not provide an API key. Send it as a bearer token: Authorization: Bearer <key>.');
   }
   const rtext = await kv('regions');
-  const regions = json(rtext) || {};
+  const regions = ageOut(json(rtext) || {});
   const m = KEY_RE.exec(token);
   let spread;
   if (!m) {

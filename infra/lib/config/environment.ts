@@ -14,6 +14,10 @@ const regionSchema = z.object({
    * (`aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing`).
    */
   cloudFrontPrefixListId: z.string().regex(/^pl-[0-9a-f]+$/),
+  /** Relative weight at the edge among healthy regions near a viewer. */
+  weight: z.number().positive().default(1),
+  /** Viewer countries (ISO 3166-1 alpha-2, as CloudFront reports them) sent to this region first. */
+  near: z.array(z.string().regex(/^[A-Z]{2}$/)).default([]),
 });
 
 const environmentSchema = z.object({

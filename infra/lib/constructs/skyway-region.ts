@@ -17,6 +17,7 @@ import { GatewayDatabase } from './gateway-database.js';
 import { type GatewayScaling, GatewayService } from './gateway-service.js';
 import { LogBucket } from './log-bucket.js';
 import { OriginLoadBalancer } from './origin-load-balancer.js';
+import { RegionHealthPublisher } from './region-health-publisher.js';
 import { RegionMonitoring } from './region-monitoring.js';
 import { RegionNetwork } from './region-network.js';
 
@@ -131,6 +132,12 @@ export interface SkywayRegionProps {
    * @default 'info'
    */
   readonly logLevel?: string;
+  /**
+   * How the edge chooses this region: its origin id in the distribution, weight and nearby viewer countries; the
+   * admin role publishes them with the region's health to the edge KVS.
+   * @default { originId: <region code>, weight: 1 }
+   */
+  readonly edgeRouting?: { readonly originId: string; readonly weight?: number; readonly near?: readonly string[] };
 }
 
 /**
@@ -159,6 +166,8 @@ export class SkywayRegion extends Construct {
   /** Wraps the data keys of provider credentials stored in Postgres (envelope encryption, SKYWAY_KMS_KEY_ID). */
   readonly credentialsKey: kms.Key;
   readonly monitoring: RegionMonitoring;
+  /** The admin role's health row for the edge: the api service in private DNS and the admin's settings. */
+  readonly healthPublisher: RegionHealthPublisher;
   readonly alarmTopic: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: SkywayRegionProps) {
@@ -256,6 +265,8 @@ export class SkywayRegion extends Construct {
       drainTime,
       logRetention,
     };
+    const region = Stack.of(this).region;
+    this.healthPublisher = new RegionHealthPublisher(this, 'HealthPublisher', { vpc, name: props.name, region, apiPort: API_PORT, originId: props.edgeRouting?.originId ?? region, ...(props.edgeRouting?.weight !== undefined ? { weight: props.edgeRouting.weight } : {}), ...(props.edgeRouting?.near ? { near: props.edgeRouting.near } : {}) });
     this.admin = new GatewayService(this, 'Admin', {
       ...common,
       role: 'admin',
@@ -263,7 +274,7 @@ export class SkywayRegion extends Construct {
       cpu: adminSize.cpu,
       memoryMiB: adminSize.memoryMiB,
       desiredCount: adminSize.tasks,
-      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }) },
+      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }), ...this.healthPublisher.adminEnvironment },
       secrets: {},
       priority: 10,
       pathPatterns: ['/admin', '/admin/*'],
@@ -284,6 +295,7 @@ export class SkywayRegion extends Construct {
       priority: 20,
       scaling: apiSize,
     });
+    this.healthPublisher.connect(this.api, this.admin, API_PORT);
     const clients = [this.api.securityGroup, this.admin.securityGroup];
     this.database = new GatewayDatabase(this, 'Database', {
       vpc,

@@ -43,4 +43,6 @@ test('signing secrets: newest version signs, bad entries are refused', () => {
   assert.throws(() => parseSigningSecrets('1:short'), /32\.\.512/);
   assert.throws(() => parseSigningSecrets('1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,1:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'), /twice/);
   assert.throws(() => parseSigningSecrets(''), /empty/);
+  // A bare value (what Secrets Manager generates at the first deploy) is version 1.
+  assert.deepEqual([...parseSigningSecrets('c'.repeat(64)).byVersion], [[1, 'c'.repeat(64)]]);
 });

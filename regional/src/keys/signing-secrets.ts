@@ -18,7 +18,7 @@ export interface SigningSecrets {
 export function parseSigningSecrets(value: string): SigningSecrets {
   const byVersion = new Map<number, string>();
   // A bare secret (no "n:") is version 1: what Secrets Manager generates for a new deployment.
-  if (!value.includes(':') && !value.includes(',')) value = `1:${value.trim()}`;
+  if (value.trim() && !value.includes(':') && !value.includes(',')) value = `1:${value.trim()}`;
   for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
     const i = part.indexOf(':');
     const version = Number(part.slice(0, i));

@@ -105,6 +105,7 @@ export async function deploy(env: string, log: (line: string) => void, opts: Dep
         s3: { endpoint: s3.endpoint, accessKeyId: s3.credentials.accessKeyId, secretAccessKey: s3.credentials.secretAccessKey },
         awsEndpoint: aws.url,
         region: f.region,
+        albUrl: `http://127.0.0.1:${alb.port}`,
       };
       const spec = (role: 'api' | 'admin') => model.tasks.find((t) => t.role === role)!;
       const api = new ServiceStandIn(f.region, spec('api'), image, ctx, local, alb);

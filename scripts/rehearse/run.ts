@@ -13,8 +13,10 @@ import { revoke } from './scenarios/c-revoke.js';
 import { rollingDeploy } from './scenarios/d-rolling-deploy.js';
 import { usageDurability } from './scenarios/e-usage-durability.js';
 import { redisLoss } from './scenarios/f-redis-loss.js';
+import { regionFailover } from './scenarios/g-region-failover.js';
+import { residency } from './scenarios/h-residency.js';
 
-export const SCENARIOS: readonly Scenario[] = [adminHost, apiHost, revoke, rollingDeploy, usageDurability, redisLoss];
+export const SCENARIOS: readonly Scenario[] = [adminHost, apiHost, revoke, rollingDeploy, usageDurability, redisLoss, regionFailover, residency];
 
 export interface ScenarioReport extends Outcome {
   id: string;

@@ -1,7 +1,8 @@
 /**
- * Multi-region wiring in the synthesized staging environment (two regions): every regional origin has the
- * explicit id that its admin role publishes in the region's health row, the api service is reachable from the
- * admin tasks by private DNS for the readiness probe, and the edge settings come from cdk.json.
+ * Multi-region wiring in the synthesized staging environment (two regions) with `regionChoice: health`: every
+ * regional origin has the explicit id that its admin role publishes in the region's health row, the api service is
+ * reachable from the admin tasks by private DNS for the readiness probe, and the edge settings come from cdk.json.
+ * As deployed today (`first-region`, each region its own key store) no region publishes a health row.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -24,7 +25,7 @@ function roleEnvironment(t: Template, role: 'api' | 'admin'): Record<string, unk
 describe('multi-region wiring (staging)', () => {
   let env: SynthesizedEnvironment;
   before(() => {
-    env = synthEnvironment('staging');
+    env = synthEnvironment('staging', { regionChoice: 'health' });
   });
   after(() => removeSynthesized(env));
 
@@ -53,6 +54,23 @@ describe('multi-region wiring (staging)', () => {
       assert.equal(roleEnvironment(t, 'admin')['SKYWAY_REGION_HEALTH_URL'], `http://api.${ns}:${PORTS.api}`);
       t.hasResourceProperties('AWS::ECS::Service', { ServiceRegistries: Match.arrayWith([Match.objectLike({ RegistryArn: Match.anyValue() })]) });
       t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: PORTS.api, ToPort: PORTS.api, Description: 'admin role: region health probe' });
+    }
+  });
+});
+
+describe('multi-region wiring as cdk.json deploys it (first-region)', () => {
+  let env: SynthesizedEnvironment;
+  before(() => {
+    env = synthEnvironment('staging');
+  });
+  after(() => removeSynthesized(env));
+
+  it('no region publishes a health row while each region has its own key store', () => {
+    assert.equal(env.config.regionChoice, 'first-region');
+    for (const r of env.config.regions) {
+      const t = env.regions.get(r.region)!;
+      assert.equal(roleEnvironment(t, 'admin')['SKYWAY_REGION_HEALTH_URL'], undefined);
+      t.resourceCountIs('AWS::ServiceDiscovery::PrivateDnsNamespace', 0);
     }
   });
 });

@@ -31,7 +31,7 @@ async function kvsEntry(file: string, keyId: string, until: (v: string | undefin
   }
 }
 
-test('a key pinned to its home region is served there only, and every answer names its region', { timeout: 40_000 }, async (t) => {
+test('a key (or its team) pinned to a home region is served there only, and every answer names its region', { timeout: 40_000 }, async (t) => {
   const pg = await postgres(t);
   if (!pg) return;
   t.after(() => pg.close());
@@ -95,4 +95,14 @@ test('a key pinned to its home region is served there only, and every answer nam
     await new Promise((res) => setTimeout(res, 50));
   }
   assert.equal(status, 200, 'the unpinned key is served in us-west-2 once the change reaches it');
+
+  // A team's pin applies to its keys without one of their own; the edge hears of it when the team changes.
+  const team = await adminOk<{ id: string; home_region: string | null }>(eu, 'POST', '/admin/teams', { name: `eu-team-${Date.now()}`, home_region: 'eu-west-1' }, 201);
+  assert.equal(team.home_region, 'eu-west-1');
+  const member = await adminOk<CreatedKey>(eu, 'POST', '/admin/keys', { alias: 'team-member', team_id: team.id }, 201);
+  await chatOk(eu.url, member.key);
+  await expectOpenAiError(await chat(us.url, member.key), SHARED_ERRORS.homeRegionUnavailable.status, SHARED_ERRORS.homeRegionUnavailable.code);
+  assert.deepEqual(JSON.parse((await kvsEntry(kvsFile, member.id, (v) => v !== undefined)) ?? '{}'), { h: 'eu-west-1' });
+  await adminOk(eu, 'PATCH', `/admin/teams/${team.id}`, { home_region: 'us-west-2' }, 200);
+  assert.deepEqual(JSON.parse((await kvsEntry(kvsFile, member.id, (v) => v?.includes('us-west-2') === true)) ?? '{}'), { h: 'us-west-2' }, 'the team change re-published its keys');
 });

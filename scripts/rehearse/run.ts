@@ -31,11 +31,11 @@ export interface RehearsalReport {
   ms: number;
 }
 
-export async function rehearse(env: string, opts: { only?: string[]; log?: (line: string) => void; onResult?: (r: ScenarioReport) => void } = {}): Promise<RehearsalReport> {
+export async function rehearse(env: string, opts: { only?: string[]; log?: (line: string) => void; onResult?: (r: ScenarioReport) => void; environmentPatch?: Record<string, unknown> } = {}): Promise<RehearsalReport> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const t0 = Date.now();
   const mock = await startMockUpstream({});
-  const d = await deploy(env, log).catch(async (err: unknown) => {
+  const d = await deploy(env, log, opts.environmentPatch ? { environmentPatch: opts.environmentPatch } : {}).catch(async (err: unknown) => {
     await mock.close();
     throw err;
   });

@@ -133,9 +133,9 @@ export interface SkywayRegionProps {
    */
   readonly logLevel?: string;
   /**
-   * How the edge chooses this region: its origin id in the distribution, weight and nearby viewer countries; the
-   * admin role publishes them with the region's health to the edge KVS.
-   * @default { originId: <region code>, weight: 1 }
+   * Publish this region's health row to the edge KVS (the edge then chooses regions by health): its origin id in
+   * the distribution, weight and nearby viewer countries.
+   * @default - no health row: the edge sends keys without a home region to the distribution's default origin
    */
   readonly edgeRouting?: { readonly originId: string; readonly weight?: number; readonly near?: readonly string[] };
 }
@@ -166,8 +166,8 @@ export class SkywayRegion extends Construct {
   /** Wraps the data keys of provider credentials stored in Postgres (envelope encryption, SKYWAY_KMS_KEY_ID). */
   readonly credentialsKey: kms.Key;
   readonly monitoring: RegionMonitoring;
-  /** The admin role's health row for the edge: the api service in private DNS and the admin's settings. */
-  readonly healthPublisher: RegionHealthPublisher;
+  /** The admin role's health row for the edge (with `edgeRouting`): the api service in private DNS, the admin's settings. */
+  readonly healthPublisher: RegionHealthPublisher | undefined;
   readonly alarmTopic: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: SkywayRegionProps) {
@@ -265,8 +265,10 @@ export class SkywayRegion extends Construct {
       drainTime,
       logRetention,
     };
-    const region = Stack.of(this).region;
-    this.healthPublisher = new RegionHealthPublisher(this, 'HealthPublisher', { vpc, name: props.name, region, apiPort: API_PORT, originId: props.edgeRouting?.originId ?? region, ...(props.edgeRouting?.weight !== undefined ? { weight: props.edgeRouting.weight } : {}), ...(props.edgeRouting?.near ? { near: props.edgeRouting.near } : {}) });
+    const routing = props.edgeRouting;
+    this.healthPublisher = routing
+      ? new RegionHealthPublisher(this, 'HealthPublisher', { vpc, name: props.name, region: Stack.of(this).region, apiPort: API_PORT, originId: routing.originId, ...(routing.weight !== undefined ? { weight: routing.weight } : {}), ...(routing.near ? { near: routing.near } : {}) })
+      : undefined;
     this.admin = new GatewayService(this, 'Admin', {
       ...common,
       role: 'admin',
@@ -274,7 +276,7 @@ export class SkywayRegion extends Construct {
       cpu: adminSize.cpu,
       memoryMiB: adminSize.memoryMiB,
       desiredCount: adminSize.tasks,
-      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }), ...this.healthPublisher.adminEnvironment },
+      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }), ...this.healthPublisher?.adminEnvironment },
       secrets: {},
       priority: 10,
       pathPatterns: ['/admin', '/admin/*'],
@@ -295,7 +297,7 @@ export class SkywayRegion extends Construct {
       priority: 20,
       scaling: apiSize,
     });
-    this.healthPublisher.connect(this.api, this.admin, API_PORT);
+    this.healthPublisher?.connect(this.api, this.admin, API_PORT);
     const clients = [this.api.securityGroup, this.admin.securityGroup];
     this.database = new GatewayDatabase(this, 'Database', {
       vpc,

@@ -47,7 +47,7 @@ export class RegionalStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
       retainData: config.retainData,
       logLevel: config.logLevel,
-      edgeRouting: { originId: originId(region.region), weight: region.weight, near: region.near },
+      ...(config.regionChoice === 'health' ? { edgeRouting: { originId: originId(region.region), weight: region.weight, near: region.near } } : {}),
     });
   }
 }

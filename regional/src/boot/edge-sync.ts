@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { createEdgePublisher, type EdgePublisher } from '../../../edge/publisher/index.js';
-import type { ChangeEvent } from '../keys/events.js';
+import type { ChangeBus, ChangeEvent } from '../keys/events.js';
 import type { SigningSecrets } from '../keys/signing-secrets.js';
 import { ledgerErrors, readinessProbe, startRegionHealth, type RegionHealthReporter } from './region-health.js';
 
@@ -27,8 +27,10 @@ export async function startEdgeSync(opts: {
   logger: Logger;
   /** This region's name (settings.region). */
   region?: string;
-  /** This region's usage ledger (its error rate goes into the health row). */
+  /** This region's database: the usage ledger (error rate of the health row) and the keys' home regions. */
   db?: pg.Pool;
+  /** Change events of every admin process (team pins reach the edge through them). */
+  bus?: ChangeBus;
 }): Promise<EdgeSync> {
   const kvsArn = opts.env.SKYWAY_EDGE_KVS_ARN || opts.env.SKYWAY_KVS_ARN || undefined;
   const publisher = createEdgePublisher({ kvsArn, localFile: opts.env.SKYWAY_EDGE_KVS_FILE || join(opts.dataDir, 'edge-kvs.json') });
@@ -52,18 +54,38 @@ export async function startEdgeSync(opts: {
         logger: opts.logger,
       })
     : undefined;
+  const pins = (scope: 'key' | 'team', id: string) => {
+    if (!opts.db) return;
+    publishHomeRegions(publisher, opts.db, scope, id).catch((err: unknown) => opts.logger.error({ err, [scope]: id }, 'could not publish home regions to the edge'));
+  };
+  // A team's pin applies to its keys: re-publish them when the team changes (heard from any admin process).
+  opts.bus?.subscribe((e) => {
+    if (e.type === 'team' && e.action === 'updated') pins('team', e.id);
+  });
   return {
     publisher,
     health,
     onKeyChange: (e) => {
-      if (e.type !== 'key') return;
-      const expiresAt = e.expiresAt ? new Date(e.expiresAt) : null;
-      if (e.action === 'revoked') {
+      if (e.type === 'key' && e.action === 'revoked') {
+        const expiresAt = e.expiresAt ? new Date(e.expiresAt) : null;
         publisher.revoke(e.id, expiresAt).catch((err: unknown) => opts.logger.error({ err, keyId: e.id }, 'could not publish a revocation to the edge'));
-      } else if ((e.action === 'created' || e.action === 'updated') && e.homeRegion !== undefined) {
-        // Data residency at the edge: a pinned key goes to its home region only (no entry when unpinned).
-        publisher.setHomeRegion(e.id, e.homeRegion, expiresAt).catch((err: unknown) => opts.logger.error({ err, keyId: e.id }, 'could not publish a home region to the edge'));
+      } else if (e.type === 'key' && (e.action === 'created' || e.action === 'updated')) {
+        pins('key', e.id);
       }
     },
   };
+}
+
+/**
+ * Data residency at the edge: the effective home region (the key's own, else its team's) of one key, or of every
+ * live key of a team, as `k:<keyId>` entries. Unpinned keys get no entry (a removed pin deletes it).
+ */
+async function publishHomeRegions(publisher: EdgePublisher, db: pg.Pool, scope: 'key' | 'team', id: string): Promise<void> {
+  const { rows } = await db.query<{ id: string; home: string | null; expires_at: Date | null }>(
+    `select k.id, coalesce(k.home_region, t.home_region) as home, k.expires_at
+     from virtual_keys k left join teams t on t.id = k.team_id
+     where ${scope === 'key' ? 'k.id = $1' : 'k.team_id = $1'} and k.revoked_at is null`,
+    [id],
+  );
+  await Promise.all(rows.map((r) => publisher.setHomeRegion(r.id, r.home, r.expires_at)));
 }

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 
 export type ChangeEvent =
-  | { type: 'key'; id: string; action: 'created' | 'updated' | 'revoked' | 'rotated' | 'deleted'; replacedBy?: string; graceExpiresAt?: string | null; expiresAt?: string | null; homeRegion?: string | null }
+  | { type: 'key'; id: string; action: 'created' | 'updated' | 'revoked' | 'rotated' | 'deleted'; replacedBy?: string; graceExpiresAt?: string | null; expiresAt?: string | null }
   | { type: 'team' | 'user'; id: string; action: 'created' | 'updated' | 'deleted' }
   | { type: 'deployment'; id: string; action: 'created' | 'updated' | 'deleted' };
 

@@ -136,7 +136,7 @@ export class KeyService {
       return row;
     };
     const row = await (q ? write(q) : inTransaction(this.deps.db, write)).catch(translatePgError);
-    await this.#emit({ type: 'key', id: row.id, action: 'created', expiresAt: row.expires_at?.toISOString() ?? null, homeRegion: row.home_region });
+    await this.#emit({ type: 'key', id: row.id, action: 'created', expiresAt: row.expires_at?.toISOString() ?? null });
     return { key: issued.plaintext, row: withoutHash(row) };
   }
 
@@ -185,7 +185,7 @@ export class KeyService {
       await writeAudit(c, actor, { action: 'key.update', entityType: 'key', entityId: id, before: withoutHash(before), after: withoutHash(after) });
       return after;
     }).catch(translatePgError);
-    await this.#emit({ type: 'key', id, action: 'updated', expiresAt: row.expires_at?.toISOString() ?? null, homeRegion: row.home_region });
+    await this.#emit({ type: 'key', id, action: 'updated', expiresAt: row.expires_at?.toISOString() ?? null });
     return withoutHash(row);
   }
 
@@ -234,7 +234,7 @@ export class KeyService {
       return { row: fresh, previous: prev };
     });
     const warning = await this.#emit({ type: 'key', id, action: 'rotated', replacedBy: row.id, graceExpiresAt: previous.grace_expires_at?.toISOString() ?? null });
-    await this.#emit({ type: 'key', id: row.id, action: 'created', expiresAt: row.expires_at?.toISOString() ?? null, homeRegion: row.home_region });
+    await this.#emit({ type: 'key', id: row.id, action: 'created', expiresAt: row.expires_at?.toISOString() ?? null });
     return { key: issued.plaintext, row: withoutHash(row), previous: withoutHash(previous), ...(warning ? { warning } : {}) };
   }
 }

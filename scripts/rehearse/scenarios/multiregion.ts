@@ -14,7 +14,9 @@ import { REHEARSAL_PRICE } from './a-admin-host.js';
 
 /** Why a scenario needs two regions, when the environment has fewer. */
 export function needsTwoRegions(ctx: ScenarioContext): string | undefined {
-  return ctx.d.regions.length < 2 ? `environment ${ctx.d.env} has ${ctx.d.regions.length} region; run with --env staging` : undefined;
+  if (ctx.d.regions.length < 2) return `environment ${ctx.d.env} has ${ctx.d.regions.length} region; run with --env staging`;
+  if (ctx.d.synth.config.regionChoice !== 'health') return `environment ${ctx.d.env} sends keys to its first region (regionChoice first-region: each region has its own key store); run with --region-choice health`;
+  return undefined;
 }
 
 /** A viewer country the region lists in cdk.json (`near`). */

@@ -238,11 +238,14 @@ async function handler(event) {
     }
     h['x-skyway-key-id'] = { value: m[1] };
     if (st.h) {
-      // Data residency: the home region or nothing.
+      // Data residency: the home region or nothing. Without a row for it (regions publish no health rows) the
+      // default origin gets the request and the gateway there re-checks the home region.
       if (regions[st.h] && regions[st.h].up === 0) {
         return fail(a, 'home_region_unavailable', `The home region of this key (${st.h}) is unavailable; retry later.`, ['retry-after', '5']);
       }
-      select(regions, st.h);
+      if (regions[st.h]) {
+        select(regions, st.h);
+      }
       return req;
     }
     spread = parseInt(m[4].slice(0, 6), 16);

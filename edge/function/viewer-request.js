@@ -8,7 +8,7 @@ import cf from 'cloudfront';
 // for-of, optional chaining, Map/Set. Only whole-line comments (the build strips them). Must stay under 10 KB
 // built; it is tested under njs and in the local edge against shared/keys/vectors.json.
 // KVS entries (written by edge/publisher): sig:<n> signing secret of version n; k:<keyId> {"s":"r"|"b","h":region};
-// regions {"<region>":{"w":weight,"up":0|1,"near":["US",..],"o":originId}}; ov origin-verify value;
+// regions {"<region>":{"w":weight,"up":0|1,"near":["US",..],"o":originId,"t":published}} (shared/contract/region-health.ts); ov origin-verify value;
 // mk hex sha256 of the master key.
 const crypto = require('crypto');
 const kvs = cf.kvs();
@@ -115,6 +115,33 @@ function tokenOf(h) {
   return h['x-api-key'] ? h['x-api-key'].value.trim() : null;
 }
 
+// A row older than this (seconds) counts as down: its region could not publish. REGION_HEALTH.staleAfterSeconds.
+const STALE = 30;
+
+// Marks stale rows down, unless no row is fresh (then the publishers are down, not necessarily the regions).
+function ageOut(regions) {
+  const now = Date.now() / 1000;
+  const old = [];
+  let fresh = 0;
+  let name;
+  for (name in regions) {
+    const r = regions[name];
+    if (r && r.t) {
+      if (now - r.t > STALE) {
+        old.push(r);
+      } else {
+        fresh++;
+      }
+    }
+  }
+  if (fresh) {
+    for (let i = 0; i < old.length; i++) {
+      old[i].up = 0;
+    }
+  }
+  return regions;
+}
+
 // Picks a healthy region: the viewer's nearby ones first, then any, by weight; `n` spreads keys across them.
 function pickRegion(regions, country, n) {
   const up = [];
@@ -186,7 +213,7 @@ async function handler(event) {
     return fail(a, 'missing_api_key', a ? 'You did not provide an API key. Send it in the x-api-key header (x-api-key: <key>) or as Authorization: Bearer <key>.' : 'You did not provide an API key. Send it as a bearer token: Authorization: Bearer <key>.');
   }
   const rtext = await kv('regions');
-  const regions = json(rtext) || {};
+  const regions = ageOut(json(rtext) || {});
   const m = KEY_RE.exec(token);
   let spread;
   if (!m) {
@@ -218,11 +245,14 @@ async function handler(event) {
     }
     h['x-skyway-key-id'] = { value: m[1] };
     if (st.h) {
-      // Data residency: the home region or nothing.
+      // Data residency: the home region or nothing. Without a row for it (regions publish no health rows) the
+      // default origin gets the request and the gateway there re-checks the home region.
       if (regions[st.h] && regions[st.h].up === 0) {
         return fail(a, 'home_region_unavailable', `The home region of this key (${st.h}) is unavailable; retry later.`, ['retry-after', '5']);
       }
-      select(regions, st.h);
+      if (regions[st.h]) {
+        select(regions, st.h);
+      }
       return req;
     }
     spread = parseInt(m[4].slice(0, 6), 16);

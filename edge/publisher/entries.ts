@@ -38,18 +38,8 @@ export interface KeyState {
   x?: number;
 }
 
-export interface RegionEntry {
-  /** Relative weight (> 0). */
-  w: number;
-  /** 0 = unhealthy (skipped). */
-  up: 0 | 1;
-  /** Viewer countries (ISO 3166-1 alpha-2, as in cloudfront-viewer-country) that prefer this region. */
-  near?: string[];
-  /** CloudFront origin id when it differs from the region name. */
-  o?: string;
-}
-
-export type RegionTable = Record<string, RegionEntry>;
+/** The `regions` row: declared in the shared contract (the edge function reads the same fields). */
+export type { RegionEntry, RegionTable } from '../../shared/contract/region-health.js';
 
 export function parseJson<T>(text: string | undefined): T | undefined {
   if (text === undefined) return undefined;

@@ -42,6 +42,10 @@ export interface RegionHealth {
   weight?: number;
   near?: string[];
   originId?: string;
+  /** Publication time in epoch seconds: the edge treats the row as down once it is stale. Absent = static row. */
+  at?: number;
+  /** 5xx rate over the publisher's window (0..1), shown to operators. */
+  errorRate?: number;
 }
 
 const toEpoch = (d: Date | number | null | undefined): number | undefined =>
@@ -105,6 +109,8 @@ export class EdgePublisher {
     if (!(entry.w > 0)) throw new RangeError('weight must be > 0');
     if (health.near?.length) entry.near = health.near;
     if (health.originId) entry.o = health.originId;
+    if (health.at !== undefined) entry.t = Math.floor(health.at);
+    if (health.errorRate !== undefined) entry.e = Math.round(health.errorRate * 100) / 100;
     return this.change(kvsKey.regions, true, (cur) => {
       const table = parseJson<RegionTable>(cur) ?? {};
       table[region] = entry;

@@ -22,7 +22,11 @@ export const keys = {
   blocked: buildKey('blocked00001', secretPart, 1, S1),
   homeEu: buildKey('homeeu000001', secretPart, 1, S1),
   homeDown: buildKey('homeap000001', secretPart, 1, S1),
+  homeStale: buildKey('homeus000002', secretPart, 1, S1),
+  homeNoRow: buildKey('homesa000003', secretPart, 1, S1),
 };
+/** Publication times of the region rows: one fresh, one that stopped publishing an hour ago. */
+const NOW_S = Math.floor(Date.now() / 1000);
 export const MASTER_KEY = 'sk-skyway-master-test-0123456789';
 export const ORIGIN_VERIFY = 'ov-secret-for-tests';
 
@@ -32,9 +36,12 @@ export const EDGE_KVS: Record<string, string> = {
   'k:blocked00001': JSON.stringify({ s: 'b' }),
   'k:homeeu000001': JSON.stringify({ h: 'eu-west-1' }),
   'k:homeap000001': JSON.stringify({ h: 'ap-south-1' }),
+  'k:homeus000002': JSON.stringify({ h: 'us-west-2' }),
+  'k:homesa000003': JSON.stringify({ h: 'sa-east-1' }),
   regions: JSON.stringify({
     'us-east-1': { w: 2, up: 1, near: ['US', 'CA'] },
-    'eu-west-1': { w: 1, up: 1, near: ['DE', 'FR', 'IE'], o: 'regional-eu-west-1' },
+    'eu-west-1': { w: 1, up: 1, near: ['DE', 'FR', 'IE'], o: 'regional-eu-west-1', t: NOW_S },
+    'us-west-2': { w: 9, up: 1, near: ['MX'], o: 'regional-us-west-2', t: NOW_S - 3600 },
     'ap-south-1': { w: 5, up: 0, near: ['IN'] },
   }),
   ov: ORIGIN_VERIFY,
@@ -108,6 +115,9 @@ export const EDGE_CASES: EdgeCase[] = [
   { name: 'home-region key goes home whatever the viewer', event: chat(bearer(keys.homeEu, { 'cloudfront-viewer-country': 'US' })), expect: { originId: 'regional-eu-west-1', keyId: 'homeeu000001' } },
   { name: 'home region unhealthy: 503 rather than another region', event: chat(bearer(keys.homeDown)), expect: { status: 503, code: 'home_region_unavailable' } },
   { name: 'viewer near an unhealthy region goes to a healthy one', event: chat(bearer(keys.valid, { 'cloudfront-viewer-country': 'IN' })), expect: { notOriginIds: ['ap-south-1'], keyId: 'a1b2c3d4e5f6' } },
+  { name: 'a region whose row went stale is down for the viewers near it', event: chat(bearer(keys.valid, { 'cloudfront-viewer-country': 'MX' })), expect: { notOriginIds: ['regional-us-west-2', 'us-west-2'], keyId: 'a1b2c3d4e5f6' } },
+  { name: 'a key pinned to a region whose row went stale: 503, never another region', event: chat(bearer(keys.homeStale)), expect: { status: 503, code: 'home_region_unavailable' } },
+  { name: 'a key pinned to a region without a row goes to the default origin (the gateway re-checks)', event: chat(bearer(keys.homeNoRow, { 'cloudfront-viewer-country': 'DE' })), expect: { originId: null, keyId: 'homesa000003' } },
   { name: 'viewer in Germany goes to eu-west-1', event: chat(bearer(keys.valid, { 'cloudfront-viewer-country': 'DE' })), expect: { originId: 'regional-eu-west-1' } },
   // Every key vector, as a bearer token. (Header values lose surrounding whitespace in HTTP, so the vector
   // about trailing whitespace is a key-string case only.)

@@ -38,14 +38,15 @@ export function projectContext(): Record<string, unknown> {
   return { ...cdkJson.context, ...cached };
 }
 
-export function synthEnvironment(name: string): SynthesizedEnvironment {
+/** `patch`: fields merged into the environment's cdk.json entry (a variant the repository does not deploy). */
+export function synthEnvironment(name: string, patch: Record<string, unknown> = {}): SynthesizedEnvironment {
   const outdir = mkdtempSync(join(tmpdir(), `skyway-cdk-${name}-`));
   const functionFile = join(outdir, 'viewer-request.js');
   writeFileSync(functionFile, STAND_IN_FUNCTION);
   const app = new App({
     outdir,
     // Fingerprint the image context but do not copy it: the tests read templates, not assets.
-    context: { ...projectContext(), env: name, 'aws:cdk:disable-asset-staging': true },
+    context: { ...patched(projectContext(), name, patch), env: name, 'aws:cdk:disable-asset-staging': true },
   });
   const stacks = buildSkyway(app, environmentFromContext(app), { repoRoot: repoRoot(), functionFile });
   app.synth();
@@ -68,4 +69,10 @@ export function onlyResource(template: Template, type: string, props: Record<str
   const found = Object.values(template.findResources(type, props ? { Properties: props } : undefined));
   if (found.length !== 1) throw new Error(`expected exactly one ${type} matching ${JSON.stringify(props)}, found ${found.length}`);
   return (found[0] as { Properties: Record<string, any> }).Properties;
+}
+
+function patched(context: Record<string, unknown>, name: string, patch: Record<string, unknown>): Record<string, unknown> {
+  if (Object.keys(patch).length === 0) return context;
+  const envs = context['skyway:environments'] as Record<string, Record<string, unknown>>;
+  return { ...context, 'skyway:environments': { ...envs, [name]: { ...envs[name], ...patch } } };
 }

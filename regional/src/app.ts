@@ -199,7 +199,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
     if (!stores.db || !stores.secrets) throw new Error('the admin role needs DATABASE_URL (keys, teams and spend live in Postgres)');
     // Loaded only in this role: the KVS client and the admin API are not part of the api role's image of memory.
     const [{ startAdminServer }, { oidcFromEnv }, { startEdgeSync }] = await Promise.all([import('./admin/server.js'), import('./admin/auth.js'), import('./boot/edge-sync.js')]);
-    const edge = await startEdgeSync({ env, dataDir: settings.dataDir, secrets: stores.secrets, masterKey: masterKey.key, originVerifySecret: settings.originVerifySecret, logger });
+    const edge = await startEdgeSync({ env, dataDir: settings.dataDir, secrets: stores.secrets, masterKey: masterKey.key, originVerifySecret: settings.originVerifySecret, logger, region: settings.region, db: stores.db, bus: stores.bus });
     admin = await startAdminServer({
       host: settings.host,
       port: settings.adminPort,

@@ -51,10 +51,12 @@ const EDGE_REGION = 'us-east-1';
 export interface DeployOptions {
   /** The image to run (default: the Dockerfile's runtime stage as readImage() reads it). */
   image?: ImageSpec;
+  /** Fields merged into the environment's cdk.json entry before synth (e.g. `{ regionChoice: 'health' }`). */
+  environmentPatch?: Record<string, unknown>;
 }
 
 export async function deploy(env: string, log: (line: string) => void, opts: DeployOptions = {}): Promise<Deployment> {
-  const synth = synthesize(env);
+  const synth = synthesize(env, opts.environmentPatch);
   log(`synth ${env}: ${synth.regions.length} region(s) in ${synth.ms} ms`);
   const { config } = synth;
   const dir = mkdtempSync(join(tmpdir(), `skyway-rehearsal-${env}-`));
@@ -105,6 +107,7 @@ export async function deploy(env: string, log: (line: string) => void, opts: Dep
         s3: { endpoint: s3.endpoint, accessKeyId: s3.credentials.accessKeyId, secretAccessKey: s3.credentials.secretAccessKey },
         awsEndpoint: aws.url,
         region: f.region,
+        albUrl: `http://127.0.0.1:${alb.port}`,
       };
       const spec = (role: 'api' | 'admin') => model.tasks.find((t) => t.role === role)!;
       const api = new ServiceStandIn(f.region, spec('api'), image, ctx, local, alb);

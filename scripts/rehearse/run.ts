@@ -13,8 +13,10 @@ import { revoke } from './scenarios/c-revoke.js';
 import { rollingDeploy } from './scenarios/d-rolling-deploy.js';
 import { usageDurability } from './scenarios/e-usage-durability.js';
 import { redisLoss } from './scenarios/f-redis-loss.js';
+import { regionFailover } from './scenarios/g-region-failover.js';
+import { residency } from './scenarios/h-residency.js';
 
-export const SCENARIOS: readonly Scenario[] = [adminHost, apiHost, revoke, rollingDeploy, usageDurability, redisLoss];
+export const SCENARIOS: readonly Scenario[] = [adminHost, apiHost, revoke, rollingDeploy, usageDurability, redisLoss, regionFailover, residency];
 
 export interface ScenarioReport extends Outcome {
   id: string;
@@ -29,11 +31,11 @@ export interface RehearsalReport {
   ms: number;
 }
 
-export async function rehearse(env: string, opts: { only?: string[]; log?: (line: string) => void; onResult?: (r: ScenarioReport) => void } = {}): Promise<RehearsalReport> {
+export async function rehearse(env: string, opts: { only?: string[]; log?: (line: string) => void; onResult?: (r: ScenarioReport) => void; environmentPatch?: Record<string, unknown> } = {}): Promise<RehearsalReport> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const t0 = Date.now();
   const mock = await startMockUpstream({});
-  const d = await deploy(env, log).catch(async (err: unknown) => {
+  const d = await deploy(env, log, opts.environmentPatch ? { environmentPatch: opts.environmentPatch } : {}).catch(async (err: unknown) => {
     await mock.close();
     throw err;
   });

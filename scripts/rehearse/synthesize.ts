@@ -25,13 +25,17 @@ function projectContext(): Record<string, unknown> {
   return { ...cdkJson.context, ...cached };
 }
 
-export function synthesize(env: string): Synthesized {
+/** `patch`: fields merged into the environment's cdk.json entry (a variant of it, e.g. `--region-choice health`). */
+export function synthesize(env: string, patch: Record<string, unknown> = {}): Synthesized {
   const t0 = Date.now();
   const functionFile = join(distRoot(), 'edge', 'viewer-request.js');
   if (!existsSync(functionFile)) throw new Error(`${functionFile} is missing: run npm run build`);
   const outdir = mkdtempSync(join(tmpdir(), `skyway-rehearse-${env}-`));
   try {
-    const app = new App({ outdir, context: { ...projectContext(), env, 'aws:cdk:disable-asset-staging': true } });
+    const context = projectContext();
+    const envs = context['skyway:environments'] as Record<string, Record<string, unknown>>;
+    if (Object.keys(patch).length) context['skyway:environments'] = { ...envs, [env]: { ...envs[env], ...patch } };
+    const app = new App({ outdir, context: { ...context, env, 'aws:cdk:disable-asset-staging': true } });
     const stacks = buildSkyway(app, environmentFromContext(app), { repoRoot: repoRoot(), functionFile, nag: false });
     const assembly = app.synth();
     const read = (name: string): Template => JSON.parse(readFileSync(join(assembly.directory, assembly.getStackByName(name).templateFile), 'utf8')) as Template;

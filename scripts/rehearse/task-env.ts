@@ -16,6 +16,8 @@ export interface LocalEndpoints {
   s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
   awsEndpoint: string;
   region: string;
+  /** The region's ALB stand-in (it forwards to the api tasks), for the admin role's health probe. */
+  albUrl?: string;
 }
 
 /** Rewrite the placeholders of AWS endpoints in a URL to the local stores (rows 3–5 of the mapping). */
@@ -58,6 +60,10 @@ export function taskEnvironment(spec: TaskSpec, ctx: IntrinsicContext, local: Lo
     env.SKYWAY_EDGE_KVS_FILE = local.kvsFile;
   }
   if (env.SKYWAY_S3_BUCKET !== undefined) env.S3_ENDPOINT = local.s3.endpoint;
+  if (env.SKYWAY_REGION_HEALTH_URL !== undefined) {
+    if (local.albUrl) env.SKYWAY_REGION_HEALTH_URL = local.albUrl;
+    else delete env.SKYWAY_REGION_HEALTH_URL;
+  }
   env.AWS_ACCESS_KEY_ID = local.s3.accessKeyId;
   env.AWS_SECRET_ACCESS_KEY = local.s3.secretAccessKey;
   env.AWS_REGION = local.region;

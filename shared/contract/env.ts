@@ -112,6 +112,11 @@ export const ENV = {
   // Edge
   SKYWAY_KVS_ARN: { roles: admin, aws: 'required', description: 'CloudFront KeyValueStore the admin role publishes to' },
   SKYWAY_EDGE_KVS_ARN: { roles: admin, aws: 'optional', description: 'Alias of SKYWAY_KVS_ARN' },
+  SKYWAY_REGION_HEALTH_URL: { roles: admin, aws: 'optional', description: "Base URL of this region's api service (its load balancer); set = publish this region's health row to the edge KVS" },
+  SKYWAY_REGION_HEALTH_INTERVAL_MS: { default: '5000', roles: admin, aws: 'optional', description: 'How often the health row is published (REGION_HEALTH.intervalMs)' },
+  SKYWAY_REGION_WEIGHT: { default: '1', roles: admin, aws: 'optional', description: "This region's relative weight at the edge" },
+  SKYWAY_REGION_NEAR: { roles: admin, aws: 'optional', description: 'Viewer countries (ISO alpha-2, comma-separated) the edge sends here first' },
+  SKYWAY_REGION_ORIGIN_ID: { roles: admin, aws: 'optional', description: "This region's CloudFront origin id (default: the region name)" },
   SKYWAY_EDGE_KVS_FILE: { roles: admin, aws: 'local', description: 'Local KVS file (the local edge and the rehearsal read it)' },
   // Local endpoints of AWS services (tests, the rehearsal)
   AWS_ENDPOINT_URL_KMS: { roles: both, aws: 'local', description: 'KMS endpoint of a stand-in' },

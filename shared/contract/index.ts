@@ -2,3 +2,4 @@
 export * from './env.js';
 export * from './headers.js';
 export * from './ports.js';
+export * from './region-health.js';

@@ -14,12 +14,23 @@ const regionSchema = z.object({
    * (`aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing`).
    */
   cloudFrontPrefixListId: z.string().regex(/^pl-[0-9a-f]+$/),
+  /** Relative weight at the edge among healthy regions near a viewer. */
+  weight: z.number().positive().default(1),
+  /** Viewer countries (ISO 3166-1 alpha-2, as CloudFront reports them) sent to this region first. */
+  near: z.array(z.string().regex(/^[A-Z]{2}$/)).default([]),
 });
 
 const environmentSchema = z.object({
   account: z.string().regex(/^\d{12}$/),
   /** Regions that run the regional gateway; the first one is CloudFront's default origin. */
   regions: z.array(regionSchema).min(1),
+  /**
+   * How the edge chooses the region of a key without a home region. `first-region`: the distribution's default
+   * origin (the only correct choice while each region has its own key store: a key exists in one region only).
+   * `health`: each region's admin role publishes its health row and the function chooses among healthy regions
+   * by viewer country and weight; needs one key store for every region (issue 14, item 3).
+   */
+  regionChoice: z.enum(['first-region', 'health']).default('first-region'),
   domain: z.object({
     /** Route 53 public hosted zone that holds every Skyway name of this environment. */
     zoneName: z.string().min(3),

@@ -17,6 +17,7 @@ import { GatewayDatabase } from './gateway-database.js';
 import { type GatewayScaling, GatewayService } from './gateway-service.js';
 import { LogBucket } from './log-bucket.js';
 import { OriginLoadBalancer } from './origin-load-balancer.js';
+import { RegionHealthPublisher } from './region-health-publisher.js';
 import { RegionMonitoring } from './region-monitoring.js';
 import { RegionNetwork } from './region-network.js';
 
@@ -131,6 +132,12 @@ export interface SkywayRegionProps {
    * @default 'info'
    */
   readonly logLevel?: string;
+  /**
+   * Publish this region's health row to the edge KVS (the edge then chooses regions by health): its origin id in
+   * the distribution, weight and nearby viewer countries.
+   * @default - no health row: the edge sends keys without a home region to the distribution's default origin
+   */
+  readonly edgeRouting?: { readonly originId: string; readonly weight?: number; readonly near?: readonly string[] };
 }
 
 /**
@@ -159,6 +166,8 @@ export class SkywayRegion extends Construct {
   /** Wraps the data keys of provider credentials stored in Postgres (envelope encryption, SKYWAY_KMS_KEY_ID). */
   readonly credentialsKey: kms.Key;
   readonly monitoring: RegionMonitoring;
+  /** The admin role's health row for the edge (with `edgeRouting`): the api service in private DNS, the admin's settings. */
+  readonly healthPublisher: RegionHealthPublisher | undefined;
   readonly alarmTopic: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: SkywayRegionProps) {
@@ -256,6 +265,10 @@ export class SkywayRegion extends Construct {
       drainTime,
       logRetention,
     };
+    const routing = props.edgeRouting;
+    this.healthPublisher = routing
+      ? new RegionHealthPublisher(this, 'HealthPublisher', { vpc, name: props.name, region: Stack.of(this).region, apiPort: API_PORT, originId: routing.originId, ...(routing.weight !== undefined ? { weight: routing.weight } : {}), ...(routing.near ? { near: routing.near } : {}) })
+      : undefined;
     this.admin = new GatewayService(this, 'Admin', {
       ...common,
       role: 'admin',
@@ -263,7 +276,7 @@ export class SkywayRegion extends Construct {
       cpu: adminSize.cpu,
       memoryMiB: adminSize.memoryMiB,
       desiredCount: adminSize.tasks,
-      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }) },
+      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }), ...this.healthPublisher?.adminEnvironment },
       secrets: {},
       priority: 10,
       pathPatterns: ['/admin', '/admin/*', '/console', '/console/*'],
@@ -284,6 +297,7 @@ export class SkywayRegion extends Construct {
       priority: 20,
       scaling: apiSize,
     });
+    this.healthPublisher?.connect(this.api, this.admin, API_PORT);
     const clients = [this.api.securityGroup, this.admin.securityGroup];
     this.database = new GatewayDatabase(this, 'Database', {
       vpc,

@@ -2,7 +2,7 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
-import { type EnvironmentConfig, globalSecretNames, originHostName, type RegionConfig } from '../config/environment.js';
+import { type EnvironmentConfig, globalSecretNames, originHostName, originId, type RegionConfig } from '../config/environment.js';
 import { SkywayRegion } from '../constructs/skyway-region.js';
 
 export interface RegionalStackProps extends StackProps {
@@ -47,6 +47,7 @@ export class RegionalStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
       retainData: config.retainData,
       logLevel: config.logLevel,
+      ...(config.regionChoice === 'health' ? { edgeRouting: { originId: originId(region.region), weight: region.weight, near: region.near } } : {}),
     });
   }
 }

@@ -98,6 +98,7 @@ export class TeamService extends DirectoryService<TeamRow> {
           limits: i.limits === undefined ? undefined : jsonb(i.limits),
           ...budgetColumns(i.budget),
           archive_payloads: i.archive_payloads,
+          home_region: i.home_region,
           metadata: i.metadata === undefined ? undefined : jsonb(i.metadata),
         };
       },

@@ -61,6 +61,7 @@ export const TeamCreate = z
     limits: Limits.optional(),
     budget: Budget.nullable().optional(),
     archive_payloads: z.boolean().optional(),
+    home_region: z.string().min(1).max(64).nullable().optional().describe("Region every key of the team without its own home_region is served in only"),
     metadata: Metadata.optional(),
   })
   .meta({ id: 'TeamCreate' });

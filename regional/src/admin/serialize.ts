@@ -47,6 +47,7 @@ export function teamOut(r: TeamRow) {
     limits: r.limits,
     budget: budget(r),
     archive_payloads: r.archive_payloads,
+    home_region: r.home_region,
     metadata: r.metadata,
     created_at: iso(r.created_at),
     updated_at: iso(r.updated_at),

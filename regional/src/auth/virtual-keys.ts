@@ -89,7 +89,8 @@ export function principalOf({ key, team, user }: KeyWithOwners): Principal {
     if (ls) modelLimits[model] = ls;
   }
   if (Object.keys(modelLimits).length) p.modelLimits = Object.freeze(modelLimits);
-  if (key.home_region) p.homeRegion = key.home_region;
+  const home = key.home_region ?? team?.home_region;
+  if (home) p.homeRegion = home;
   p.archivePayloads = key.archive_payloads ?? team?.archive_payloads ?? false;
   const metadata = { ...(team?.metadata ?? {}), ...(key.metadata ?? {}) };
   if (Object.keys(metadata).length) p.metadata = Object.freeze(metadata);

@@ -381,3 +381,19 @@ export class UpstreamAddressForbidden extends GatewayError {
     super(`The upstream host '${host}' resolves to a link-local or metadata address; the gateway does not connect there.`);
   }
 }
+
+// ── multi-region: data residency (503) ─────────────────────────────────────────────────────────────────
+
+/**
+ * A key pinned to a home region reached another region (the edge's region table was stale, or its home region
+ * is down). It is refused rather than served here: residency is never traded for availability. 503 with
+ * `retry-after`, the same code the edge answers with when the home region is marked down.
+ */
+export class HomeRegionUnavailable extends GatewayError {
+  readonly status = SHARED_ERRORS.homeRegionUnavailable.status;
+  readonly type = SHARED_ERRORS.homeRegionUnavailable.type;
+  readonly code = SHARED_ERRORS.homeRegionUnavailable.code;
+  constructor(homeRegion: string, here: string) {
+    super(`This API key may only be served in its home region (${homeRegion}); this request reached ${here}. Retry later.`, null, { 'retry-after': '5' });
+  }
+}

@@ -42,6 +42,8 @@ export class Exchange implements ClientExchange {
   closeConnection = false;
   /** The error body this route's clients understand (Anthropic's shape on /v1/messages); OpenAI's when unset. */
   errorBody: ((err: GatewayError) => string) | undefined;
+  /** Region that serves (x-skyway-region on every response), when known. */
+  region: string | undefined;
   private abortHandlers: Array<() => void> | undefined;
   private writableHandler: (() => void) | undefined;
 
@@ -142,6 +144,7 @@ export class Exchange implements ClientExchange {
     res.writeHeader('content-type', contentType);
     res.writeHeader('x-skyway-request-id', this.requestId);
     res.writeHeader('x-skyway-overhead-ms', overheadMs.toFixed(3));
+    if (this.region) res.writeHeader('x-skyway-region', this.region);
     if (headers) for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i]![0], headers[i]![1]);
   }
 

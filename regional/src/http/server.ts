@@ -37,6 +37,7 @@ export interface ApiServer {
 function newExchange(gw: Gateway, res: HttpResponse, ingress?: Ingress): Exchange {
   const ex = new Exchange(res, randomUUID(), performance.now());
   if (gw.draining) ex.closeConnection = true;
+  ex.region = gw.settings.region;
   if (ingress) ex.errorBody = ingress.error;
   return ex;
 }

@@ -25,6 +25,8 @@ export interface TeamRow extends BudgetColumns {
   allowed_models: string[] | null;
   limits: StoredLimits;
   archive_payloads: boolean;
+  /** Home region of every key of the team without one of its own (data residency). */
+  home_region: string | null;
   metadata: Record<string, string>;
   created_at: Date;
   updated_at: Date;

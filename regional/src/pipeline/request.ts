@@ -9,6 +9,7 @@ import { admitRequest, servableModels } from '../admission/admit.js';
 import type { AdmissionTicket } from '../admission/index.js';
 import type { Principal } from '../auth/principal.js';
 import { assertModelAllowed } from '../auth/virtual-keys.js';
+import { assertServedHere } from '../auth/residency.js';
 import { CACHE_HEADER, RequestCache, type CachedResponse } from '../cache/index.js';
 import { GatewayError, InternalError, ModelNotFound, toGatewayError } from '../errors/catalogue.js';
 import { formatUsd } from '../pricing/index.js';
@@ -108,6 +109,7 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
   private validate(principal: Principal, raw: Buffer): void {
     if (this.ex.finished) return this.finish();
     this.principal = principal;
+    assertServedHere(principal, this.gw.settings.region);
     const parsed = this.ingress ? this.ingress.parse(raw) : parseRequestBody(raw, this.op);
     // Adapters may forward the raw bytes as they are: after a translation those are the canonical body's.
     if (this.ingress) raw = Buffer.from(JSON.stringify(parsed.body));

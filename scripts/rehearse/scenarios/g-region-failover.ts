@@ -1,0 +1,59 @@
+/**
+ * g (issue 14, scenario 2). Stop region A's api tasks: A's admin role publishes its row down within one health
+ * interval, and viewers near A are served by B; then every request succeeds; restore A and its viewers return.
+ * Traffic uses the master key: until the global key store (item 3), a virtual key exists in one region only.
+ */
+import { REGION_HEALTH } from '../../../shared/contract/region-health.js';
+import { sleep, type Scenario } from '../scenario.js';
+import { chatFrom, countryOf, needsTwoRegions, registerModel, servedBy, stopApi, untilRows } from './multiregion.js';
+
+/** One publication interval plus the probe's timeout (2 s); the KVS stand-in propagates at once. */
+const LIMIT_MS = REGION_HEALTH.intervalMs + 2_000;
+const AFTER = 50;
+
+export const regionFailover: Scenario = {
+  id: 'g',
+  title: 'region failover: A down → viewers near A served by B within one health interval; back when A returns',
+  async run(ctx) {
+    const missing = needsTwoRegions(ctx);
+    if (missing) return { pass: true, skipped: missing, figures: missing };
+    const [a, b] = [ctx.d.regions[0]!, ctx.d.regions[1]!];
+    const country = countryOf(ctx, a);
+    const registered = await registerModel(ctx, b);
+    const both = await untilRows(ctx, (rows) => rows[a.region]?.up === 1 && rows[b.region]?.up === 1, 3 * REGION_HEALTH.intervalMs);
+    const before = await chatFrom(ctx, country, ctx.masterKey);
+
+    const t0 = Date.now();
+    await stopApi(a);
+    let failoverMs: number | undefined;
+    let failed = 0;
+    while (Date.now() - t0 < 3 * LIMIT_MS) {
+      const r = await chatFrom(ctx, country, ctx.masterKey);
+      if (r.status === 200 && servedBy(r) === b.region) {
+        failoverMs = Date.now() - t0;
+        break;
+      }
+      failed++;
+      await sleep(50);
+    }
+    const after = await Promise.all(Array.from({ length: AFTER }, () => chatFrom(ctx, country, ctx.masterKey)));
+    const okAfter = after.filter((r) => r.status === 200 && servedBy(r) === b.region).length;
+
+    const r0 = Date.now();
+    await a.api.deploy();
+    let backMs: number | undefined;
+    while (Date.now() - r0 < 3 * LIMIT_MS) {
+      const r = await chatFrom(ctx, country, ctx.masterKey);
+      if (r.status === 200 && servedBy(r) === a.region) {
+        backMs = Date.now() - r0;
+        break;
+      }
+      await sleep(50);
+    }
+    const pass = registered === 201 && both !== undefined && before.status === 200 && servedBy(before) === a.region && failoverMs !== undefined && failoverMs <= LIMIT_MS && okAfter === AFTER && backMs !== undefined;
+    return {
+      pass,
+      figures: `viewer ${country}: before served by ${servedBy(before) ?? before.status}; ${a.region} api stopped → served by ${b.region} after ${failoverMs ?? 'never'} ms (limit ${LIMIT_MS} ms, ${failed} requests failed meanwhile); then ${okAfter}/${AFTER} served by ${b.region}; ${a.region} restored → back after ${backMs ?? 'never'} ms (task start + one interval)`,
+    };
+  },
+};

@@ -3,6 +3,7 @@
  * the infrastructure issue, edge and regions, plus cdk-nag.
  */
 import { after, before, describe } from 'node:test';
+import { consoleTests } from './console-assertions.js';
 import { edgeTests } from './edge-assertions.js';
 import { nagTests } from './nag-assertions.js';
 import { regionalTests } from './regional-assertions.js';
@@ -21,6 +22,7 @@ for (const name of ENVIRONMENTS) {
     };
     describe('edge stack', () => edgeTests(get));
     describe('regional stacks', () => regionalTests(get));
+    describe('console sign-in', () => consoleTests(get));
     describe('cdk-nag', () => nagTests(get));
   });
 }

@@ -53,6 +53,8 @@ export function stackContext(f: StackFacts): IntrinsicContext {
         return ctx.ref(target.Ref);
       }
       if (type === 'AWS::S3::Bucket') return bucketName(f.env, f.region, id);
+      // The console's user pool and app client ids exist only after a deploy: their logical ids stand in (mapping.ts).
+      if (type === 'AWS::Cognito::UserPool' || type === 'AWS::Cognito::UserPoolClient') return id;
       if (!type) throw new Error(`Ref to unknown resource ${id}`);
       return id;
     },

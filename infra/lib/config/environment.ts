@@ -40,6 +40,26 @@ const environmentSchema = z.object({
     /** Label of the admin host (`<adminHost>.<zoneName>`), reachable only from `adminAllowlist`. */
     adminHost: z.string().default('admin'),
   }),
+  /**
+   * Console sign-in through Cognito (a user pool with its hosted UI, created in the first region, whose admin
+   * service the admin host reaches). Absent: no user pool, the console signs in with the master key only.
+   */
+  console: z
+    .object({
+      /** Prefix of the hosted UI domain `<prefix>.auth.<region>.amazoncognito.com`: unique in the region across all accounts. */
+      domainPrefix: z
+        .string()
+        .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and hyphens (1-63), not starting or ending with a hyphen')
+        .refine((p) => !/aws|amazon|cognito/.test(p), 'must not contain aws, amazon or cognito (Cognito refuses such prefixes)'),
+      /** Email domains whose owners may sign themselves up (pre-sign-up Lambda); empty: administrators create users. */
+      allowedEmailDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'an email domain such as example.com')).default([]),
+      /** SES-verified sender of the pool's mail; absent: Cognito's own mailer (about 50 mails a day). */
+      sesFromAddress: z.email().optional(),
+      /** Region of the SES identity; default the first region. */
+      sesRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
+    })
+    .strict()
+    .optional(),
   /** CIDRs allowed to reach the admin host through the WAF. */
   adminAllowlist: z.array(z.string().regex(/^[0-9a-f:.]+\/\d+$/)).default([]),
   /** E-mail subscribed to the alarm topics; none means subscribe something yourself. */

@@ -2,6 +2,12 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { contractEnvironment } from './contract-env.js';
+
+/** Where the gateway's console sign-in receives the provider's redirect (regional/src/admin/console/oidc-login.ts). */
+export const CONSOLE_OIDC_CALLBACK_PATH = '/admin/session/oidc/callback';
+/** The console's home page, where sign-out returns. */
+export const CONSOLE_HOME_PATH = '/console/';
 
 export interface ConsoleUserPoolProps {
   /** Public origin of the admin console, e.g. `https://admin.example.com` (no trailing slash). */
@@ -102,8 +108,8 @@ export class ConsoleUserPool extends Construct {
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: [`${props.consoleOrigin}/admin/session/oidc/callback`],
-        logoutUrls: [`${props.consoleOrigin}/console/`],
+        callbackUrls: [`${props.consoleOrigin}${CONSOLE_OIDC_CALLBACK_PATH}`],
+        logoutUrls: [`${props.consoleOrigin}${CONSOLE_HOME_PATH}`],
       },
       idTokenValidity: Duration.hours(1),
       accessTokenValidity: Duration.hours(1),
@@ -123,13 +129,18 @@ export class ConsoleUserPool extends Construct {
     });
   }
 
-  /** The admin role's settings for console sign-in through this pool (see README "Console"). */
+  /**
+   * The admin role's settings for console sign-in through this pool (see README "Console"). The audience is the
+   * client id (Cognito ID tokens carry it in `aud`); `SKYWAY_CONSOLE_URL` is the origin the gateway appends
+   * the callback path to, so the redirect URI it sends is exactly the client's callback URL.
+   */
   consoleEnvironment(): Record<string, string> {
-    return {
+    return contractEnvironment({
       SKYWAY_OIDC_ISSUER: this.issuer,
       SKYWAY_OIDC_AUDIENCE: this.client.userPoolClientId,
+      SKYWAY_OIDC_CLIENT_ID: this.client.userPoolClientId,
       SKYWAY_OIDC_ROLES_CLAIM: 'cognito:groups',
       SKYWAY_CONSOLE_URL: this.consoleOrigin,
-    };
+    });
   }
 }

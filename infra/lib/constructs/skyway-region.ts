@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { PORTS } from '../../../shared/contract/index.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { contractEnvironment } from './contract-env.js';
+import { ConsoleUserPool, type ConsoleUserPoolProps } from './console-user-pool.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { GatewayCache } from './gateway-cache.js';
 import { GatewayDatabase } from './gateway-database.js';
@@ -138,6 +139,13 @@ export interface SkywayRegionProps {
    * @default - no health row: the edge sends keys without a home region to the distribution's default origin
    */
   readonly edgeRouting?: { readonly originId: string; readonly weight?: number; readonly near?: readonly string[] };
+  /**
+   * Console sign-in through a Cognito user pool created here, whose settings (`SKYWAY_OIDC_*`,
+   * `SKYWAY_CONSOLE_URL`) the admin service gets. Give it to the region whose admin service the admin host
+   * reaches; `retain` defaults to `retainData`.
+   * @default - no user pool: the console signs in with the master key only
+   */
+  readonly console?: ConsoleUserPoolProps;
 }
 
 /**
@@ -169,6 +177,8 @@ export class SkywayRegion extends Construct {
   /** The admin role's health row for the edge (with `edgeRouting`): the api service in private DNS, the admin's settings. */
   readonly healthPublisher: RegionHealthPublisher | undefined;
   readonly alarmTopic: AlarmTopic;
+  /** The console's user pool, hosted UI domain and app client (with `console`). */
+  readonly consoleUserPool: ConsoleUserPool | undefined;
 
   constructor(scope: Construct, id: string, props: SkywayRegionProps) {
     super(scope, id);
@@ -269,6 +279,7 @@ export class SkywayRegion extends Construct {
     this.healthPublisher = routing
       ? new RegionHealthPublisher(this, 'HealthPublisher', { vpc, name: props.name, region: Stack.of(this).region, apiPort: API_PORT, originId: routing.originId, ...(routing.weight !== undefined ? { weight: routing.weight } : {}), ...(routing.near ? { near: routing.near } : {}) })
       : undefined;
+    this.consoleUserPool = props.console ? new ConsoleUserPool(this, 'ConsoleUsers', { retain, ...props.console }) : undefined;
     this.admin = new GatewayService(this, 'Admin', {
       ...common,
       role: 'admin',
@@ -276,7 +287,7 @@ export class SkywayRegion extends Construct {
       cpu: adminSize.cpu,
       memoryMiB: adminSize.memoryMiB,
       desiredCount: adminSize.tasks,
-      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }), ...this.healthPublisher?.adminEnvironment },
+      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }), ...this.healthPublisher?.adminEnvironment, ...this.consoleUserPool?.consoleEnvironment() },
       secrets: {},
       priority: 10,
       pathPatterns: ['/admin', '/admin/*', '/console', '/console/*'],

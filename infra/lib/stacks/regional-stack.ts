@@ -2,7 +2,8 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
-import { type EnvironmentConfig, globalSecretNames, originHostName, originId, type RegionConfig } from '../config/environment.js';
+import { type EnvironmentConfig, globalSecretNames, hostNames, originHostName, originId, type RegionConfig } from '../config/environment.js';
+import type { ConsoleUserPoolProps } from '../constructs/console-user-pool.js';
 import { SkywayRegion } from '../constructs/skyway-region.js';
 
 export interface RegionalStackProps extends StackProps {
@@ -47,7 +48,27 @@ export class RegionalStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
       retainData: config.retainData,
       logLevel: config.logLevel,
+      ...(config.console && isConsoleRegion(config, region) ? { console: consoleProps(config) } : {}),
       ...(config.regionChoice === 'health' ? { edgeRouting: { originId: originId(region.region), weight: region.weight, near: region.near } } : {}),
     });
   }
+}
+
+/**
+ * The region whose admin service the admin host reaches: the distribution sends `/admin*` and `/console*` to the
+ * first region's origin (skyway-distribution.ts), so the console's user pool lives there.
+ */
+export function isConsoleRegion(config: EnvironmentConfig, region: RegionConfig): boolean {
+  return config.regions[0]?.region === region.region;
+}
+
+function consoleProps(config: EnvironmentConfig): ConsoleUserPoolProps {
+  const c = config.console!;
+  return {
+    consoleOrigin: `https://${hostNames(config).admin}`,
+    domainPrefix: c.domainPrefix,
+    allowedEmailDomains: c.allowedEmailDomains,
+    ...(c.sesFromAddress ? { sesFromEmail: c.sesFromAddress, ...(c.sesRegion ? { sesRegion: c.sesRegion } : {}) } : {}),
+    retain: config.retainData,
+  };
 }

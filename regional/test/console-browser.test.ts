@@ -173,12 +173,16 @@ test('console in a real browser: sign in, team and key, traffic through the edge
 
     await go('spend', 'Spend');
     await page.select('select[name=group_by]', 'key');
-    await page.waitForSelector('.chart canvas');
-    await page.waitForFunction((id) => [...document.querySelectorAll('tr[data-row]')].some((tr) => tr.getAttribute('data-row') === id), {}, keyId);
-    const points = await page.$eval('.chart', (el) => Number(el.getAttribute('data-points')));
+    // Changing the grouping reloads the series: the chart and the table re-render, so read them once settled
+    // (and spend_daily may land a moment after the request log the previous page read).
+    const points = await until('the spend chart and the key row after regrouping', async () => {
+      const p = await page.$eval('.chart', (el) => Number(el.getAttribute('data-points'))).catch(() => undefined);
+      const requests = await page.$eval(`tr[data-row="${keyId}"] td[data-label=Requests]`, (td) => td.textContent).catch(() => undefined);
+      if (p !== undefined && p >= 1 && requests === '3') return p;
+      await new Promise((r) => setTimeout(r, 200));
+      return undefined;
+    });
     assert.ok(points >= 1, 'the chart has a point for today');
-    const requests = await page.$eval(`tr[data-row="${keyId}"] td[data-label=Requests]`, (td) => td.textContent);
-    assert.equal(requests, '3');
     await shot('spend');
 
     await go('overview', 'Overview');

@@ -8,10 +8,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent } from 'undici';
 import { HOP_BY_HOP } from '../../edge/local/cf-event.js';
 import { HEALTH_INTERVAL_MS } from './mapping.js';
+import { relay } from './relay.js';
 import type { FixedResponse, ListenerRuleSpec, TargetGroupSpec } from './template-model.js';
 
 export interface Target {
@@ -159,24 +159,14 @@ export class AlbStandIn {
     res.once('close', () => !res.writableFinished && abort.abort());
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
-    try {
-      const up = await undiciRequest(`http://127.0.0.1:${target.port}${req.url ?? '/'}`, {
-        dispatcher: this.agent,
-        method: req.method as 'GET',
-        headers,
-        body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
-        signal: abort.signal,
-      });
-      const out: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-      res.writeHead(up.statusCode, out);
-      res.flushHeaders();
-      await pipeline(up.body, res);
-    } catch {
-      if (res.headersSent) return void res.destroy();
-      res.writeHead(502, { 'content-type': 'text/html' });
-      res.end('<html><body>502 Bad Gateway</body></html>');
-    }
+    await relay(req, res, {
+      url: `http://127.0.0.1:${target.port}${req.url ?? '/'}`,
+      method: req.method ?? 'GET',
+      headers,
+      dispatcher: this.agent,
+      signal: abort.signal,
+      badGatewayHtml: '<html><body>502 Bad Gateway</body></html>',
+    });
   }
 
   async close(): Promise<void> {

@@ -7,13 +7,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
-import { Agent, request as undiciRequest } from 'undici';
-import { eventFromRequest, formatQuery, HOP_BY_HOP, originHeaders, responseParts } from '../../edge/local/cf-event.js';
+import { Agent } from 'undici';
+import { eventFromRequest, formatQuery, originHeaders, responseParts } from '../../edge/local/cf-event.js';
 import { ViewerRequestFunction, type CfRequest } from '../../edge/local/function-runner.js';
 import { LocalKvsFile } from '../../edge/local/kvs-file.js';
 import type { BehaviourSpec, EdgeModel } from './template-model.js';
 import type { WafStandIn } from './waf.js';
+import { relay } from './relay.js';
 
 /** CloudFront path patterns: `*` any characters, `?` one; case-sensitive. */
 export function pathMatches(pattern: string, path: string): boolean {
@@ -101,24 +101,14 @@ export class CloudFrontStandIn {
     const query = formatQuery(request.querystring ?? {});
     const abort = new AbortController();
     res.once('close', () => !res.writableFinished && abort.abort());
-    try {
-      const up = await undiciRequest(this.opts.originUrls.get(origin.domainName)! + request.uri + (query ? `?${query}` : ''), {
-        dispatcher: this.agent,
-        method: request.method as 'GET',
-        headers,
-        body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
-        signal: abort.signal,
-      });
-      const out: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-      res.writeHead(up.statusCode, out);
-      res.flushHeaders();
-      await pipeline(up.body, res);
-    } catch {
-      if (res.headersSent) return void res.destroy();
-      res.writeHead(502, { 'content-type': 'text/html' });
-      res.end('<html><body>502 ERROR: CloudFront could not connect to the origin</body></html>');
-    }
+    await relay(req, res, {
+      url: this.opts.originUrls.get(origin.domainName)! + request.uri + (query ? `?${query}` : ''),
+      method: request.method,
+      headers,
+      dispatcher: this.agent,
+      signal: abort.signal,
+      badGatewayHtml: '<html><body>502 ERROR: CloudFront could not connect to the origin</body></html>',
+    });
   }
 
   async close(): Promise<void> {

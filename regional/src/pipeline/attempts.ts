@@ -6,6 +6,7 @@
 import { promptOf } from '../admission/admit.js';
 import { GatewayError, UpstreamInvalidResponse, UpstreamResponseTooLarge, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
 import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, TranslatedResponse, UpstreamRequest, Usage } from '../providers/adapter.js';
+import type { CostByKind } from '../pricing/cost.js';
 import { HiddenStreamErrors } from '../providers/common/hidden-stream-errors.js';
 import { adapterFor } from '../providers/registry.js';
 import { outcomeFromError, type Attempt, type Outcome, type Plan } from '../routing/index.js';
@@ -113,6 +114,11 @@ export class AttemptRunner implements UpstreamSink {
       this.costOf = usage;
     }
     return this.costValue;
+  }
+
+  /** cost() per token kind, from the same price (for the usage event; computed once, at settle). */
+  costByKind(usage: Usage): CostByKind | undefined {
+    return this.deployment ? this.host.gw.prices.costByKindOf(usage, this.deployment, this.servedModel) : undefined;
   }
 
   /** Count the usage of a stream whose upstream reported none (prompt and the text generated so far). */

@@ -304,6 +304,7 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
       usageCounted: this.usageCounted,
       usage: u,
       costUsd: this.cost(u) ?? 0,
+      costByKind: u ? this.runner?.costByKind(u) : undefined,
       firstByteAt: this.firstByteAt,
     });
   }

@@ -38,9 +38,19 @@ export class PriceBook {
    * public model name; then the upstream model. Returns undefined when no price is known.
    */
   costOf(usage: Usage, deployment?: Pick<Deployment, 'upstreamModel' | 'options'>, publicModel?: string): number | undefined {
-    const price =
-      deploymentPrice(deployment) ?? (publicModel ? this.priceOf(publicModel) : undefined) ?? (deployment ? this.priceOf(deployment.upstreamModel) : undefined);
+    const price = this.priceFor(deployment, publicModel);
     return price ? costWith(price, usage) : undefined;
+  }
+
+  /** The same cost as costOf, per token kind (USD); undefined when no price is known. */
+  costByKindOf(usage: Usage, deployment?: Pick<Deployment, 'upstreamModel' | 'options'>, publicModel?: string): CostByKind | undefined {
+    const price = this.priceFor(deployment, publicModel);
+    return price ? costByKindWith(price, usage) : undefined;
+  }
+
+  /** The price that applies: the deployment's `options.pricing`, then the public model, then the upstream model. */
+  priceFor(deployment?: Pick<Deployment, 'upstreamModel' | 'options'>, publicModel?: string): ModelPrice | undefined {
+    return deploymentPrice(deployment) ?? (publicModel ? this.priceOf(publicModel) : undefined) ?? (deployment ? this.priceOf(deployment.upstreamModel) : undefined);
   }
 }
 
@@ -57,6 +67,30 @@ function deploymentPrice(d: Pick<Deployment, 'options'> | undefined): ModelPrice
  * micro-dollars (a price per 1M tokens is micro-dollars per token), so the figure matches a provider's bill.
  */
 export function costWith(price: ModelPrice, u: Usage): number {
+  const m = microsByKind(price, u);
+  return (m.input + m.cachedInput + m.cacheWrite + m.output + m.reasoning) / 1_000_000;
+}
+
+/**
+ * USD per token kind of one request. The kinds partition the usage: `input` prices the prompt tokens neither
+ * read from nor written to a cache, `cacheWrite` both write lifetimes, `output` the completion tokens that are
+ * not reasoning. Their sum is costWith's figure (the same micro-dollar terms).
+ */
+export interface CostByKind {
+  input: number;
+  cachedInput: number;
+  cacheWrite: number;
+  output: number;
+  reasoning: number;
+}
+
+export function costByKindWith(price: ModelPrice, u: Usage): CostByKind {
+  const m = microsByKind(price, u);
+  return { input: m.input / 1e6, cachedInput: m.cachedInput / 1e6, cacheWrite: m.cacheWrite / 1e6, output: m.output / 1e6, reasoning: m.reasoning / 1e6 };
+}
+
+/** Micro-dollars per kind: the one place where tokens meet prices. */
+function microsByKind(price: ModelPrice, u: Usage): CostByKind {
   const prompt = Math.max(0, u.promptTokens);
   const cached = clamp(u.cachedPromptTokens, prompt);
   const written = clamp(u.cacheWriteTokens, prompt - cached);
@@ -65,14 +99,13 @@ export function costWith(price: ModelPrice, u: Usage): number {
   const completion = Math.max(0, u.completionTokens);
   const reasoning = clamp(u.reasoningTokens, completion);
   const writePrice = price.cacheWrite ?? price.input;
-  const micros =
-    fresh * price.input +
-    cached * (price.cachedInput ?? price.input) +
-    (written - written1h) * writePrice +
-    written1h * (price.cacheWrite1h ?? writePrice) +
-    (completion - reasoning) * price.output +
-    reasoning * (price.reasoning ?? price.output);
-  return micros / 1_000_000;
+  return {
+    input: fresh * price.input,
+    cachedInput: cached * (price.cachedInput ?? price.input),
+    cacheWrite: (written - written1h) * writePrice + written1h * (price.cacheWrite1h ?? writePrice),
+    output: (completion - reasoning) * price.output,
+    reasoning: reasoning * (price.reasoning ?? price.output),
+  };
 }
 
 const clamp = (v: number | undefined, max: number): number => Math.min(Math.max(0, v ?? 0), Math.max(0, max));

@@ -6,6 +6,9 @@
  * payload archive (S3) and OTLP export. Field names are the wire names of the NDJSON spool, the embedded files
  * and the S3 archive, so they stay stable; add fields, never rename them.
  */
+import type { CostByKind } from '../pricing/cost.js';
+
+export type { CostByKind };
 
 export interface UsageEvent {
   /** Gateway request id (`x-request-id`); the idempotency key of every sink. */
@@ -43,14 +46,14 @@ export interface UsageEvent {
     /** Request received → first byte (first token for streams) sent; null when nothing was sent. */
     ttfbMs: number | null;
   };
-  tokens: {
-    prompt: number;
-    completion: number;
-    /** Prompt tokens served from the provider's prompt cache (included in `prompt`). */
-    cached: number;
-  };
+  tokens: UsageTokens;
   /** Cost of the request in USD, from the model's price table (0 for cache hits). */
   costUsd: number;
+  /**
+   * `costUsd` per token kind (USD), from the same price and the same tokens; the kinds add up to `costUsd`.
+   * Absent in events written before the breakdown existed, and when no price was known.
+   */
+  costByKind?: CostByKind;
   /** Answered from the gateway's response cache. */
   cacheHit: boolean;
   /** Upstream attempts (1 = no retry or fallback). */
@@ -60,6 +63,64 @@ export interface UsageEvent {
   traceId?: string;
   /** Request and response bodies, only when the principal opted in to payload archiving (S3 sink only). */
   payload?: UsagePayload;
+}
+
+/**
+ * Token counts in OpenAI terms: `prompt` and `completion` are totals; the other counts say how many of those
+ * were of a kind priced apart. The optional fields are absent in events written before they existed (read
+ * them through `tokenBreakdown`).
+ */
+export interface UsageTokens {
+  /** Every prompt (input) token: uncached, read from and written to the provider's cache. */
+  prompt: number;
+  /** Every completion (output) token, reasoning included. */
+  completion: number;
+  /** Prompt tokens read from the provider's prompt cache (⊂ `prompt`). */
+  cached: number;
+  /** Prompt tokens written to the provider's prompt cache (⊂ `prompt`; Anthropic, Bedrock, Vertex-Anthropic). */
+  cacheWrite?: number;
+  /** Of `cacheWrite`, those written with a 1-hour lifetime (⊂ `cacheWrite`). */
+  cacheWrite1h?: number;
+  /** Completion tokens spent on reasoning/thinking (⊂ `completion`). */
+  reasoning?: number;
+}
+
+/** Every token kind of an event, absent fields as 0, plus the two remainders (`input`, `output`) priced at the base prices. */
+export interface TokenBreakdown {
+  prompt: number;
+  completion: number;
+  /** Prompt tokens neither read from nor written to a cache. */
+  input: number;
+  cached: number;
+  cacheWrite: number;
+  cacheWrite1h: number;
+  /** Completion tokens that are not reasoning. */
+  output: number;
+  reasoning: number;
+}
+
+export function tokenBreakdown(e: Pick<UsageEvent, 'tokens'>): TokenBreakdown {
+  const t = e.tokens;
+  const cached = t.cached ?? 0;
+  const cacheWrite = t.cacheWrite ?? 0;
+  const reasoning = t.reasoning ?? 0;
+  return {
+    prompt: t.prompt,
+    completion: t.completion,
+    input: Math.max(0, t.prompt - cached - cacheWrite),
+    cached,
+    cacheWrite,
+    cacheWrite1h: t.cacheWrite1h ?? 0,
+    output: Math.max(0, t.completion - reasoning),
+    reasoning,
+  };
+}
+
+const NO_COST: Readonly<CostByKind> = Object.freeze({ input: 0, cachedInput: 0, cacheWrite: 0, output: 0, reasoning: 0 });
+
+/** The event's cost per kind; zeros when it carries none (older events, unpriced models, cache hits). */
+export function costBreakdown(e: Pick<UsageEvent, 'costByKind'>): Readonly<CostByKind> {
+  return e.costByKind ?? NO_COST;
 }
 
 export interface UsagePayload {

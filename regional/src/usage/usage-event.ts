@@ -5,7 +5,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import type { Deployment, Operation, Usage } from '../providers/adapter.js';
-import type { UsageEvent } from './event.js';
+import type { CostByKind, UsageEvent, UsageTokens } from './event.js';
 
 /** How one request went, as the request path hands it over at its end. */
 export interface RequestOutcome {
@@ -26,6 +26,8 @@ export interface RequestOutcome {
   usageCounted: boolean;
   usage: Usage | undefined;
   costUsd: number;
+  /** `costUsd` per token kind, from the same price (undefined: no price known, or a cache hit). */
+  costByKind?: CostByKind | undefined;
   /** Milliseconds: whole request, gateway overhead, upstream time, and to the first byte (null: none sent). */
   totalMs: number;
   overheadMs: number;
@@ -41,6 +43,20 @@ export interface UsageEventTargets {
 }
 
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * Every token kind the adapter reported, always present (0 when none), so every sink writes the same columns.
+ * The sub-counts are clamped into their totals as the price book clamps them: the tokens and the cost agree.
+ */
+export function eventTokens(u: Usage | undefined): Required<UsageTokens> {
+  const prompt = Math.max(0, u?.promptTokens ?? 0);
+  const completion = Math.max(0, u?.completionTokens ?? 0);
+  const cached = within(u?.cachedPromptTokens, prompt);
+  const cacheWrite = within(u?.cacheWriteTokens, prompt - cached);
+  return { prompt, completion, cached, cacheWrite, cacheWrite1h: within(u?.cacheWrite1hTokens, cacheWrite), reasoning: within(u?.reasoningTokens, completion) };
+}
+
+const within = (v: number | undefined, max: number): number => Math.min(Math.max(0, v ?? 0), Math.max(0, max));
 
 export function recordUsage(to: UsageEventTargets, o: RequestOutcome): void {
   const u = o.usage;
@@ -62,8 +78,9 @@ export function recordUsage(to: UsageEventTargets, o: RequestOutcome): void {
       status: o.status,
       errorCode: o.errorCode ?? null,
       latency: { totalMs: round3(o.totalMs), overheadMs: round3(o.overheadMs), upstreamMs: round3(o.upstreamMs), ttfbMs: o.ttfbMs === null ? null : round3(o.ttfbMs) },
-      tokens: { prompt: u?.promptTokens ?? 0, completion: u?.completionTokens ?? 0, cached: u?.cachedPromptTokens ?? 0 },
+      tokens: eventTokens(u),
       costUsd: o.costUsd,
+      ...(o.costByKind ? { costByKind: o.costByKind } : {}),
       cacheHit: o.cacheHit,
       attempts: o.attempts,
       stream: o.stream,
@@ -84,6 +101,9 @@ export function recordUsage(to: UsageEventTargets, o: RequestOutcome): void {
     overheadMs: round3(o.overheadMs),
     promptTokens: u?.promptTokens,
     completionTokens: u?.completionTokens,
+    cachedTokens: u?.cachedPromptTokens || undefined,
+    cacheWriteTokens: u?.cacheWriteTokens || undefined,
+    reasoningTokens: u?.reasoningTokens || undefined,
     costUsd: o.costUsd || undefined,
     cacheHit: o.cacheHit || undefined,
     usageCounted: o.usageCounted || undefined,

@@ -139,8 +139,20 @@ export const DeploymentObject = z
   })
   .omit({ api_key: true })
   .meta({ id: 'Deployment' });
+/** The usage breakdown (issue 16), in spend rows and request-log rows alike; 0 for usage recorded before it existed. */
+export const UsageBreakdownFields = {
+  cached_tokens: z.number().describe('Prompt tokens read from the provider cache (part of prompt_tokens)'),
+  cache_write_tokens: z.number().describe('Prompt tokens written to the provider cache (part of prompt_tokens)'),
+  cache_write_1h_tokens: z.number().describe('Of cache_write_tokens, those written with a 1-hour lifetime'),
+  reasoning_tokens: z.number().describe('Reasoning/thinking tokens (part of completion_tokens)'),
+  input_cost_usd: z.number().describe('Cost of the prompt tokens neither read from nor written to a cache'),
+  cached_input_cost_usd: z.number().describe('Cost of the cached (read) prompt tokens'),
+  cache_write_cost_usd: z.number().describe('Cost of the cache writes (both lifetimes)'),
+  output_cost_usd: z.number().describe('Cost of the completion tokens that are not reasoning'),
+  reasoning_cost_usd: z.number().describe('Cost of the reasoning tokens; the five cost parts add up to cost_usd'),
+};
 export const SpendRow = z
-  .object({ group: z.string(), requests: z.number(), prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number(), cost_usd: z.number() })
+  .object({ group: z.string(), requests: z.number(), prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number(), cost_usd: z.number(), ...UsageBreakdownFields })
   .meta({ id: 'SpendRow' });
 export const SpendReport = z.object({ object: z.literal('spend_report'), group_by: z.string(), from: day, to: day, data: z.array(SpendRow), total: SpendRow.omit({ group: true }) }).meta({ id: 'SpendReport' });
 export const AuditObject = z

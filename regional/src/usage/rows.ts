@@ -4,7 +4,7 @@
  * produces byte-identical rows, span ids and batch tokens.
  */
 import { createHash } from 'node:crypto';
-import type { UsageEvent } from './event.js';
+import { costBreakdown, tokenBreakdown, type UsageEvent } from './event.js';
 
 function sha256hex(s: string): string {
   return createHash('sha256').update(s).digest('hex');
@@ -58,12 +58,15 @@ export interface GenAiSpan {
 export function genAiSpan(e: UsageEvent, serviceName: string): GenAiSpan {
   const { traceId, spanId } = spanIds(e);
   const op = OPERATION[e.operation] ?? e.operation;
+  const t = tokenBreakdown(e);
   const a: Record<string, AttrValue> = {
     'gen_ai.operation.name': op,
     'gen_ai.request.model': e.model,
-    'gen_ai.usage.input_tokens': e.tokens.prompt,
-    'gen_ai.usage.output_tokens': e.tokens.completion,
-    'gen_ai.usage.cache_read.input_tokens': e.tokens.cached,
+    'gen_ai.usage.input_tokens': t.prompt,
+    'gen_ai.usage.output_tokens': t.completion,
+    'gen_ai.usage.cache_read.input_tokens': t.cached,
+    'gen_ai.usage.cache_creation.input_tokens': t.cacheWrite,
+    'skyway.usage.reasoning_tokens': t.reasoning,
     'http.response.status_code': e.status,
     'skyway.request_id': e.requestId,
     'skyway.key_id': e.keyId ?? '',
@@ -81,6 +84,15 @@ export function genAiSpan(e: UsageEvent, serviceName: string): GenAiSpan {
   if (e.deployment) a['skyway.deployment'] = e.deployment;
   if (e.latency.ttfbMs !== null) a['skyway.latency.ttfb_ms'] = e.latency.ttfbMs;
   if (e.errorCode) a['error.type'] = e.errorCode;
+  if (t.cacheWrite1h) a['skyway.usage.cache_write_1h_tokens'] = t.cacheWrite1h;
+  if (e.costByKind) {
+    const c = e.costByKind;
+    a['skyway.cost.input_usd'] = c.input;
+    a['skyway.cost.cached_input_usd'] = c.cachedInput;
+    a['skyway.cost.cache_write_usd'] = c.cacheWrite;
+    a['skyway.cost.output_usd'] = c.output;
+    a['skyway.cost.reasoning_usd'] = c.reasoning;
+  }
   return {
     traceId,
     spanId,
@@ -96,6 +108,8 @@ export function genAiSpan(e: UsageEvent, serviceName: string): GenAiSpan {
 
 /** Row of the ClickHouse `request_log` table (and of the embedded NDJSON files). */
 export function requestLogRow(e: UsageEvent): Record<string, unknown> {
+  const t = tokenBreakdown(e);
+  const c = costBreakdown(e);
   return {
     request_id: e.requestId,
     time: chDateTime(e.time),
@@ -114,10 +128,18 @@ export function requestLogRow(e: UsageEvent): Record<string, unknown> {
     overhead_ms: e.latency.overheadMs,
     upstream_ms: e.latency.upstreamMs,
     ttfb_ms: e.latency.ttfbMs,
-    prompt_tokens: e.tokens.prompt,
-    completion_tokens: e.tokens.completion,
-    cached_tokens: e.tokens.cached,
+    prompt_tokens: t.prompt,
+    completion_tokens: t.completion,
+    cached_tokens: t.cached,
+    cache_write_tokens: t.cacheWrite,
+    cache_write_1h_tokens: t.cacheWrite1h,
+    reasoning_tokens: t.reasoning,
     cost_usd: e.costUsd,
+    input_cost_usd: c.input,
+    cached_input_cost_usd: c.cachedInput,
+    cache_write_cost_usd: c.cacheWrite,
+    output_cost_usd: c.output,
+    reasoning_cost_usd: c.reasoning,
     cache_hit: e.cacheHit,
     attempts: e.attempts,
     stream: e.stream,

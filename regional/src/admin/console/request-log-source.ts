@@ -4,7 +4,7 @@
  * first) and the period's request count, errors and latency percentiles.
  */
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { percentile, readRequestLog, type RequestFilter, type RequestLogRow } from './request-log.js';
+import { BREAKDOWN_COLUMNS, percentile, readRequestLog, type RequestFilter, type RequestLogRow } from './request-log.js';
 
 export interface RequestStats {
   count: number;
@@ -70,7 +70,7 @@ function where(f: RequestFilter): { sql: string; params: Record<string, unknown>
 }
 
 const COLUMNS = `request_id, toString(time) AS time, key_id, team_id, user_id, model, deployment, provider, status, error_code,
-  total_ms, overhead_ms, upstream_ms, ttfb_ms, prompt_tokens, completion_tokens, cost_usd, attempts, stream`;
+  total_ms, overhead_ms, upstream_ms, ttfb_ms, prompt_tokens, completion_tokens, cost_usd, attempts, stream, ${BREAKDOWN_COLUMNS.join(', ')}`;
 
 /** Nearest-rank percentile (the same definition as the local files' `percentile`). */
 const rank = (col: string, p: number) => `arrayElement(arraySort(groupArray(${col})), toUInt64(greatest(1, ceil(${p} * count()))))`;

@@ -27,6 +27,27 @@ export interface RequestLogRow {
   cost_usd: number;
   attempts: number;
   stream: boolean;
+  /** The usage breakdown (issue 16); 0 in rows written before it existed. */
+  cached_tokens: number;
+  cache_write_tokens: number;
+  cache_write_1h_tokens: number;
+  reasoning_tokens: number;
+  input_cost_usd: number;
+  cached_input_cost_usd: number;
+  cache_write_cost_usd: number;
+  output_cost_usd: number;
+  reasoning_cost_usd: number;
+}
+
+/** The breakdown columns of a request-log row, and the value a row written before them reads as. */
+export const BREAKDOWN_COLUMNS = [
+  'cached_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens',
+  'input_cost_usd', 'cached_input_cost_usd', 'cache_write_cost_usd', 'output_cost_usd', 'reasoning_cost_usd',
+] as const;
+
+function withBreakdown(r: RequestLogRow): RequestLogRow {
+  for (const c of BREAKDOWN_COLUMNS) if (typeof r[c] !== 'number') r[c] = 0;
+  return r;
 }
 
 export interface RequestFilter {
@@ -75,7 +96,7 @@ export async function readRequestLog(dataDir: string, f: RequestFilter): Promise
         }
         try {
           const r = JSON.parse(line) as RequestLogRow;
-          if (matches(r, f)) rows.push(r);
+          if (matches(r, f)) rows.push(withBreakdown(r));
         } catch {
           /* a torn last line of a file being written: skip it */
         }

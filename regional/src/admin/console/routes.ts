@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { AdminAuthenticator, AdminIdentity } from '../auth.js';
 import { defineRoute, type Route } from '../route.js';
+import { UsageBreakdownFields } from '../schemas.js';
 import type { RequestLogSource } from './request-log-source.js';
 import type { ConsoleSessions } from './session.js';
 import { spendSeries } from './spend-series.js';
@@ -49,7 +50,7 @@ const RequestQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d+$/).optional().describe('Opaque: next_cursor of the previous page'),
 });
-const RequestRow = z.object({ request_id: z.string(), time: z.string(), key_id: z.string(), team_id: z.string(), model: z.string(), status: z.number(), error_code: z.string(), total_ms: z.number(), overhead_ms: z.number(), upstream_ms: z.number(), ttfb_ms: z.number().nullable(), prompt_tokens: z.number(), completion_tokens: z.number(), cost_usd: z.number(), attempts: z.number(), stream: z.boolean() }).passthrough().meta({ id: 'RequestLogRow' });
+const RequestRow = z.object({ request_id: z.string(), time: z.string(), key_id: z.string(), team_id: z.string(), model: z.string(), status: z.number(), error_code: z.string(), total_ms: z.number(), overhead_ms: z.number(), upstream_ms: z.number(), ttfb_ms: z.number().nullable(), prompt_tokens: z.number(), completion_tokens: z.number(), cost_usd: z.number(), attempts: z.number(), stream: z.boolean(), ...UsageBreakdownFields }).passthrough().meta({ id: 'RequestLogRow' });
 const RequestPage = z.object({ object: z.literal('list'), data: z.array(RequestRow), has_more: z.boolean(), next_cursor: z.string().nullable(), source: z.string(), truncated: z.boolean() }).meta({ id: 'RequestLogPage' });
 const Group = z.object({ group: z.string(), requests: z.number(), total_tokens: z.number(), cost_usd: z.number() });
 const Overview = z

@@ -93,6 +93,19 @@ export function usageDdl(opts: DdlOptions = {}): DdlStep[] {
       TTL toDateTime(Timestamp) + INTERVAL ${ttl} DAY
       ${settings}`,
     },
+    {
+      version: 3,
+      description: 'request_log: every token kind and the cost per kind (issue 16); older rows read 0',
+      sql: `ALTER TABLE request_log
+        ADD COLUMN IF NOT EXISTS cache_write_tokens UInt32 DEFAULT 0 AFTER cached_tokens,
+        ADD COLUMN IF NOT EXISTS cache_write_1h_tokens UInt32 DEFAULT 0 AFTER cache_write_tokens,
+        ADD COLUMN IF NOT EXISTS reasoning_tokens UInt32 DEFAULT 0 AFTER cache_write_1h_tokens,
+        ADD COLUMN IF NOT EXISTS input_cost_usd Float64 DEFAULT 0 AFTER cost_usd,
+        ADD COLUMN IF NOT EXISTS cached_input_cost_usd Float64 DEFAULT 0 AFTER input_cost_usd,
+        ADD COLUMN IF NOT EXISTS cache_write_cost_usd Float64 DEFAULT 0 AFTER cached_input_cost_usd,
+        ADD COLUMN IF NOT EXISTS output_cost_usd Float64 DEFAULT 0 AFTER cache_write_cost_usd,
+        ADD COLUMN IF NOT EXISTS reasoning_cost_usd Float64 DEFAULT 0 AFTER output_cost_usd`,
+    },
   ];
 }
 

@@ -32,7 +32,7 @@ test('ClickHouse sink: versioned DDL, GenAI spans, request log, idempotent repla
     assert.equal(span!.a['gen_ai.request.model'], batch[1]!.model);
     assert.equal(span!.a['gen_ai.usage.input_tokens'], String(batch[1]!.tokens.prompt));
     const versions = await ch.query<{ version: number }>('SELECT version FROM skyway_schema_versions FINAL ORDER BY version');
-    assert.deepEqual(versions.map((v) => Number(v.version)), [1, 2]);
+    assert.deepEqual(versions.map((v) => Number(v.version)), [1, 2, 3]);
     // The README's example query runs.
     const p95 = await ch.query<{ model: string; p95_ms: number }>(
       `SELECT model, quantile(0.95)(total_ms) AS p95_ms, count() AS requests FROM request_log FINAL

@@ -7,23 +7,32 @@
  * Empty strings stand for "no key/team/user" (`key_id` '' is the master key), matching spend_daily's primary key.
  */
 import type pg from 'pg';
-import type { UsageEvent } from '../event.js';
+import { costBreakdown, tokenBreakdown, type UsageEvent } from '../event.js';
 import type { UsageSink } from '../sink.js';
+
+/** Token kinds and cost parts beyond the totals (issue 16), in the ledger and the aggregates alike. */
+const KINDS = [
+  'cached_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens',
+  'input_cost_usd', 'cached_input_cost_usd', 'cache_write_cost_usd', 'output_cost_usd', 'reasoning_cost_usd',
+] as const;
+const KIND_TYPES = KINDS.map((k) => `${k} ${k.endsWith('_usd') ? 'numeric' : 'integer'}`).join(', ');
+const COLUMNS = KINDS.join(', ');
 
 const UPSERT = `
 with ev as (
   select * from jsonb_to_recordset($1::jsonb) as x(
     request_id text, time timestamptz, key_id text, team_id text, user_id text, model text,
-    status smallint, prompt_tokens integer, completion_tokens integer, cost_usd numeric)
+    status smallint, prompt_tokens integer, completion_tokens integer, cost_usd numeric, ${KIND_TYPES})
 ), ins as (
-  insert into usage_events (request_id, time, key_id, team_id, user_id, model, status, prompt_tokens, completion_tokens, cost_usd)
-  select request_id, time, key_id, team_id, user_id, model, status, prompt_tokens, completion_tokens, cost_usd from ev
+  insert into usage_events (request_id, time, key_id, team_id, user_id, model, status, prompt_tokens, completion_tokens, cost_usd, ${COLUMNS})
+  select request_id, time, key_id, team_id, user_id, model, status, prompt_tokens, completion_tokens, cost_usd, ${COLUMNS} from ev
   on conflict (request_id) do nothing
-  returning time, key_id, team_id, user_id, model, prompt_tokens, completion_tokens, cost_usd
+  returning time, key_id, team_id, user_id, model, prompt_tokens, completion_tokens, cost_usd, ${COLUMNS}
 )
-insert into spend_daily as s (day, key_id, team_id, user_id, model, requests, prompt_tokens, completion_tokens, total_tokens, cost_usd, updated_at)
+insert into spend_daily as s (day, key_id, team_id, user_id, model, requests, prompt_tokens, completion_tokens, total_tokens, cost_usd, ${COLUMNS}, updated_at)
 select (time at time zone 'UTC')::date, key_id, team_id, user_id, model,
-       count(*), sum(prompt_tokens), sum(completion_tokens), sum(prompt_tokens + completion_tokens), sum(cost_usd), now()
+       count(*), sum(prompt_tokens), sum(completion_tokens), sum(prompt_tokens + completion_tokens), sum(cost_usd),
+       ${KINDS.map((k) => `sum(${k})`).join(', ')}, now()
 from ins
 group by 1, 2, 3, 4, 5
 order by 1, 2, 3, 4, 5
@@ -33,7 +42,25 @@ on conflict (day, key_id, team_id, user_id, model) do update set
   completion_tokens = s.completion_tokens + excluded.completion_tokens,
   total_tokens = s.total_tokens + excluded.total_tokens,
   cost_usd = s.cost_usd + excluded.cost_usd,
+  ${KINDS.map((k) => `${k} = s.${k} + excluded.${k}`).join(',\n  ')},
   updated_at = now()`;
+
+/** The breakdown columns of one event (0 where an older event carries no breakdown). */
+function kindColumns(e: UsageEvent): Record<(typeof KINDS)[number], number> {
+  const t = tokenBreakdown(e);
+  const c = costBreakdown(e);
+  return {
+    cached_tokens: t.cached,
+    cache_write_tokens: t.cacheWrite,
+    cache_write_1h_tokens: t.cacheWrite1h,
+    reasoning_tokens: t.reasoning,
+    input_cost_usd: c.input,
+    cached_input_cost_usd: c.cachedInput,
+    cache_write_cost_usd: c.cacheWrite,
+    output_cost_usd: c.output,
+    reasoning_cost_usd: c.reasoning,
+  };
+}
 
 export interface PostgresSpendSinkOptions {
   /** Ledger rows older than this are pruned (at most hourly). @default 40 */
@@ -63,6 +90,7 @@ export class PostgresSpendSink implements UsageSink {
       prompt_tokens: e.tokens.prompt,
       completion_tokens: e.tokens.completion,
       cost_usd: e.costUsd,
+      ...kindColumns(e),
     }));
     await this.pool.query(UPSERT, [JSON.stringify(rows)]);
     if (Date.now() - this.lastPrune > 3_600_000) {

@@ -85,7 +85,7 @@ interface RecordedEvent {
 }
 
 /** Recorded ConverseStream events → application/vnd.amazon.eventstream frames (encoded here, not by Skyway). */
-function eventStream(name: string): Buffer {
+export function eventStream(name: string): Buffer {
   return Buffer.concat(
     fixtureJson<RecordedEvent[]>(`bedrock/${name}`).map((e) => {
       const typeHeader = e.messageType === 'event' ? ':event-type' : ':exception-type';

@@ -95,6 +95,13 @@ test('the admin OpenAPI document is valid 3.1 and documents every route', () => 
   assert.deepEqual(paths['/admin/session']!.post!.security, []);
   assert.ok(schemas.ConsoleSession && schemas.SpendSeries && schemas.RequestLogPage && schemas.Overview && schemas.MemberKeyCreate);
   assert.ok(paths['/admin/session/oidc/callback']?.get && paths['/admin/me/keys']?.post);
+  // The usage breakdown (issue 16) is documented on spend rows and request-log rows.
+  for (const name of ['SpendRow', 'RequestLogRow']) {
+    const props = schemas[name]!.properties as Record<string, { description?: string }>;
+    for (const f of ['cached_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens', 'input_cost_usd', 'cached_input_cost_usd', 'cache_write_cost_usd', 'output_cost_usd', 'reasoning_cost_usd']) {
+      assert.ok(props[f]?.description, `${name}.${f} is documented`);
+    }
+  }
   // The checker itself catches a broken document.
   assert.ok(validateOpenApi31({ ...doc, openapi: '3.0.0', paths: { '/x/{id}': { get: { responses: {} } } } }).length >= 3);
 });

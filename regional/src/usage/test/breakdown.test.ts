@@ -145,6 +145,13 @@ describe('usage breakdown: recorded usage → event → every sink, to the micro
         assert.equal(Number(row.requests), 1, `${c.name}: requests`);
         checkRow(c, row, 'spend_daily');
       }
+      // The usage README's breakdown query runs.
+      const q = await pool.query(
+        `SELECT model, sum(cached_tokens) AS cached, sum(cached_input_cost_usd) AS paid,
+                sum(cache_write_tokens) AS written, sum(cache_write_cost_usd) AS write_usd, sum(reasoning_cost_usd) AS reasoning_usd
+         FROM spend_daily WHERE day >= date_trunc('month', current_date) GROUP BY model ORDER BY paid DESC`,
+      );
+      assert.equal(q.rows.length, CASES.length + 1);
     } finally {
       await pool.end();
       await db.close();

@@ -25,10 +25,10 @@ export interface BreakdownCase {
 
 const NONE = { cached: 0, cacheWrite: 0, cacheWrite1h: 0, reasoning: 0 };
 
-/** A recorded body whose `"usage":{…}` (last occurrence) is replaced by `usage`. */
-function withUsage(path: string, usage: object): Buffer {
+/** A recorded body whose `"usage":{…}` (the last occurrence, or the first) is replaced by `usage`. */
+function withUsage(path: string, usage: object, which: 'first' | 'last' = 'last'): Buffer {
   const text = fixture(path).toString('utf8');
-  const at = text.lastIndexOf('"usage":{');
+  const at = which === 'last' ? text.lastIndexOf('"usage":{') : text.indexOf('"usage":{');
   let depth = 0;
   let end = at + 8;
   for (; end < text.length; end++) {
@@ -112,6 +112,20 @@ export const CASES: BreakdownCase[] = [
     note: '21 × 3 + 1843 × 0.30 + 9 × 15',
   },
   {
+    name: 'anthropic stream: 1-hour cache write',
+    provider: 'anthropic',
+    model: 'claude-sonnet-4-5-20250929',
+    stream: true,
+    bytes: withUsage(
+      'anthropic/stream-text.sse',
+      { input_tokens: 10, cache_creation_input_tokens: 4000, cache_read_input_tokens: 0, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 4000 }, output_tokens: 1 },
+      'first',
+    ),
+    tokens: { ...NONE, prompt: 4010, completion: 15, cacheWrite: 4000, cacheWrite1h: 4000 },
+    micros: { input: 30, cachedInput: 0, cacheWrite: 24000, output: 225, reasoning: 0 },
+    note: "recorded stream, message_start usage with a 1-hour write: 10 × 3 + 4000 × 6 (1-hour write) + 15 × 15",
+  },
+  {
     name: 'bedrock json: cache write',
     provider: 'bedrock',
     model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
@@ -185,6 +199,17 @@ export const CASES: BreakdownCase[] = [
     tokens: { ...NONE, prompt: 2062, completion: 9, cached: 2048 },
     micros: { input: 42, cachedInput: 614.4, cacheWrite: 0, output: 135, reasoning: 0 },
     note: '14 × 3 + 2048 × 0.30 + 9 × 15',
+  },
+  {
+    name: 'vertex anthropic stream',
+    provider: 'vertex',
+    model: 'claude-sonnet-4-5@20250929',
+    options: { project: 'p', location: 'us-east5' },
+    stream: true,
+    bytes: fixture('vertex/streamrawpredict-text.sse'),
+    tokens: { ...NONE, prompt: 11, completion: 6 },
+    micros: { input: 33, cachedInput: 0, cacheWrite: 0, output: 90, reasoning: 0 },
+    note: '11 × 3 + 6 × 15',
   },
 ];
 

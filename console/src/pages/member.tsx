@@ -7,7 +7,7 @@ interface MemberTeam {
   id: string;
   name: string;
   models: string[] | null;
-  budget: { max_usd: number; period: string; spent_usd: number; left_usd: number; resets_at: string | null } | null;
+  budget: { max_usd: number; period: string; spent_usd: number; left_usd: number; resets_at: string | null; reserved_usd: number; reserved_keys: number; available_usd: number } | null;
 }
 
 /** A member's page: their team's budget, their own keys, create (within the team's limits) and revoke. */
@@ -46,10 +46,17 @@ export function MemberKeysPage() {
             <h2 id="my-team">Team {t.name}</h2>
             <p>Models: {t.models?.join(', ') ?? 'all'}</p>
             {t.budget ? (
-              <p id="team-left">
-                {usd(t.budget.left_usd)} left of {usd(t.budget.max_usd)} this {t.budget.period.replace(/ly$/, '').replace('dai', 'day')} (spent {usd(t.budget.spent_usd)}
-                {t.budget.resets_at ? `; resets ${t.budget.resets_at.slice(0, 10)}` : ''})
-              </p>
+              <>
+                <p id="team-left">
+                  {usd(t.budget.left_usd)} left of {usd(t.budget.max_usd)} this {t.budget.period.replace(/ly$/, '').replace('dai', 'day')} (spent {usd(t.budget.spent_usd)}
+                  {t.budget.resets_at ? `; resets ${t.budget.resets_at.slice(0, 10)}` : ''})
+                </p>
+                <p id="team-available">
+                  {t.budget.reserved_keys
+                    ? `The team's ${t.budget.reserved_keys} active key${t.budget.reserved_keys === 1 ? '' : 's'} with a budget may still spend ${usd(t.budget.reserved_usd)} of it: a new key can have at most ${usd(t.budget.available_usd)}.`
+                    : `A new key can have at most ${usd(t.budget.available_usd)}.`}
+                </p>
+              </>
             ) : (
               <p>The team has no budget.</p>
             )}
@@ -60,7 +67,9 @@ export function MemberKeysPage() {
         <h2 id="create-my-key">Create a key</h2>
         <form class="inline" onSubmit={create}>
           <Field label="Alias"><input name="alias" value={alias} onInput={(e) => setAlias(e.currentTarget.value)} /></Field>
-          <Field label="Budget (USD)" hint="At most what the team has left"><input name="budget_usd" type="number" min="0" step="0.01" value={budget} onInput={(e) => setBudget(e.currentTarget.value)} /></Field>
+          <Field label="Budget (USD)" hint={team.state === 'ok' && team.data.budget ? `At most ${usd(team.data.budget.available_usd)}: what the team has left after its other keys' budgets` : 'Optional'}>
+            <input name="budget_usd" type="number" min="0" step="0.01" inputMode="decimal" value={budget} onInput={(e) => setBudget(e.currentTarget.value)} />
+          </Field>
           <button type="submit">Create key</button>
         </form>
         {error ? <p class="error" role="alert">{error}</p> : null}

@@ -206,6 +206,7 @@ test('console key pages in a real browser: edit a key, its requests and budget u
     await mp.keyboard.press('Enter');
     await mp.waitForSelector('[role=alert]');
     assert.match(await mp.$eval('[role=alert]', (el) => el.textContent ?? ''), /exceeds what the team has left this period after its other keys' budgets: \$0\.30/);
+    assert.equal(await mp.$eval('input[name=budget_usd]', (el) => el.getAttribute('aria-invalid')), 'true', 'the refused field is marked for screen readers');
     await mp.screenshot({ path: join(out, 'member-refused.png'), fullPage: true });
 
     await mp.click('input[name=budget_usd]', { count: 3 });

@@ -76,8 +76,14 @@ function SpendSection({ k }: { k: KeyObject }) {
   return (
     <section aria-labelledby="key-spend">
       <h2 id="key-spend">Spend, last {DAYS} days</h2>
-      <Status load={load} empty={(d) => !d.series.length}>
-        {(d) => <StackedChart days={d.days} series={series} label={`Spend per day of this key by model, last ${DAYS} days`} unit={(n) => usd(n)} />}
+      <Status load={load}>
+        {(d) =>
+          d.series.length ? (
+            <StackedChart days={d.days} series={series} label={`Spend per day of this key by model, last ${DAYS} days`} unit={(n) => usd(n)} />
+          ) : (
+            <p class="empty" role="status">No spend from this key in the last {DAYS} days.</p>
+          )
+        }
       </Status>
     </section>
   );
@@ -89,25 +95,29 @@ function RequestsSection({ k }: { k: KeyObject }) {
   return (
     <section aria-labelledby="key-requests">
       <h2 id="key-requests">Recent requests</h2>
-      <Status load={load} empty={(d) => !d.data.length && pager.page === 1}>
-        {(d) => (
-          <>
-            <Table
-              caption="Recent requests of this key"
-              rows={d.data}
-              rowKey={(r) => r.request_id}
-              columns={[
-                { label: 'Time (UTC)', cell: (r) => r.time.slice(0, 19) },
-                { label: 'Model', cell: (r) => r.model },
-                { label: 'Status', cell: (r) => <span class={r.status < 300 ? 'ok' : 'error'}>{r.status}{r.error_code ? ` ${r.error_code}` : ''}</span> },
-                { label: 'Total', num: true, cell: (r) => `${Math.round(r.total_ms)} ms` },
-                { label: 'Tokens in/out', num: true, cell: (r) => `${r.prompt_tokens} / ${r.completion_tokens}` },
-                { label: 'Cost', num: true, cell: (r) => usd(r.cost_usd) },
-              ]}
-            />
-            <Pager pager={pager} hasMore={d.has_more} nextCursor={d.next_cursor} />
-          </>
-        )}
+      <Status load={load}>
+        {(d) =>
+          !d.data.length && pager.page === 1 ? (
+            <p class="empty" role="status">No requests from this key in the last {DAYS} days.</p>
+          ) : (
+            <>
+              <Table
+                caption="Recent requests of this key"
+                rows={d.data}
+                rowKey={(r) => r.request_id}
+                columns={[
+                  { label: 'Time (UTC)', cell: (r) => r.time.slice(0, 19) },
+                  { label: 'Model', cell: (r) => r.model },
+                  { label: 'Status', cell: (r) => <span class={r.status < 300 ? 'ok' : 'error'}>{r.status}{r.error_code ? ` ${r.error_code}` : ''}</span> },
+                  { label: 'Total', num: true, cell: (r) => `${Math.round(r.total_ms)} ms` },
+                  { label: 'Tokens in/out', num: true, cell: (r) => `${r.prompt_tokens} / ${r.completion_tokens}` },
+                  { label: 'Cost', num: true, cell: (r) => usd(r.cost_usd) },
+                ]}
+              />
+              <Pager pager={pager} hasMore={d.has_more} nextCursor={d.next_cursor} />
+            </>
+          )
+        }
       </Status>
     </section>
   );

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, usd, type ListPage } from '../api';
+import { api, ApiError, usd, type ListPage } from '../api';
 import { Field, Status, Table, useLoad } from '../ui';
 import type { KeyObject } from './keys';
 
@@ -18,9 +18,11 @@ export function MemberKeysPage() {
   const [budget, setBudget] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [badField, setBadField] = useState<string | null>(null);
   const create = async (e: Event) => {
     e.preventDefault();
     setError(null);
+    setBadField(null);
     setSecret(null);
     try {
       const k = await api.post<{ key: string }>('/admin/me/keys', { alias: alias || undefined, ...(budget ? { budget_usd: Number(budget) } : {}) });
@@ -30,6 +32,7 @@ export function MemberKeysPage() {
       reloadTeam();
     } catch (err) {
       setError((err as Error).message);
+      setBadField(err instanceof ApiError ? err.param : null);
       reloadTeam();
     }
   };
@@ -68,11 +71,11 @@ export function MemberKeysPage() {
         <form class="inline" onSubmit={create}>
           <Field label="Alias"><input name="alias" value={alias} onInput={(e) => setAlias(e.currentTarget.value)} /></Field>
           <Field label="Budget (USD)" hint={team.state === 'ok' && team.data.budget ? `At most ${usd(team.data.budget.available_usd)}: what the team has left after its other keys' budgets` : 'Optional'}>
-            <input name="budget_usd" type="number" min="0" step="0.01" inputMode="decimal" value={budget} onInput={(e) => setBudget(e.currentTarget.value)} />
+            <input name="budget_usd" type="number" min="0" step="0.01" inputMode="decimal" value={budget} onInput={(e) => setBudget(e.currentTarget.value)} aria-invalid={badField === 'budget_usd' ? 'true' : undefined} aria-describedby={badField === 'budget_usd' ? 'create-error' : undefined} />
           </Field>
           <button type="submit">Create key</button>
         </form>
-        {error ? <p class="error" role="alert">{error}</p> : null}
+        {error ? <p class="error" role="alert" id="create-error">{error}</p> : null}
         {secret ? (
           <div class="secret" role="status">
             <p><strong>Copy this key now: it is not shown again.</strong></p>

@@ -129,4 +129,14 @@ test('console keys: edit with validation, audit and change event; budget use; th
     assert.ok(Math.abs(after.available_usd - 0.25) < 1e-9);
     assert.equal((await call<Err>('POST', '/admin/me/keys', { alias: 'ck-c', budget_usd: 0.25 }, as)).status, 201, 'exactly what is available fits');
   });
+
+  await t.test('more members at once than the pool has connections: no deadlock, and the allowance is never oversold', async () => {
+    const crowd = (await call<{ id: string }>('POST', '/admin/teams', { name: 'ck-crowd', budget: { max_usd: 1, period: 'daily' } })).body;
+    const user = (await call<{ id: string }>('POST', '/admin/users', { email: 'crowd@example.test', team_id: crowd.id })).body;
+    const { token, csrf } = new ConsoleSessions({ masterKey: MASTER, secureCookie: true }).issue({ actor: { id: 'crowd@example.test', kind: 'oidc' }, role: 'member', teamId: crowd.id, userId: user.id });
+    const as = { cookie: `skyway_console=${token}`, 'x-skyway-csrf': csrf };
+    // The test pool has 4 connections; six creates of $0.30 against $1: three fit.
+    const all = await Promise.all([...Array(6).keys()].map((i) => call<Err>('POST', '/admin/me/keys', { alias: `ck-crowd-${i}`, budget_usd: 0.3 }, as)));
+    assert.deepEqual(all.map((r) => r.status).sort(), [201, 201, 201, 403, 403, 403]);
+  });
 });

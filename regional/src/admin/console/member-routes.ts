@@ -62,8 +62,8 @@ export function memberRoutes(s: { db: pg.Pool; keys: KeyService; teams: TeamServ
         const allowed = team.allowed_models;
         const outside = allowed && body.models ? body.models.filter((m) => !allowed.includes(m)) : [];
         if (outside.length) throw new PermissionDenied(`The team may not use ${outside.join(', ')}; its models are ${allowed!.join(', ')}.`, 'model_not_allowed_for_team', 'models');
-        const create = async () => {
-          const budget = await teamAllowance(s.db, team);
+        const create = async (reads: pg.Pool | pg.PoolClient) => {
+          const budget = await teamAllowance(reads, team);
           if (budget && body.budget_usd === undefined) throw new PermissionDenied(`The team has a budget: give the key one (at most $${budget.available_usd.toFixed(2)}).`, 'key_budget_required', 'budget_usd');
           if (budget && body.budget_usd! > budget.available_usd + 1e-9) {
             throw new PermissionDenied(
@@ -83,7 +83,7 @@ export function memberRoutes(s: { db: pg.Pool; keys: KeyService; teams: TeamServ
           });
         };
         // Under the team's lock: two members at once cannot both take the same allowance.
-        const { key, row } = team.budget_max_usd == null ? await create() : await withTeamLock(s.db, me.teamId, create);
+        const { key, row } = team.budget_max_usd == null ? await create(s.db) : await withTeamLock(s.db, me.teamId, create);
         return { status: 201, body: { ...keyOut(row), key } };
       },
     }),

@@ -13,6 +13,7 @@
  * team together at admission: this rule only keeps the keys' budgets within what the team can honour.
  */
 import type pg from 'pg';
+import { ServiceUnavailable } from '../../errors/catalogue.js';
 import type { TeamRow } from '../../keys/records.js';
 import { budgetUse, type BudgetSubject, type BudgetUse } from './budget-use.js';
 
@@ -48,22 +49,35 @@ export async function teamAllowance(db: pg.Pool | pg.PoolClient, team: TeamRow, 
 
 /**
  * Run `fn` while holding a Postgres advisory lock for the team, so that two members creating keys at once cannot
- * both take the same allowance. Session-level on a dedicated connection: the key itself is written (and its
- * change event published) by the key service after its own commit, inside the lock.
+ * both take the same allowance. Session-level, on a connection of its own that `fn` gets for its reads; the key is
+ * written (and its change event published) by the key service after its own commit, inside the lock. A waiter
+ * polls with `pg_try_advisory_lock` and gives its connection back between tries: waiters never hold the pool's
+ * connections while the holder needs one to write the key.
  */
-export async function withTeamLock<T>(db: pg.Pool, teamId: string, fn: () => Promise<T>): Promise<T> {
-  const client = await db.connect();
+export async function withTeamLock<T>(db: pg.Pool, teamId: string, fn: (client: pg.PoolClient) => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const lockKey = `skyway:team-key-budget:${teamId}`;
-  let broken: Error | undefined;
-  try {
-    await client.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = await db.connect();
+    let got = false;
     try {
-      return await fn();
-    } finally {
-      await client.query('select pg_advisory_unlock(hashtext($1))', [lockKey]).catch((err: Error) => (broken = err));
+      got = (await client.query<{ got: boolean }>('select pg_try_advisory_lock(hashtext($1)) as got', [lockKey])).rows[0]!.got;
+    } catch (err) {
+      client.release(err as Error);
+      throw err;
     }
-  } finally {
-    // A connection whose unlock failed may still hold the lock: destroy it rather than return it to the pool.
-    client.release(broken);
+    if (got) {
+      let broken: Error | undefined;
+      try {
+        return await fn(client);
+      } finally {
+        await client.query('select pg_advisory_unlock(hashtext($1))', [lockKey]).catch((err: Error) => (broken = err));
+        // A connection whose unlock failed may still hold the lock: destroy it rather than return it to the pool.
+        client.release(broken);
+      }
+    }
+    client.release();
+    if (Date.now() > deadline) throw new ServiceUnavailable('Another key of this team is being created: try again in a moment.', 'team_busy');
+    await new Promise((r) => setTimeout(r, 25 + Math.random() * 50));
   }
 }

@@ -144,6 +144,13 @@ test('console key pages in a real browser: edit a key, its requests and budget u
     await page.waitForSelector('#key-saved');
     await page.waitForFunction(() => document.querySelector('#key-models')?.textContent === 'mock-2');
     assert.equal(await text('#key-budget'), '$2.00 monthly');
+    // The audit log names the change field by field.
+    await go('audit', 'Audit log');
+    await page.waitForFunction(() => [...document.querySelectorAll('td')].some((td) => td.textContent === 'key.update'));
+    const change = await page.$eval('tr[data-row] .diff', (el) => el.textContent ?? '');
+    assert.match(change, /allowed_models: \["mock-1","mock-2"\] → \["mock-2"\]/);
+    assert.match(change, /budget_max_usd: null → "2\.000000"/);
+    assert.doesNotMatch(change, /key_hash/);
   });
 
   await t.test('the edge path refuses the model the key no longer has, and still serves the one it kept', async () => {
@@ -214,6 +221,9 @@ test('console key pages in a real browser: edit a key, its requests and budget u
     await mp.keyboard.press('Enter');
     await mp.waitForSelector('#new-key-secret');
     await mp.waitForFunction(() => document.querySelectorAll('tr[data-row]').length === 1);
+    await mp.waitForSelector('tr[data-row] td[data-label="Budget use"] .budget-meter');
+    assert.match(await mp.$eval('tr[data-row] td[data-label="Budget use"] .budget-text', (el) => el.textContent ?? ''), /^\$0 of \$0\.3 this month · resets /);
+    await mp.screenshot({ path: join(out, 'member-keys.png'), fullPage: true });
     await context.close();
 
     // The Spend page shows both teams' budget use with the reset date.

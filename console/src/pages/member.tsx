@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, usd, type ListPage } from '../api';
 import { Field, Status, Table, useLoad } from '../ui';
 import type { KeyObject } from './keys';
+import { BudgetMeter, type BudgetUse } from './keys-budget';
 
 interface MemberTeam {
   id: string;
@@ -14,6 +15,7 @@ interface MemberTeam {
 export function MemberKeysPage() {
   const [team, reloadTeam] = useLoad(() => api.get<MemberTeam>('/admin/me/team'), []);
   const [keys, reloadKeys] = useLoad(() => api.get<ListPage<KeyObject>>('/admin/me/keys', { limit: 100 }), []);
+  const [use] = useLoad(async () => new Map((await api.get<{ data: BudgetUse[] }>('/admin/me/budget-use')).data.map((u) => [u.id, u])), [keys]);
   const [alias, setAlias] = useState('');
   const [budget, setBudget] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
@@ -95,7 +97,13 @@ export function MemberKeysPage() {
               { label: 'Key', cell: (k) => <code>{k.hint}</code> },
               { label: 'Status', cell: (k) => <span class={`badge ${k.status}`}>{k.status}</span> },
               { label: 'Models', cell: (k) => k.models?.join(', ') ?? 'all' },
-              { label: 'Budget', cell: (k) => (k.budget ? `${usd(k.budget.max_usd)} / ${k.budget.period}` : '—') },
+              {
+                label: 'Budget use',
+                cell: (k) => {
+                  const u = use.state === 'ok' ? use.data.get(k.id) : undefined;
+                  return u ? <BudgetMeter use={u} label={`Key ${k.alias ?? k.hint}`} /> : k.budget ? `${usd(k.budget.max_usd)} / ${k.budget.period}` : '—';
+                },
+              },
               { label: 'Actions', cell: (k) => (k.status === 'active' ? <button type="button" class="danger" aria-label={`Revoke ${k.alias ?? k.id}`} onClick={() => revoke(k.id)}>Revoke</button> : null) },
             ]}
           />

@@ -40,7 +40,7 @@ export function adminRoutes(s: Services): Route[] {
       handler: async ({ params }) => ({ body: keyOut(await s.keys.get(params.id!)) }),
     }),
     defineRoute({
-      method: 'PATCH', path: '/admin/keys/{id}', tag: 'keys', summary: 'Update models, limits, per-model limits, budget, expiry or metadata (fields left out keep their value; `limits` and `model_limits` are replaced whole). Audited with before/after (no key hash); replicas drop their cached copy. 409 `key_not_active` for a revoked or rotated key, 400 `model_limits_unknown_model` for a per-model limit on a model the key may not use', body: S.KeyUpdate, response: S.KeyObject,
+      method: 'PATCH', path: '/admin/keys/{id}', tag: 'keys', summary: 'Update models, limits, per-model limits, budget, expiry or metadata (omitted fields keep their value; audited; replicas drop their cached copy). 409 key_not_active for a revoked or rotated key', body: S.KeyUpdate, response: S.KeyObject,
       handler: async ({ params, body, identity }) => {
         checkKeyUpdate(await s.keys.get(params.id!), body);
         return { body: keyOut(await s.keys.update(identity.actor, params.id!, body)) };

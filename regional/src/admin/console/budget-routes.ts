@@ -27,7 +27,7 @@ const BudgetUseObject = z
     resets_at: z.string().nullable().describe('When the period ends; null for a lifetime budget'),
   })
   .meta({ id: 'BudgetUse' });
-const BudgetUseList = z.object({ object: z.literal('list'), scope: z.enum(['key', 'team']), data: z.array(BudgetUseObject) }).meta({ id: 'BudgetUseList' });
+export const BudgetUseList = z.object({ object: z.literal('list'), scope: z.enum(['key', 'team']), data: z.array(BudgetUseObject) }).meta({ id: 'BudgetUseList' });
 
 type Subject = { id: string } & Pick<BudgetColumns, 'budget_max_usd' | 'budget_period'>;
 

@@ -128,6 +128,11 @@ test('console keys: edit with validation, audit and change event; budget use; th
     assert.equal(after.reserved_keys, 2);
     assert.ok(Math.abs(after.available_usd - 0.25) < 1e-9);
     assert.equal((await call<Err>('POST', '/admin/me/keys', { alias: 'ck-c', budget_usd: 0.25 }, as)).status, 201, 'exactly what is available fits');
+    // Their own keys' budget use, and only theirs (not the admin's key in the same team).
+    const use = (await call<{ data: Array<{ id: string; max_usd: number; spent_usd: number }> }>('GET', '/admin/me/budget-use', undefined, as)).body.data;
+    assert.deepEqual(use.map((u) => u.max_usd).sort(), [0.25, 0.5]);
+    assert.ok(!use.some((u) => u.id === other.id));
+    assert.equal((await call<Err>('GET', '/admin/me/budget-use')).status, 403, 'member routes only for members');
   });
 
   await t.test('more members at once than the pool has connections: no deadlock, and the allowance is never oversold', async () => {

@@ -15,6 +15,8 @@ import type { AdminIdentity } from '../auth.js';
 import { defineRoute, type Route } from '../route.js';
 import * as S from '../schemas.js';
 import { keyOut, listOut } from '../serialize.js';
+import { BudgetUseList } from './budget-routes.js';
+import { budgetUse, type BudgetSubject } from './budget-use.js';
 import { teamAllowance, withTeamLock } from './team-allowance.js';
 
 const MemberKeyCreate = z
@@ -53,6 +55,14 @@ export function memberRoutes(s: { db: pg.Pool; keys: KeyService; teams: TeamServ
     defineRoute({
       method: 'GET', path: '/admin/me/keys', tag: 'self-service', summary: "The member's own keys, newest first", member: true, query: S.PageQuery, response: S.listOf(S.KeyObject),
       handler: async ({ identity, query }) => ({ body: listOut(await s.keys.list({ user_id: member(identity).userId }, query), keyOut) }),
+    }),
+    defineRoute({
+      method: 'GET', path: '/admin/me/budget-use', tag: 'self-service', summary: "Budget use of the member's own keys with a budget: spent and left this period, and when it resets", member: true, response: BudgetUseList,
+      handler: async ({ identity }) => {
+        const mine = (await s.db.query('select id, budget_max_usd, budget_period from virtual_keys where user_id = $1 and budget_max_usd is not null and revoked_at is null order by created_at desc limit 100', [member(identity).userId])).rows as BudgetSubject[];
+        const use = await budgetUse(s.db, 'key_id', mine);
+        return { body: { object: 'list', scope: 'key', data: [...use.entries()].map(([id, u]) => ({ id, ...u })) } };
+      },
     }),
     defineRoute({
       method: 'POST', path: '/admin/me/keys', tag: 'self-service', summary: "Create a key of one's own in the team (models within the team's, budget within what the team has left)", member: true, body: MemberKeyCreate, status: 201, response: S.KeyWithSecret,

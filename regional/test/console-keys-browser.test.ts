@@ -119,6 +119,11 @@ test('console key pages in a real browser: edit a key, its requests and budget u
   await t.test('edit: a refused save lists its problems (focused, announced); a valid one changes models and budget', async () => {
     await page.click('#edit-key-open');
     await page.waitForSelector('form.edit-key');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'edit-alias', 'the form opens with the focus on its first field');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => document.activeElement?.id === 'edit-key-open');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('form.edit-key');
     await fill('#edit-budget\\.max_usd', '-1');
     await page.click('#add-model-limit');
     await fill('#edit-model_limits\\.0\\.model', 'mock-3');

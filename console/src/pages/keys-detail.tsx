@@ -148,7 +148,11 @@ export function KeyDetailPage({ id, canWrite }: { id: string; canWrite: boolean 
                     setSaved((n) => n + 1);
                     reload();
                   }}
-                  onCancel={() => setEditing(false)}
+                  onCancel={() => {
+                    setEditing(false);
+                    // Back to the button that opened the form, for keyboard users.
+                    setTimeout(() => document.getElementById('edit-key-open')?.focus());
+                  }}
                 />
               ) : (
                 <button type="button" id="edit-key-open" onClick={() => setEditing(true)}>

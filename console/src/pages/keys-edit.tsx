@@ -1,5 +1,6 @@
 /**
  * Edit a key: alias, models, limits, per-model limits, budget and expiry, through PATCH /admin/keys/{id}.
+ * Opens with the focus on its first field; Escape cancels.
  * Checked here first (each field says what is wrong, and a summary lists every problem); the server's answer,
  * when it refuses, is shown next to the field it names.
  */
@@ -116,15 +117,16 @@ interface InputProps {
   min?: string;
   step?: string;
   inputMode?: 'numeric' | 'decimal';
+  autoFocus?: boolean;
 }
 
-function Input({ id, label, value, onInput, errors, hint, type, min, step, inputMode }: InputProps) {
+function Input({ id, label, value, onInput, errors, hint, type, min, step, inputMode, autoFocus }: InputProps) {
   const err = errors[id];
   const described = [hint ? `${id}-hint` : '', err ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <label class="field">
       <span>{label}</span>
-      <input type={(type ?? 'text') as 'text' /* preact types `type` as a union keyed by its value */} min={min} step={step} inputMode={inputMode} id={`edit-${id}`} name={`edit-${id}`} value={value} onInput={(e) => onInput(e.currentTarget.value)} aria-invalid={err ? 'true' : undefined} aria-describedby={described} />
+      <input type={(type ?? 'text') as 'text' /* preact types `type` as a union keyed by its value */} min={min} step={step} inputMode={inputMode} autoFocus={autoFocus} id={`edit-${id}`} name={`edit-${id}`} value={value} onInput={(e) => onInput(e.currentTarget.value)} aria-invalid={err ? 'true' : undefined} aria-describedby={described} />
       {hint ? <small class="muted" id={`${id}-hint`}>{hint}</small> : null}
       {err ? <small class="error" id={`${id}-error`}>{err}</small> : null}
     </label>
@@ -158,7 +160,7 @@ export function EditKey({ k, onSaved, onCancel }: { k: KeyObject; onSaved: (k: K
     if (problems.length) document.getElementById('edit-errors')?.focus();
   }, [errors]);
   return (
-    <form class="edit-key" onSubmit={submit} aria-labelledby="edit-key-title" noValidate>
+    <form class="edit-key" onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && onCancel()} aria-labelledby="edit-key-title" noValidate>
       <h2 id="edit-key-title">Edit key</h2>
       {problems.length ? (
         <div id="edit-errors" class="error-summary" role="alert" tabIndex={-1}>
@@ -170,7 +172,7 @@ export function EditKey({ k, onSaved, onCancel }: { k: KeyObject; onSaved: (k: K
       ) : null}
       <fieldset>
         <legend>Name and models</legend>
-        <Input id="alias" label="Alias" value={f.alias} onInput={(v) => set({ alias: v })} errors={errors} />
+        <Input id="alias" label="Alias" value={f.alias} onInput={(v) => set({ alias: v })} errors={errors} autoFocus />
         <Input id="models" label="Models" value={f.models} onInput={(v) => set({ models: v })} errors={errors} hint="Comma-separated model names; empty = every model" />
       </fieldset>
       <fieldset>

@@ -106,7 +106,7 @@ export function SpendPage() {
       <section aria-labelledby="top-keys">
         <h2 id="top-keys">Top keys</h2>
         <Status load={topKeys} empty={(d) => !d.data.length}>
-          {(d) => <Table caption="Top keys by spend" rows={d.data} rowKey={(r) => r.group} columns={[{ label: 'Key', cell: (r) => r.group }, { label: 'Requests', num: true, cell: (r) => r.requests }, { label: 'Spend', num: true, cell: (r) => usd(r.cost_usd) }]} />}
+          {(d) => <Table caption="Top keys by spend" rows={d.data} rowKey={(r) => r.group} columns={[{ label: 'Key', cell: (r) => (r.group ? <a href={`#/keys/${r.group}`}>{r.group}</a> : '(none)') }, { label: 'Requests', num: true, cell: (r) => r.requests }, { label: 'Spend', num: true, cell: (r) => usd(r.cost_usd) }]} />}
         </Status>
       </section>
       <BudgetUse />

@@ -19,6 +19,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly code: string | null,
+    /** The request field the error is about (`budget.max_usd`), when the API names one. */
+    readonly param: string | null = null,
   ) {
     super(message);
   }
@@ -31,8 +33,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   if (csrf) headers['x-skyway-csrf'] = csrf;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? null : JSON.stringify(body), credentials: 'same-origin' });
-  const json = (await res.json().catch(() => ({}))) as { error?: { message?: string; code?: string | null } };
-  if (!res.ok) throw new ApiError(res.status, json.error?.message ?? `HTTP ${res.status}`, json.error?.code ?? null);
+  const json = (await res.json().catch(() => ({}))) as { error?: { message?: string; code?: string | null; param?: string | null } };
+  if (!res.ok) throw new ApiError(res.status, json.error?.message ?? `HTTP ${res.status}`, json.error?.code ?? null, json.error?.param ?? null);
   return json as T;
 }
 

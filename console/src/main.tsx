@@ -5,6 +5,7 @@ import { currentSession, signOut, type Session } from './api';
 import { AuditPage } from './pages/audit';
 import { DeploymentsPage } from './pages/deployments';
 import { KeysPage } from './pages/keys';
+import { KeyDetailPage } from './pages/keys-detail';
 import { MemberKeysPage } from './pages/member';
 import { OverviewPage } from './pages/overview';
 import { RequestsPage } from './pages/requests';
@@ -18,23 +19,33 @@ type Page = (typeof PAGES)[number];
 const TITLES: Record<Page, string> = { overview: 'Overview', keys: 'Keys', spend: 'Spend', requests: 'Requests', teams: 'Teams and users', deployments: 'Deployments', audit: 'Audit log' };
 
 function pageFromHash(): Page {
-  const h = location.hash.replace(/^#\/?/, '') as Page;
+  const h = location.hash.replace(/^#\/?/, '').split('/')[0] as Page;
   return PAGES.includes(h) ? h : 'overview';
+}
+
+/** `#/keys/<id>` → the key's id. */
+function keyIdFromHash(hash: string): string | undefined {
+  const m = /^#\/keys\/([^/]+)$/.exec(hash);
+  return m ? decodeURIComponent(m[1]!) : undefined;
 }
 
 function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [page, setPage] = useState<Page>(pageFromHash());
+  const [hash, setHash] = useState(location.hash);
   useEffect(() => {
     currentSession().then(setSession);
-    const onHash = () => setPage(pageFromHash());
+    const onHash = () => {
+      setPage(pageFromHash());
+      setHash(location.hash);
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   useEffect(() => {
     document.title = `${TITLES[page]} · Skyway console`;
     document.getElementById('main')?.focus();
-  }, [page]);
+  }, [page, hash]);
   if (session === undefined) return <p role="status">Loading…</p>;
   if (session === null) return <SignIn onSignedIn={setSession} />;
   const canWrite = session.role === 'admin';
@@ -74,7 +85,7 @@ function App() {
       <main id="main" tabIndex={-1}>
         {member && <MemberKeysPage />}
         {!member && page === 'overview' && <OverviewPage />}
-        {!member && page === 'keys' && <KeysPage canWrite={canWrite} />}
+        {!member && page === 'keys' && (keyIdFromHash(hash) ? <KeyDetailPage id={keyIdFromHash(hash)!} canWrite={canWrite} /> : <KeysPage canWrite={canWrite} />)}
         {!member && page === 'spend' && <SpendPage />}
         {!member && page === 'requests' && <RequestsPage />}
         {!member && page === 'teams' && <TeamsPage canWrite={canWrite} />}

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
 import { Field, Pager, Status, Table, useLoad, usePager } from '../ui';
+import { BudgetMeter, useBudgetUse } from './keys-budget';
 
 export interface KeyObject {
   id: string;
@@ -8,11 +9,16 @@ export interface KeyObject {
   hint: string;
   status: string;
   team_id: string | null;
+  user_id?: string | null;
   models: string[] | null;
+  limits?: { rpm?: number; tpm?: number; max_parallel?: number };
+  model_limits?: Record<string, { rpm?: number; tpm?: number; max_parallel?: number }>;
   budget: { max_usd: number; period: string } | null;
+  expires_at?: string | null;
   created_at: string;
   revoked_at?: string | null;
   revoked_reason?: string | null;
+  replaced_by?: string | null;
 }
 
 interface Team {
@@ -177,6 +183,12 @@ export function KeysPage({ canWrite }: { canWrite: boolean }) {
   const [teams] = useLoad(() => api.get<ListPage<Team>>('/admin/teams', { limit: 500 }), []);
   const teamName = (id: string | null) => (id === null ? '—' : teams.state === 'ok' ? (teams.data.data.find((t) => t.id === id)?.name ?? id) : id);
   const [keys, reload] = useLoad(() => api.get<ListPage<KeyObject>>('/admin/keys', { limit: 25, cursor: pager.cursor, status, alias, model }), [pager.cursor, status, alias, model]);
+  const [budgetUse] = useBudgetUse('key', keys.state === 'ok' ? keys.data.data.filter((k) => k.budget).map((k) => k.id) : undefined);
+  const budgetCell = (k: KeyObject) => {
+    const u = budgetUse.get(k.id);
+    if (u) return <BudgetMeter use={u} label={`Key ${k.alias ?? k.hint}`} />;
+    return k.budget ? `$${k.budget.max_usd} / ${k.budget.period}` : '—';
+  };
   const filter = (set: (v: string) => void) => (e: Event) => {
     set((e.currentTarget as HTMLInputElement).value);
     pager.reset();
@@ -211,12 +223,12 @@ export function KeysPage({ canWrite }: { canWrite: boolean }) {
                 rows={d.data}
                 rowKey={(k) => k.id}
                 columns={[
-                  { label: 'Alias', cell: (k) => k.alias ?? '—' },
+                  { label: 'Alias', cell: (k) => <a href={`#/keys/${k.id}`} aria-label={`Key ${k.alias ?? k.hint}: details, requests and edit`}>{k.alias ?? '(no alias)'}</a> },
                   { label: 'Key', cell: (k) => <code>{k.hint}</code> },
                   { label: 'Status', cell: (k) => <span class={`badge ${k.status}`}>{k.status}</span> },
                   { label: 'Team', cell: (k) => teamName(k.team_id) },
                   { label: 'Models', cell: (k) => k.models?.join(', ') ?? 'all' },
-                  { label: 'Budget', cell: (k) => (k.budget ? `$${k.budget.max_usd} / ${k.budget.period}` : '—') },
+                  { label: 'Budget use', cell: budgetCell },
                   { label: 'Created', cell: (k) => k.created_at.slice(0, 16).replace('T', ' ') },
                   { label: 'Actions', cell: (k) => (canWrite ? <div class="actions"><Rotate k={k} onDone={reload} /> <Revoke k={k} onDone={reload} /></div> : null) },
                 ]}

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { api, daysAgo, isoDay, usd, type ListPage } from '../api';
 import { StackedChart } from '../chart';
 import { downloadCsv, Field, Status, Table, useLoad } from '../ui';
+import { BudgetMeter, useBudgetUse } from './keys-budget';
 
 interface Series {
   days: string[];
@@ -20,43 +21,29 @@ interface SpendRow {
   requests: number;
 }
 
-/** First day of the current budget period (UTC), matching how budgets reset. */
-function periodStart(period: string): string {
-  const now = new Date();
-  if (period === 'daily') return isoDay(now);
-  if (period === 'weekly') return daysAgo((now.getUTCDay() + 6) % 7);
-  if (period === 'monthly') return isoDay(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)));
-  return '2000-01-01';
-}
-
+/** Budget use per team this period, with the reset date (GET /admin/budget-use). */
 function BudgetUse() {
-  const [load] = useLoad(async () => {
-    const teams = (await api.get<ListPage<Team>>('/admin/teams', { limit: 500 })).data.filter((t) => t.budget);
-    return Promise.all(
-      teams.map(async (t) => {
-        const r = await api.get<{ total: { cost_usd: number } }>('/admin/spend', { group_by: 'team', team_id: t.id, from: periodStart(t.budget!.period), to: isoDay(new Date()) });
-        return { team: t, spent: r.total.cost_usd };
-      }),
-    );
-  }, []);
+  const [teams] = useLoad(() => api.get<ListPage<Team>>('/admin/teams', { limit: 500 }), []);
+  const [use, failed] = useBudgetUse('team', undefined);
+  const name = (id: string) => (teams.state === 'ok' ? (teams.data.data.find((t) => t.id === id)?.name ?? id) : id);
+  const rows = [...use.values()];
   return (
     <section aria-labelledby="budget-use">
       <h2 id="budget-use">Team budgets, this period</h2>
-      <Status load={load} empty={(d) => !d.length}>
-        {(d) => (
-          <ul class="budgets">
-            {d.map(({ team, spent }) => (
-              <li>
-                <span>{team.name}</span>
-                <progress max={team.budget!.max_usd} value={Math.min(spent, team.budget!.max_usd)} aria-label={`${team.name} budget use`} />
-                <span>
-                  {usd(spent)} of {usd(team.budget!.max_usd)} ({team.budget!.period})
-                </span>
-              </li>
-            ))}
-          </ul>
-        )}
-      </Status>
+      {failed ? (
+        <p class="error" role="alert">Could not load the budget use.</p>
+      ) : !rows.length ? (
+        <p class="empty" role="status">No team has a budget.</p>
+      ) : (
+        <ul class="budgets">
+          {rows.map((u) => (
+            <li data-team={u.id}>
+              <span>{name(u.id)}</span>
+              <BudgetMeter use={u} label={`Team ${name(u.id)}`} />
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }
@@ -119,7 +106,7 @@ export function SpendPage() {
       <section aria-labelledby="top-keys">
         <h2 id="top-keys">Top keys</h2>
         <Status load={topKeys} empty={(d) => !d.data.length}>
-          {(d) => <Table caption="Top keys by spend" rows={d.data} rowKey={(r) => r.group} columns={[{ label: 'Key', cell: (r) => r.group }, { label: 'Requests', num: true, cell: (r) => r.requests }, { label: 'Spend', num: true, cell: (r) => usd(r.cost_usd) }]} />}
+          {(d) => <Table caption="Top keys by spend" rows={d.data} rowKey={(r) => r.group} columns={[{ label: 'Key', cell: (r) => (r.group ? <a href={`#/keys/${r.group}`}>{r.group}</a> : '(none)') }, { label: 'Requests', num: true, cell: (r) => r.requests }, { label: 'Spend', num: true, cell: (r) => usd(r.cost_usd) }]} />}
         </Status>
       </section>
       <BudgetUse />

@@ -13,6 +13,7 @@ import { createAdminAuthenticator } from './auth.js';
 import { consoleRoutes } from './console/routes.js';
 import { ConsoleSessions } from './console/session.js';
 import { memberRoutes } from './console/member-routes.js';
+import { budgetRoutes } from './console/budget-routes.js';
 import { oidcLoginRoutes } from './console/oidc-login.js';
 import { requestLogFromEnv } from './console/request-log-source.js';
 
@@ -81,6 +82,7 @@ test('the admin OpenAPI document is valid 3.1 and documents every route', () => 
     ...consoleRoutes({ db, requestLog: requestLogFromEnv({}, undefined), sessions: new ConsoleSessions({ masterKey: 'm', secureCookie: true }), authenticate: createAdminAuthenticator({ masterKey: 'm' }) }),
     ...oidcLoginRoutes({ db, oidc: undefined, sessions: new ConsoleSessions({ masterKey: 'm', secureCookie: true }) }),
     ...memberRoutes({ db, keys: new KeyService({ db, bus: localChangeBus, secrets }), teams: new TeamService(db, localChangeBus) }),
+    ...budgetRoutes({ db }),
   ];
   const doc = buildOpenApi(routes, { version: '1.0.0' });
   assert.deepEqual(validateOpenApi31(doc), []);
@@ -102,6 +104,7 @@ test('the admin OpenAPI document is valid 3.1 and documents every route', () => 
       assert.ok(props[f]?.description, `${name}.${f} is documented`);
     }
   }
+  assert.ok(paths['/admin/budget-use']?.get && paths['/admin/keys/{id}']?.patch && schemas.BudgetUse && schemas.KeyUpdate);
   // The checker itself catches a broken document.
   assert.ok(validateOpenApi31({ ...doc, openapi: '3.0.0', paths: { '/x/{id}': { get: { responses: {} } } } }).length >= 3);
 });

@@ -5,6 +5,7 @@ import type { AuditRow } from '../db/audit.js';
 import type { KeyService } from '../keys/service.js';
 import type { DeploymentService } from './deployments.js';
 import type { TeamService, UserService } from './directory.js';
+import { checkKeyUpdate } from './key-update.js';
 import { defineRoute, type Route } from './route.js';
 import * as S from './schemas.js';
 import { auditOut, deploymentOut, keyOut, listOut, teamOut, userOut } from './serialize.js';
@@ -39,8 +40,11 @@ export function adminRoutes(s: Services): Route[] {
       handler: async ({ params }) => ({ body: keyOut(await s.keys.get(params.id!)) }),
     }),
     defineRoute({
-      method: 'PATCH', path: '/admin/keys/{id}', tag: 'keys', summary: 'Update models, limits, budget, expiry or metadata', body: S.KeyUpdate, response: S.KeyObject,
-      handler: async ({ params, body, identity }) => ({ body: keyOut(await s.keys.update(identity.actor, params.id!, body)) }),
+      method: 'PATCH', path: '/admin/keys/{id}', tag: 'keys', summary: 'Update models, limits, per-model limits, budget, expiry or metadata (omitted fields keep their value; audited; replicas drop their cached copy). 409 key_not_active for a revoked or rotated key', body: S.KeyUpdate, response: S.KeyObject,
+      handler: async ({ params, body, identity }) => {
+        checkKeyUpdate(await s.keys.get(params.id!), body);
+        return { body: keyOut(await s.keys.update(identity.actor, params.id!, body)) };
+      },
     }),
     defineRoute({
       method: 'POST', path: '/admin/keys/{id}/revoke', tag: 'keys', summary: 'Revoke a key (every replica and the edge stop accepting it)', body: S.KeyRevoke, response: S.KeyObject,

@@ -23,6 +23,7 @@ import { consoleRoutes } from './console/routes.js';
 import { ConsoleSessions, CSRF_HEADER, sessionCookie } from './console/session.js';
 import { consoleStatic } from './console/static.js';
 import { memberRoutes } from './console/member-routes.js';
+import { budgetRoutes } from './console/budget-routes.js';
 import { oidcLoginRoutes } from './console/oidc-login.js';
 import { requestLogFromEnv, type RequestLogSource } from './console/request-log-source.js';
 
@@ -129,6 +130,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     ...consoleRoutes({ db: opts.db, requestLog, sessions, authenticate }),
     ...oidcLoginRoutes({ db: opts.db, oidc: opts.oidc, sessions }),
     ...memberRoutes({ db: opts.db, keys: services.keys, teams: services.teams }),
+    ...budgetRoutes({ db: opts.db }),
   ];
   const serveConsole = consoleStatic(opts.consoleDir);
   const matchers = routes.map((r) => ({ route: r, match: compilePath(r.path) }));

@@ -82,8 +82,8 @@ export const ENV = {
   SKYWAY_REDIS_COMMAND_TIMEOUT_MS: { default: '250', roles: api, aws: 'optional', description: 'Slower Redis calls count as Redis down' },
   // Usage sinks
   SKYWAY_S3_BUCKET: { roles: both, aws: 'required', description: 'Payload archive bucket' },
-  SKYWAY_S3_PREFIX: { default: 'usage/', roles: api, aws: 'optional', description: 'Archive key prefix' },
-  S3_ENDPOINT: { roles: api, aws: 'local', description: 'S3 endpoint of a stand-in (s3rver)' },
+  SKYWAY_S3_PREFIX: { default: 'usage/', roles: both, aws: 'optional', description: 'Archive key prefix' },
+  S3_ENDPOINT: { roles: both, aws: 'local', description: 'S3 endpoint of a stand-in (s3rver)' },
   SKYWAY_USAGE_LEDGER_DAYS: { roles: api, aws: 'optional', description: 'Days of usage_events kept' },
   SKYWAY_USAGE_BATCH_SIZE: { roles: api, aws: 'optional', description: 'Usage batch rows' },
   SKYWAY_USAGE_FLUSH_MS: { roles: api, aws: 'optional', description: 'Usage batch interval' },

@@ -25,6 +25,8 @@ import { consoleStatic } from './console/static.js';
 import { memberRoutes } from './console/member-routes.js';
 import { oidcLoginRoutes } from './console/oidc-login.js';
 import { requestLogFromEnv, type RequestLogSource } from './console/request-log-source.js';
+import { requestArchiveFromEnv, type RequestArchive } from './console/request-archive.js';
+import { requestRoutes } from './console/request-routes.js';
 
 export interface AdminServerOptions {
   host: string;
@@ -57,6 +59,8 @@ export interface AdminServerOptions {
   secureCookie?: boolean | undefined;
   /** The console's request log; default: ClickHouse from CLICKHOUSE_URL, else the NDJSON files under dataDir. */
   requestLog?: RequestLogSource | undefined;
+  /** The payload archive the request detail reads; default: SKYWAY_S3_BUCKET, else `<dataDir>/archive`. */
+  requestArchive?: RequestArchive | undefined;
   /** The built console; default dist/console. */
   consoleDir?: string | undefined;
 }
@@ -127,6 +131,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   const routes = [
     ...adminRoutes(services),
     ...consoleRoutes({ db: opts.db, requestLog, sessions, authenticate }),
+    ...requestRoutes({ db: opts.db, requestLog, archive: opts.requestArchive ?? requestArchiveFromEnv(process.env, opts.dataDir) }),
     ...oidcLoginRoutes({ db: opts.db, oidc: opts.oidc, sessions }),
     ...memberRoutes({ db: opts.db, keys: services.keys, teams: services.teams }),
   ];

@@ -20,6 +20,7 @@ import type { ClientExchange, HeaderList } from './client-exchange.js';
 import type { Gateway } from './context.js';
 import type { Ingress } from './ingress.js';
 import { ErrorBoundary, GuardedRequest } from './error-boundary.js';
+import type { UsagePayload } from '../usage/event.js';
 import { ResponseShaper } from './respond.js';
 import { settleAndRecord } from './settle.js';
 import { parseRequestBody, type ParsedRequest } from './validate.js';
@@ -54,6 +55,8 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
   private firstByteAt = 0;
   /** Set when this model caches responses. */
   private cache: RequestCache | undefined;
+  /** The canonical JSON answer, kept only when the principal archives payloads. */
+  private archivedResponse: Buffer | string | undefined;
   private ended = false;
 
   constructor(
@@ -225,6 +228,7 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
 
   answered(out: Buffer | string, translated: TranslatedResponse): void {
     this.firstByteAt = performance.now();
+    if (this.principal?.archivePayloads) this.archivedResponse = translated.body;
     this.cache?.storeJson(translated.body);
     this.ex.sendJson(200, out, this.responseHeaders(this.cost(translated.usage)));
     this.finish();
@@ -305,7 +309,23 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
       usage: u,
       costUsd: this.cost(u) ?? 0,
       firstByteAt: this.firstByteAt,
+      attemptLog: r?.log,
+      payload: this.principal?.archivePayloads && this.parsed ? this.payload() : undefined,
     });
+  }
+
+  /** What the payload archive keeps (opted-in principals only): the request body and the answer. */
+  private payload(): UsagePayload {
+    let response: unknown = null;
+    if (this.archivedResponse !== undefined) {
+      try {
+        response = JSON.parse(String(this.archivedResponse));
+      } catch {
+        response = String(this.archivedResponse);
+      }
+    } else if (this.runner?.completionText) response = { stream: true, text: this.runner.completionText.text() };
+    else if (this.errorCode) response = { error: { code: this.errorCode } };
+    return { request: this.parsed!.body, response };
   }
 }
 

@@ -81,6 +81,8 @@ export function genAiSpan(e: UsageEvent, serviceName: string): GenAiSpan {
   if (e.deployment) a['skyway.deployment'] = e.deployment;
   if (e.latency.ttfbMs !== null) a['skyway.latency.ttfb_ms'] = e.latency.ttfbMs;
   if (e.errorCode) a['error.type'] = e.errorCode;
+  // The attempts (deployment, model, status, error, duration) as JSON: the console's request detail reads it.
+  if (e.attemptLog?.length) a['skyway.attempt_log'] = JSON.stringify(e.attemptLog);
   return {
     traceId,
     spanId,

@@ -7,6 +7,7 @@ import { DeploymentsPage } from './pages/deployments';
 import { KeysPage } from './pages/keys';
 import { MemberKeysPage } from './pages/member';
 import { OverviewPage } from './pages/overview';
+import { RequestDetailPage } from './pages/request-detail';
 import { RequestsPage } from './pages/requests';
 import { SignIn } from './pages/signin';
 import { SpendPage } from './pages/spend';
@@ -18,23 +19,33 @@ type Page = (typeof PAGES)[number];
 const TITLES: Record<Page, string> = { overview: 'Overview', keys: 'Keys', spend: 'Spend', requests: 'Requests', teams: 'Teams and users', deployments: 'Deployments', audit: 'Audit log' };
 
 function pageFromHash(): Page {
-  const h = location.hash.replace(/^#\/?/, '') as Page;
+  const h = location.hash.replace(/^#\/?/, '').split('/')[0] as Page;
   return PAGES.includes(h) ? h : 'overview';
+}
+
+/** `#/requests/<id>/<day>`: one request's detail. */
+function detailFromHash(): { id: string; day: string | undefined } | undefined {
+  const m = /^#\/requests\/([^/]+)(?:\/(\d{4}-\d\d-\d\d))?$/.exec(location.hash);
+  return m ? { id: decodeURIComponent(m[1]!), day: m[2] } : undefined;
 }
 
 function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [page, setPage] = useState<Page>(pageFromHash());
+  const [detail, setDetail] = useState(detailFromHash());
   useEffect(() => {
     currentSession().then(setSession);
-    const onHash = () => setPage(pageFromHash());
+    const onHash = () => {
+      setPage(pageFromHash());
+      setDetail(detailFromHash());
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   useEffect(() => {
-    document.title = `${TITLES[page]} · Skyway console`;
+    document.title = `${detail ? 'Request' : TITLES[page]} · Skyway console`;
     document.getElementById('main')?.focus();
-  }, [page]);
+  }, [page, detail?.id]);
   if (session === undefined) return <p role="status">Loading…</p>;
   if (session === null) return <SignIn onSignedIn={setSession} />;
   const canWrite = session.role === 'admin';
@@ -76,7 +87,7 @@ function App() {
         {!member && page === 'overview' && <OverviewPage />}
         {!member && page === 'keys' && <KeysPage canWrite={canWrite} />}
         {!member && page === 'spend' && <SpendPage />}
-        {!member && page === 'requests' && <RequestsPage />}
+        {!member && page === 'requests' && (detail ? <RequestDetailPage id={detail.id} day={detail.day} /> : <RequestsPage />)}
         {!member && page === 'teams' && <TeamsPage canWrite={canWrite} />}
         {!member && page === 'deployments' && <DeploymentsPage canWrite={canWrite} />}
         {!member && page === 'audit' && <AuditPage />}

@@ -53,7 +53,14 @@ export function RequestsPage() {
               rows={d.data}
               rowKey={(r) => r.request_id}
               columns={[
-                { label: 'Time (UTC)', cell: (r) => r.time.slice(0, 19) },
+                {
+                  label: 'Time (UTC)',
+                  cell: (r) => (
+                    <a href={`#/requests/${encodeURIComponent(r.request_id)}/${r.time.slice(0, 10)}`} aria-label={`Request ${r.request_id} at ${r.time.slice(0, 19)}`}>
+                      {r.time.slice(0, 19)}
+                    </a>
+                  ),
+                },
                 { label: 'Model', cell: (r) => r.model },
                 { label: 'Key', cell: (r) => r.key_id || '—' },
                 { label: 'Status', cell: (r) => <span class={r.status < 300 ? 'ok' : 'error'}>{r.status}{r.error_code ? ` ${r.error_code}` : ''}</span> },

@@ -55,7 +55,8 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
   private firstByteAt = 0;
   /** Set when this model caches responses. */
   private cache: RequestCache | undefined;
-  /** The canonical JSON answer, kept only when the principal archives payloads. */
+  /** The request as it came (before any attempt rewrote it) and the canonical JSON answer: kept only when the principal archives payloads. */
+  private archivedRequest: Buffer | undefined;
   private archivedResponse: Buffer | string | undefined;
   private ended = false;
 
@@ -187,6 +188,8 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
       return this.finish();
     }
     const parsed = this.parsed!;
+    // A reference, not a copy: the attempts rewrite the parsed body (model, stream options), never these bytes.
+    if (this.principal?.archivePayloads) this.archivedRequest = this.raw;
     if (stripsUsage(parsed)) {
       // Ask the upstream for usage anyway (limits and spend settle on it); the shaper strips it for the client.
       const so = parsed.body.stream_options;
@@ -325,7 +328,13 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
       }
     } else if (this.runner?.completionText) response = { stream: true, text: this.runner.completionText.text() };
     else if (this.errorCode) response = { error: { code: this.errorCode } };
-    return { request: this.parsed!.body, response };
+    let request: unknown = this.parsed!.body;
+    try {
+      if (this.archivedRequest) request = JSON.parse(this.archivedRequest.toString('utf8'));
+    } catch {
+      /* keep the parsed body */
+    }
+    return { request, response };
   }
 }
 

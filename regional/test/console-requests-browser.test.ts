@@ -155,6 +155,11 @@ test('console request views in a real browser: a fallback request in detail, ove
     await page.waitForSelector('#attempts');
     await shot(page, 'request-detail-phone');
     await page.setViewport({ width: 1280, height: 900 });
+    // An empty result says so.
+    await go(page, 'requests', 'Requests');
+    await page.type('input[name=model]', 'no-such-model');
+    await page.keyboard.press('Tab');
+    await page.waitForFunction(() => document.querySelector('.empty')?.textContent?.startsWith('No requests match') === true);
   });
 
   await t.test('the overview charts have points for the period', async () => {

@@ -79,6 +79,8 @@ test('POST /admin/session: a 429 in the OpenAI shape with retry-after after too 
   const admin = await startAdminServer({
     host: '127.0.0.1', port: 0, db: pg.db, masterKey: 'sk-master-limit', signingSecrets: parseSigningSecrets(TEST_SIGNING_SECRETS), dataDir: undefined, secureCookie: false,
     signInLimiter: new SignInLimiter(LIMITS, shared ? redisCounters(shared.url, shared.prefix) : undefined), proxyHops: 1,
+    // Never contacted: the callbacks below fail on their missing flow cookie before any call to the issuer.
+    oidc: { issuer: 'http://127.0.0.1:9/issuer', audience: 'skyway-console' },
   });
   t.after(async () => {
     await admin.close();
@@ -95,6 +97,14 @@ test('POST /admin/session: a 429 in the OpenAI shape with retry-after after too 
   assert.equal(limited.headers.get('set-cookie'), null);
   // Another client (one trusted hop: the last X-Forwarded-For entry) signs in, and its success does not count.
   for (let i = 0; i < 8; i++) assert.equal((await signIn('sk-master-limit', '6.6.6.6, 203.0.113.9')).status, 200);
+  // The OIDC callback counts per address too (the account is unknown until the ID token is verified).
+  for (let i = 0; i < 5; i++) {
+    const cb = await fetch(admin.url + '/admin/session/oidc/callback?code=x&state=y', { headers: { 'x-forwarded-for': '192.0.2.44' }, redirect: 'manual' });
+    assert.equal(cb.status, 401);
+  }
+  const cb = await fetch(admin.url + '/admin/session/oidc/callback?code=x&state=y', { headers: { 'x-forwarded-for': '192.0.2.44' }, redirect: 'manual' });
+  assert.equal(cb.status, 429);
+  assert.ok(cb.headers.get('retry-after'));
   // Bearer calls to the API are not sign-ins.
   const keys = await fetch(admin.url + '/admin/keys', { headers: { authorization: 'Bearer sk-master-limit', 'x-forwarded-for': '198.51.100.7' } });
   assert.equal(keys.status, 200);

@@ -8,6 +8,7 @@ import { KeysPage } from './pages/keys';
 import { KeyDetailPage } from './pages/keys-detail';
 import { MemberKeysPage } from './pages/member';
 import { OverviewPage } from './pages/overview';
+import { RequestDetailPage } from './pages/request-detail';
 import { RequestsPage } from './pages/requests';
 import { SignIn } from './pages/signin';
 import { SpendPage } from './pages/spend';
@@ -29,21 +30,29 @@ function keyIdFromHash(hash: string): string | undefined {
   return m ? decodeURIComponent(m[1]!) : undefined;
 }
 
+/** `#/requests/<id>/<day>`: one request's detail. */
+function detailFromHash(): { id: string; day: string | undefined } | undefined {
+  const m = /^#\/requests\/([^/]+)(?:\/(\d{4}-\d\d-\d\d))?$/.exec(location.hash);
+  return m ? { id: decodeURIComponent(m[1]!), day: m[2] } : undefined;
+}
+
 function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [page, setPage] = useState<Page>(pageFromHash());
   const [hash, setHash] = useState(location.hash);
+  const [detail, setDetail] = useState(detailFromHash());
   useEffect(() => {
     currentSession().then(setSession);
     const onHash = () => {
       setPage(pageFromHash());
       setHash(location.hash);
+      setDetail(detailFromHash());
     };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   useEffect(() => {
-    document.title = `${TITLES[page]} · Skyway console`;
+    document.title = `${detail ? 'Request' : keyIdFromHash(hash) ? 'Key' : TITLES[page]} · Skyway console`;
     document.getElementById('main')?.focus();
   }, [page, hash]);
   if (session === undefined) return <p role="status">Loading…</p>;
@@ -87,7 +96,7 @@ function App() {
         {!member && page === 'overview' && <OverviewPage />}
         {!member && page === 'keys' && (keyIdFromHash(hash) ? <KeyDetailPage id={keyIdFromHash(hash)!} canWrite={canWrite} /> : <KeysPage canWrite={canWrite} />)}
         {!member && page === 'spend' && <SpendPage />}
-        {!member && page === 'requests' && <RequestsPage />}
+        {!member && page === 'requests' && (detail ? <RequestDetailPage id={detail.id} day={detail.day} /> : <RequestsPage />)}
         {!member && page === 'teams' && <TeamsPage canWrite={canWrite} />}
         {!member && page === 'deployments' && <DeploymentsPage canWrite={canWrite} />}
         {!member && page === 'audit' && <AuditPage />}

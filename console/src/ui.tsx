@@ -22,10 +22,10 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): [Load<T>, () 
   return [load, () => setTick((t) => t + 1)];
 }
 
-export function Status<T>({ load, empty, children }: { load: Load<T>; empty?: (d: T) => boolean; children: (d: T) => ComponentChildren }) {
+export function Status<T>({ load, empty, emptyText, children }: { load: Load<T>; empty?: (d: T) => boolean; emptyText?: string; children: (d: T) => ComponentChildren }) {
   if (load.state === 'loading') return <p class="muted" role="status">Loading…</p>;
   if (load.state === 'error') return <p class="error" role="alert">Could not load: {load.message}</p>;
-  if (empty?.(load.data)) return <p class="empty" role="status">Nothing here yet.</p>;
+  if (empty?.(load.data)) return <p class="empty" role="status">{emptyText ?? 'Nothing here yet.'}</p>;
   return <>{children(load.data)}</>;
 }
 

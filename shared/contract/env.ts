@@ -69,6 +69,7 @@ export const ENV = {
   SKYWAY_OIDC_CLIENT_ID: { roles: admin, aws: 'optional', description: "Console sign-in (code + PKCE): the OIDC client id; default the first audience" },
   SKYWAY_OIDC_CLIENT_SECRET: { roles: admin, aws: 'optional', secret: true, description: 'Console sign-in: client secret, for confidential clients only' },
   SKYWAY_CONSOLE_URL: { roles: admin, aws: 'optional', description: "Console's public origin (OIDC redirect URI); default from the request's Host" },
+  SKYWAY_ADMIN_PROXY_HOPS: { default: '0', roles: admin, aws: 'optional', description: 'Proxies in front of the admin listener that append to X-Forwarded-For (2 behind CloudFront and the ALB): the console sign-in limit counts per client IP' },
   // Stores
   DATABASE_URL: { roles: both, aws: 'required', secret: true, description: 'Postgres URL (keys, teams, deployments, spend ledger)' },
   REDIS_URL: { roles: both, aws: 'required', secret: true, description: 'Limits/budget Redis (noeviction), change bus, routing health' },
@@ -82,8 +83,8 @@ export const ENV = {
   SKYWAY_REDIS_COMMAND_TIMEOUT_MS: { default: '250', roles: api, aws: 'optional', description: 'Slower Redis calls count as Redis down' },
   // Usage sinks
   SKYWAY_S3_BUCKET: { roles: both, aws: 'required', description: 'Payload archive bucket' },
-  SKYWAY_S3_PREFIX: { default: 'usage/', roles: api, aws: 'optional', description: 'Archive key prefix' },
-  S3_ENDPOINT: { roles: api, aws: 'local', description: 'S3 endpoint of a stand-in (s3rver)' },
+  SKYWAY_S3_PREFIX: { default: 'usage/', roles: both, aws: 'optional', description: 'Archive key prefix' },
+  S3_ENDPOINT: { roles: both, aws: 'local', description: 'S3 endpoint of a stand-in (s3rver)' },
   SKYWAY_USAGE_LEDGER_DAYS: { roles: api, aws: 'optional', description: 'Days of usage_events kept' },
   SKYWAY_USAGE_BATCH_SIZE: { roles: api, aws: 'optional', description: 'Usage batch rows' },
   SKYWAY_USAGE_FLUSH_MS: { roles: api, aws: 'optional', description: 'Usage batch interval' },

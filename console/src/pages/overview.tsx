@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, daysAgo, isoDay, usd } from '../api';
+import { TimeChart } from '../time-chart';
 import { Field, Status, Table, useLoad } from '../ui';
 
 interface Group {
@@ -16,7 +17,53 @@ interface Overview {
   requests: { count: number; errors: number; error_rate: number | null; p50_ms: number | null; p95_ms: number | null; p50_overhead_ms: number | null; p95_overhead_ms: number | null };
 }
 
+interface Series {
+  bucket: 'hour' | 'day';
+  t: number[];
+  totals: { requests: number[]; errors: number[]; error_rate: (number | null)[]; p50_ms: (number | null)[]; p95_ms: (number | null)[]; p50_overhead_ms: (number | null)[]; p95_overhead_ms: (number | null)[]; total_tokens: number[]; cost_usd: number[] };
+  groups: Array<{ group: string; requests: number[]; total_tokens: number[]; cost_usd: number[] }>;
+}
+
 const ms = (n: number | null) => (n === null ? '—' : `${Math.round(n)} ms`);
+const count = (n: number) => (n >= 1e6 ? `${Number((n / 1e6).toPrecision(3))}M` : n >= 1e3 ? `${Number((n / 1e3).toPrecision(3))}k` : String(Number(n.toPrecision(3))));
+const pct = (n: number) => `${Number((n * 100).toPrecision(3))}%`;
+const msAxis = (n: number) => `${Number(n.toPrecision(3))} ms`;
+
+/** The period as charts: server-side buckets (hours for up to two days, else days), by model or by team. */
+function Charts({ from, to }: { from: string; to: string }) {
+  const [groupBy, setGroupBy] = useState<'model' | 'team'>('model');
+  const [load] = useLoad(() => api.get<Series>('/admin/overview/series', { from, to, group_by: groupBy }), [from, to, groupBy]);
+  return (
+    <section aria-labelledby="charts">
+      <h2 id="charts">Over time</h2>
+      <form class="inline" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Split tokens and spend by">
+          <select name="chart_group_by" value={groupBy} onChange={(e) => setGroupBy(e.currentTarget.value as 'model' | 'team')}>
+            <option value="model">model</option>
+            <option value="team">team</option>
+          </select>
+        </Field>
+      </form>
+      <Status load={load}>
+        {(d) => {
+          const hourly = d.bucket === 'hour';
+          const by = (k: 'requests' | 'total_tokens' | 'cost_usd') => d.groups.map((g) => ({ label: g.group || '(none)', values: g[k] }));
+          const tt = d.totals;
+          return (
+            <div class="charts">
+              <TimeChart name="requests" label={`Requests per ${d.bucket}, by ${groupBy}`} t={d.t} hourly={hourly} stacked series={by('requests')} unit={count} />
+              <TimeChart name="errors" label={`Error rate per ${d.bucket}`} t={d.t} hourly={hourly} series={[{ label: 'Error rate', values: tt.error_rate }]} unit={pct} floor={0.05} />
+              <TimeChart name="latency" label="Latency and gateway overhead, p50 / p95" t={d.t} hourly={hourly} unit={msAxis}
+                series={[{ label: 'p50', values: tt.p50_ms }, { label: 'p95', values: tt.p95_ms }, { label: 'Overhead p50', values: tt.p50_overhead_ms }, { label: 'Overhead p95', values: tt.p95_overhead_ms }]} />
+              <TimeChart name="tokens" label={`Tokens per ${d.bucket}, by ${groupBy}`} t={d.t} hourly={hourly} stacked series={by('total_tokens')} unit={count} />
+              <TimeChart name="spend" label={`Spend per ${d.bucket}, by ${groupBy}`} t={d.t} hourly={hourly} stacked series={by('cost_usd')} unit={usd} floor={0.0001} />
+            </div>
+          );
+        }}
+      </Status>
+    </section>
+  );
+}
 
 function Groups({ title, rows }: { title: string; rows: Group[] }) {
   return (
@@ -64,6 +111,7 @@ export function OverviewPage() {
           </>
         )}
       </Status>
+      <Charts from={from} to={to} />
     </>
   );
 }

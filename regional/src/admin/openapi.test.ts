@@ -16,6 +16,7 @@ import { memberRoutes } from './console/member-routes.js';
 import { budgetRoutes } from './console/budget-routes.js';
 import { oidcLoginRoutes } from './console/oidc-login.js';
 import { requestLogFromEnv } from './console/request-log-source.js';
+import { requestRoutes } from './console/request-routes.js';
 
 type Json = Record<string, unknown>;
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -81,6 +82,7 @@ test('the admin OpenAPI document is valid 3.1 and documents every route', () => 
     }),
     ...consoleRoutes({ db, requestLog: requestLogFromEnv({}, undefined), sessions: new ConsoleSessions({ masterKey: 'm', secureCookie: true }), authenticate: createAdminAuthenticator({ masterKey: 'm' }) }),
     ...oidcLoginRoutes({ db, oidc: undefined, sessions: new ConsoleSessions({ masterKey: 'm', secureCookie: true }) }),
+    ...requestRoutes({ db, requestLog: requestLogFromEnv({}, undefined), archive: undefined }),
     ...memberRoutes({ db, keys: new KeyService({ db, bus: localChangeBus, secrets }), teams: new TeamService(db, localChangeBus) }),
     ...budgetRoutes({ db }),
   ];
@@ -95,6 +97,7 @@ test('the admin OpenAPI document is valid 3.1 and documents every route', () => 
   assert.ok('api_key' in (schemas.DeploymentCreate!.properties as Json));
   // Sign-in needs no credentials; everything else takes the bearer token or the console session.
   assert.deepEqual(paths['/admin/session']!.post!.security, []);
+  assert.ok(schemas.RequestDetail && schemas.RequestSeries && paths['/admin/requests/{id}']?.get && paths['/admin/overview/series']?.get);
   assert.ok(schemas.ConsoleSession && schemas.SpendSeries && schemas.RequestLogPage && schemas.Overview && schemas.MemberKeyCreate);
   assert.ok(paths['/admin/session/oidc/callback']?.get && paths['/admin/me/keys']?.post);
   // The usage breakdown (issue 16) is documented on spend rows and request-log rows.

@@ -12,6 +12,8 @@ export interface RouteContext<B, Q> {
   sessionCookie?: string | undefined;
   /** The raw request headers (the OIDC callback reads its flow cookie and Host). */
   headers?: IncomingHttpHeaders | undefined;
+  /** The client's address (X-Forwarded-For entries only as far as SKYWAY_ADMIN_PROXY_HOPS trusts them). */
+  clientIp?: string | undefined;
 }
 
 export interface RouteResult {

@@ -26,6 +26,9 @@ import { memberRoutes } from './console/member-routes.js';
 import { budgetRoutes } from './console/budget-routes.js';
 import { oidcLoginRoutes } from './console/oidc-login.js';
 import { requestLogFromEnv, type RequestLogSource } from './console/request-log-source.js';
+import { requestArchiveFromEnv, type RequestArchive } from './console/request-archive.js';
+import { requestRoutes } from './console/request-routes.js';
+import { clientIp, DEFAULT_SIGN_IN_LIMITS, redisCounters, SignInLimiter } from './console/sign-in-limit.js';
 
 export interface AdminServerOptions {
   host: string;
@@ -58,6 +61,12 @@ export interface AdminServerOptions {
   secureCookie?: boolean | undefined;
   /** The console's request log; default: ClickHouse from CLICKHOUSE_URL, else the NDJSON files under dataDir. */
   requestLog?: RequestLogSource | undefined;
+  /** The payload archive the request detail reads; default: SKYWAY_S3_BUCKET, else `<dataDir>/archive`. */
+  requestArchive?: RequestArchive | undefined;
+  /** Console sign-in attempts per IP and account; default: DEFAULT_SIGN_IN_LIMITS, counted in Redis when redisUrl is set. */
+  signInLimiter?: SignInLimiter | undefined;
+  /** Proxies in front that append to X-Forwarded-For (2 behind CloudFront and the ALB); default SKYWAY_ADMIN_PROXY_HOPS or 0. */
+  proxyHops?: number | undefined;
   /** The built console; default dist/console. */
   consoleDir?: string | undefined;
 }
@@ -124,11 +133,14 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   };
   const authenticate = createAdminAuthenticator({ masterKey: opts.masterKey, oidc: opts.oidc });
   const requestLog = opts.requestLog ?? requestLogFromEnv(process.env, opts.dataDir);
+  const signInLimiter = opts.signInLimiter ?? new SignInLimiter(DEFAULT_SIGN_IN_LIMITS, opts.redisUrl ? redisCounters(opts.redisUrl, `skyway:${opts.channel ?? 'admin'}:signin:`) : undefined);
+  const proxyHops = opts.proxyHops ?? Math.max(0, Number(process.env.SKYWAY_ADMIN_PROXY_HOPS ?? 0) || 0);
   const sessions = new ConsoleSessions({ masterKey: opts.masterKey, secureCookie: opts.secureCookie ?? process.env.SKYWAY_LOCAL !== '1' });
   const routes = [
     ...adminRoutes(services),
-    ...consoleRoutes({ db: opts.db, requestLog, sessions, authenticate }),
-    ...oidcLoginRoutes({ db: opts.db, oidc: opts.oidc, sessions }),
+    ...consoleRoutes({ db: opts.db, requestLog, sessions, authenticate, signInLimiter }),
+    ...requestRoutes({ db: opts.db, requestLog, archive: opts.requestArchive ?? requestArchiveFromEnv(process.env, opts.dataDir) }),
+    ...oidcLoginRoutes({ db: opts.db, oidc: opts.oidc, sessions, signInLimiter }),
     ...memberRoutes({ db: opts.db, keys: services.keys, teams: services.teams }),
     ...budgetRoutes({ db: opts.db }),
   ];
@@ -180,7 +192,8 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     if (hit.route.write && !hit.route.member && identity.role !== 'admin') throw new PermissionDenied('The viewer role is read-only; this needs the admin role.', 'admin_role_required');
     const query = hit.route.query ? validate(hit.route.query, Object.fromEntries(url.searchParams), 'query') : undefined;
     const body = hit.route.body ? validate(hit.route.body, await readJson(req), 'body') : undefined;
-    const result = await hit.route.handle({ params: hit.params!, query, body, identity, sessionCookie: cookie, headers: req.headers });
+    const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxyHops);
+    const result = await hit.route.handle({ params: hit.params!, query, body, identity, sessionCookie: cookie, headers: req.headers, clientIp: ip });
     send(res, result.status ?? hit.route.status, result.body, result.headers);
   };
 
@@ -210,6 +223,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bus.close();
       await requestLog.close();
+      await signInLimiter.close();
     },
   };
 }

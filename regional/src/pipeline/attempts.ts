@@ -14,6 +14,7 @@ import { errorForPlanFailure } from '../routing/plan-errors.js';
 import { CompletionText } from '../stream/completion-text.js';
 import { countTextTokens } from '../tokens/index.js';
 import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
+import type { UsageAttempt } from '../usage/event.js';
 import type { ClientExchange } from './client-exchange.js';
 import type { Gateway } from './context.js';
 
@@ -65,6 +66,8 @@ export class AttemptRunner implements UpstreamSink {
   deployment: Deployment | undefined;
   attempt: Attempt | undefined;
   attempts = 0;
+  /** Each attempt as it ended (for the usage event and the console's request detail). */
+  readonly log: UsageAttempt[] = [];
   usage: Usage | undefined;
   /** The generated text of a stream, for counting when the upstream reports no usage. */
   completionText: CompletionText | undefined;
@@ -78,6 +81,8 @@ export class AttemptRunner implements UpstreamSink {
   private ctx: RequestContext | undefined;
   private upstreamStatus = 0;
   private upstreamStartedAt = 0;
+  /** The attempt last written to `log`. */
+  private logged: Attempt | undefined;
   private upstreamHeaders: Headers | undefined;
   /** cost() of `costOf` (the usage it was computed for): the header and the settlement share one pricing. */
   private costOf: Usage | undefined;
@@ -147,9 +152,19 @@ export class AttemptRunner implements UpstreamSink {
     );
   }
 
+  /** Note how the current attempt ended (once per attempt). */
+  private logAttempt(errorCode: string | null): void {
+    const a = this.attempt;
+    if (!a || this.logged === a) return;
+    this.logged = a;
+    const ms = this.upstreamStartedAt ? performance.now() - this.upstreamStartedAt : 0;
+    this.log.push({ deployment: a.deployment.id, model: a.model, status: this.upstreamStatus, errorCode, durationMs: Math.round(ms * 1000) / 1000 });
+  }
+
   private begin(attempt: Attempt): void {
     this.attempt = attempt;
     this.attempts = this.plan!.attempts;
+    this.upstreamStartedAt = 0;
     this.upstreamStatus = 0;
     this.upstreamHeaders = undefined;
     this.translator = undefined;
@@ -183,6 +198,7 @@ export class AttemptRunner implements UpstreamSink {
     const e = toGatewayError(err);
     if (!(err instanceof GatewayError)) h.gw.boundary.internal(err, h.ex.requestId, 'attempt');
     this.lastError = e;
+    this.logAttempt(e.code);
     if (this.deployment) h.gw.metrics?.upstreamError(this.deployment.id, e.code);
     this.attempt?.fail(failureOutcome(e, h.ex.streaming));
     if (h.ex.streaming || h.ex.finished) return h.failed(e);
@@ -223,6 +239,7 @@ export class AttemptRunner implements UpstreamSink {
     if (this.translator) {
       const tail = this.translator.end();
       this.usage = this.translator.usage;
+      this.logAttempt(null);
       return h.streamEnded(tail);
     }
     const elapsed = performance.now() - this.upstreamStartedAt;
@@ -241,6 +258,7 @@ export class AttemptRunner implements UpstreamSink {
       return this.attemptFailed(err instanceof GatewayError ? err : new UpstreamInvalidResponse(d.id, (err as Error).message));
     }
     this.attempt!.succeed({ ok: true, ttfbMs: elapsed, ...(translated.usage ? { tokens: translated.usage.totalTokens } : {}) });
+    this.logAttempt(null);
     this.usage = translated.usage;
     h.answered(out, translated);
   }
@@ -248,6 +266,7 @@ export class AttemptRunner implements UpstreamSink {
   onError(err: Error): void {
     const h = this.host;
     if (err instanceof ClientAborted) {
+      this.logAttempt('client_closed_request');
       this.attempt?.fail({ ok: false, kind: 'client' });
       return h.finish();
     }
@@ -262,6 +281,7 @@ export class AttemptRunner implements UpstreamSink {
           : new UpstreamUnavailable(d.id, err.message || code || 'connection failed');
     if (this.translator) {
       // The stream already reached the client: it cannot be retried; end it with an in-band error.
+      this.logAttempt(gwErr.code);
       this.attempt?.fail(failureOutcome(gwErr, true));
       return h.failed(gwErr);
     }

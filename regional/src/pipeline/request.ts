@@ -20,6 +20,7 @@ import type { ClientExchange, HeaderList } from './client-exchange.js';
 import type { Gateway } from './context.js';
 import type { Ingress } from './ingress.js';
 import { ErrorBoundary, GuardedRequest } from './error-boundary.js';
+import type { UsagePayload } from '../usage/event.js';
 import { ResponseShaper } from './respond.js';
 import { settleAndRecord } from './settle.js';
 import { parseRequestBody, type ParsedRequest } from './validate.js';
@@ -54,6 +55,9 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
   private firstByteAt = 0;
   /** Set when this model caches responses. */
   private cache: RequestCache | undefined;
+  /** The request as it came (before any attempt rewrote it) and the canonical JSON answer: kept only when the principal archives payloads. */
+  private archivedRequest: Buffer | undefined;
+  private archivedResponse: Buffer | string | undefined;
   private ended = false;
 
   constructor(
@@ -184,6 +188,8 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
       return this.finish();
     }
     const parsed = this.parsed!;
+    // A reference, not a copy: the attempts rewrite the parsed body (model, stream options), never these bytes.
+    if (this.principal?.archivePayloads) this.archivedRequest = this.raw;
     if (stripsUsage(parsed)) {
       // Ask the upstream for usage anyway (limits and spend settle on it); the shaper strips it for the client.
       const so = parsed.body.stream_options;
@@ -225,6 +231,7 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
 
   answered(out: Buffer | string, translated: TranslatedResponse): void {
     this.firstByteAt = performance.now();
+    if (this.principal?.archivePayloads) this.archivedResponse = translated.body;
     this.cache?.storeJson(translated.body);
     this.ex.sendJson(200, out, this.responseHeaders(this.cost(translated.usage)));
     this.finish();
@@ -306,7 +313,29 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
       costUsd: this.cost(u) ?? 0,
       costByKind: u ? this.runner?.costByKind(u) : undefined,
       firstByteAt: this.firstByteAt,
+      attemptLog: r?.log,
+      payload: this.principal?.archivePayloads && this.parsed ? this.payload() : undefined,
     });
+  }
+
+  /** What the payload archive keeps (opted-in principals only): the request body and the answer. */
+  private payload(): UsagePayload {
+    let response: unknown = null;
+    if (this.archivedResponse !== undefined) {
+      try {
+        response = JSON.parse(String(this.archivedResponse));
+      } catch {
+        response = String(this.archivedResponse);
+      }
+    } else if (this.runner?.completionText) response = { stream: true, text: this.runner.completionText.text() };
+    else if (this.errorCode) response = { error: { code: this.errorCode } };
+    let request: unknown = this.parsed!.body;
+    try {
+      if (this.archivedRequest) request = JSON.parse(this.archivedRequest.toString('utf8'));
+    } catch {
+      /* keep the parsed body */
+    }
+    return { request, response };
   }
 }
 

@@ -58,6 +58,8 @@ export interface UsageEvent {
   cacheHit: boolean;
   /** Upstream attempts (1 = no retry or fallback). */
   attempts: number;
+  /** Each upstream attempt in order (retries, other deployments, fallback models); absent on older events. */
+  attemptLog?: UsageAttempt[];
   stream: boolean;
   /** W3C trace id (32 hex) when the client sent `traceparent`; otherwise derived from requestId. */
   traceId?: string;
@@ -121,6 +123,20 @@ const NO_COST: Readonly<CostByKind> = Object.freeze({ input: 0, cachedInput: 0, 
 /** The event's cost per kind; zeros when it carries none (older events, unpriced models, cache hits). */
 export function costBreakdown(e: Pick<UsageEvent, 'costByKind'>): Readonly<CostByKind> {
   return e.costByKind ?? NO_COST;
+}
+
+/** One upstream attempt of a request, as the console's request detail shows it. */
+export interface UsageAttempt {
+  /** Deployment id tried. */
+  deployment: string;
+  /** Model of the attempt (a fallback's name after a fallback). */
+  model: string;
+  /** Upstream HTTP status; 0 when no response came (connection refused, timeout). */
+  status: number;
+  /** Catalogue error code of a failed attempt, else null. */
+  errorCode: string | null;
+  /** Milliseconds from sending the upstream request to its end (0 when it was never sent). */
+  durationMs: number;
 }
 
 export interface UsagePayload {

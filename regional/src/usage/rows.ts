@@ -93,6 +93,8 @@ export function genAiSpan(e: UsageEvent, serviceName: string): GenAiSpan {
     a['skyway.cost.output_usd'] = c.output;
     a['skyway.cost.reasoning_usd'] = c.reasoning;
   }
+  // The attempts (deployment, model, status, error, duration) as JSON: the console's request detail reads it.
+  if (e.attemptLog?.length) a['skyway.attempt_log'] = JSON.stringify(e.attemptLog);
   return {
     traceId,
     spanId,

@@ -5,7 +5,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import type { Deployment, Operation, Usage } from '../providers/adapter.js';
-import type { CostByKind, UsageEvent, UsageTokens } from './event.js';
+import type { CostByKind, UsageAttempt, UsageEvent, UsagePayload, UsageTokens } from './event.js';
 
 /** How one request went, as the request path hands it over at its end. */
 export interface RequestOutcome {
@@ -33,6 +33,10 @@ export interface RequestOutcome {
   overheadMs: number;
   upstreamMs: number;
   ttfbMs: number | null;
+  /** Each upstream attempt, in order. */
+  attemptLog?: UsageAttempt[] | undefined;
+  /** Request and response bodies, only for principals that opted in to payload archiving. */
+  payload?: UsagePayload | undefined;
 }
 
 export interface UsageEventTargets {
@@ -84,6 +88,8 @@ export function recordUsage(to: UsageEventTargets, o: RequestOutcome): void {
       cacheHit: o.cacheHit,
       attempts: o.attempts,
       stream: o.stream,
+      ...(o.attemptLog?.length ? { attemptLog: o.attemptLog } : {}),
+      ...(o.payload ? { payload: o.payload } : {}),
     });
   }
   if (!to.accessLog) return;

@@ -16,6 +16,7 @@ import { trimTrailingSlashes } from '../api-base-policy.js';
 import { adminRoleOf, subjectOf, type AdminIdentity, type OidcOptions } from '../auth.js';
 import { defineRoute, type Route } from '../route.js';
 import { sessionCookie, type ConsoleSessions } from './session.js';
+import { SignInLimiter } from './sign-in-limit.js';
 
 const FLOW_COOKIE = 'skyway_oidc_flow';
 const FLOW_PATH = '/admin/session/oidc';
@@ -36,7 +37,8 @@ interface Flow {
 
 const b64url = (b: Buffer) => b.toString('base64url');
 
-export function oidcLoginRoutes(s: { db: pg.Pool; oidc: OidcOptions | undefined; sessions: ConsoleSessions }): Route[] {
+export function oidcLoginRoutes(s: { db: pg.Pool; oidc: OidcOptions | undefined; sessions: ConsoleSessions; signInLimiter?: SignInLimiter | undefined }): Route[] {
+  const limiter = s.signInLimiter ?? new SignInLimiter();
   const oidc = s.oidc;
   let discovery: Promise<Discovery> | undefined;
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
@@ -93,8 +95,10 @@ export function oidcLoginRoutes(s: { db: pg.Pool; oidc: OidcOptions | undefined;
     defineRoute({
       method: 'GET', path: '/admin/session/oidc/callback', tag: 'console', summary: "The provider's redirect back: exchanges the code, verifies the ID token, sets the session cookie and redirects to /console/", public: true, status: 302,
       query: z.object({ code: z.string().max(4096).optional(), state: z.string().max(512).optional(), error: z.string().max(256).optional(), error_description: z.string().max(1024).optional() }).passthrough(),
-      handler: async ({ query, headers }) => {
+      handler: async ({ query, headers, clientIp }) => {
         const o = required();
+        // Counted per client IP (the account is known only once the ID token is verified): see sign-in-limit.ts.
+        const attempt = await limiter.attempt(clientIp ?? 'unknown', undefined);
         if (query.error) throw new InvalidApiKey(`The identity provider refused the sign-in: ${query.error_description ?? query.error}`, 'oidc_sign_in_refused');
         const flow = s.sessions.unseal<Flow>(sessionCookie(headers?.cookie, FLOW_COOKIE));
         if (!flow || flow.exp < Date.now() || !query.state || query.state !== flow.state || !query.code) {
@@ -112,6 +116,7 @@ export function oidcLoginRoutes(s: { db: pg.Pool; oidc: OidcOptions | undefined;
         });
         if (payload.nonce !== flow.nonce) throw new InvalidApiKey('The ID token does not answer this sign-in (nonce).', 'oidc_nonce_mismatch');
         const identity = await identityOf(payload);
+        await attempt.succeeded();
         const { token } = s.sessions.issue(identity);
         return {
           status: 302,

@@ -4,7 +4,11 @@
  * first) and the period's request count, errors and latency percentiles.
  */
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { BREAKDOWN_COLUMNS, percentile, readRequestLog, type RequestFilter, type RequestLogRow } from './request-log.js';
+import { attemptRows, BREAKDOWN_COLUMNS, findLocalRequest, percentile, readRequestLog, type AttemptRow, type RequestFilter, type RequestLogRow } from './request-log.js';
+import { assembleSeries, BUCKET_SECONDS, cellsOfRows, type GroupCell, type RequestSeries, type SeriesQuery, type TotalCell } from './request-series.js';
+
+/** One request with every column of its row (new token columns included as they appear) and its attempts. */
+export type RequestDetailRow = RequestLogRow & Record<string, unknown> & { attempt_log: AttemptRow[] | null };
 
 export interface RequestStats {
   count: number;
@@ -19,6 +23,10 @@ export interface RequestLogSource {
   readonly name: 'clickhouse' | 'local_files' | 'none';
   search(f: RequestFilter, page: { limit: number; offset: number }): Promise<{ rows: RequestLogRow[]; hasMore: boolean; truncated: boolean }>;
   stats(f: RequestFilter): Promise<RequestStats>;
+  /** One request by id (`day`, its UTC day, narrows the search). */
+  get(requestId: string, day?: string): Promise<RequestDetailRow | undefined>;
+  /** Totals and per-group values per time bucket. */
+  series(f: RequestFilter, q: SeriesQuery): Promise<RequestSeries>;
   close(): Promise<void>;
 }
 
@@ -39,6 +47,11 @@ export function localFilesSource(dataDir: string): RequestLogSource {
         p50_ms: percentile(total, 50), p95_ms: percentile(total, 95), p50_overhead_ms: percentile(overhead, 50), p95_overhead_ms: percentile(overhead, 95),
       };
     },
+    get: (requestId, day) => findLocalRequest(dataDir, requestId, day),
+    async series(f, q) {
+      const { rows } = await readRequestLog(dataDir, f);
+      return assembleSeries(f, q, cellsOfRows(rows, q));
+    },
     close: async () => undefined,
   };
 }
@@ -47,6 +60,8 @@ const noneSource: RequestLogSource = {
   name: 'none',
   search: async () => ({ rows: [], hasMore: false, truncated: false }),
   stats: async () => ({ count: 0, errors: 0, p50_ms: null, p95_ms: null, p50_overhead_ms: null, p95_overhead_ms: null }),
+  get: async () => undefined,
+  series: async (f, q) => assembleSeries(f, q, { totals: [], groups: [] }),
   close: async () => undefined,
 };
 
@@ -98,6 +113,48 @@ export function clickHouseSource(client: ClickHouseClient): RequestLogSource {
       const n = Number(r?.count ?? 0);
       const v = (x: number | string | null | undefined) => (n && x !== null && x !== undefined ? Number(x) : null);
       return { count: n, errors: Number(r?.errors ?? 0), p50_ms: v(r?.p50), p95_ms: v(r?.p95), p50_overhead_ms: v(r?.p50o), p95_overhead_ms: v(r?.p95o) };
+    },
+    async get(requestId, day) {
+      const params: Record<string, unknown> = { id: requestId };
+      const onDay = day ? ' AND toDate(time) = {day:Date}' : '';
+      if (day) params.day = day;
+      // Every column (token columns added later included), minus the insert bookkeeping.
+      const [row] = await rows<RequestLogRow & Record<string, unknown>>(
+        `SELECT * EXCEPT (time, inserted_at), toString(time) AS time FROM request_log FINAL WHERE request_id = {id:String}${onDay} LIMIT 1`,
+        params,
+      );
+      if (!row) return undefined;
+      const [span] = await rows<{ log: string }>(
+        `SELECT SpanAttributes['skyway.attempt_log'] AS log FROM traces WHERE RequestId = {id:String} AND toDate(Timestamp) = toDate({t:String}) LIMIT 1`,
+        { id: requestId, t: row.time.slice(0, 10) },
+      );
+      return { ...row, attempt_log: attemptRows(span?.log) };
+    },
+    async series(f, q) {
+      const w = where(f);
+      const params = { ...w.params, step: BUCKET_SECONDS[q.bucket] };
+      const t = 'intDiv(toUnixTimestamp(time), {step:UInt32}) * {step:UInt32}';
+      const group = q.groupBy === 'model' ? 'model' : 'team_id';
+      const totals = await rows<Record<string, number | string | null>>(
+        `SELECT ${t} AS t, count() AS requests, countIf(status < 200 OR status > 299) AS errors,
+           ${rank('total_ms', 0.5)} AS p50, ${rank('total_ms', 0.95)} AS p95, ${rank('overhead_ms', 0.5)} AS p50o, ${rank('overhead_ms', 0.95)} AS p95o,
+           sum(prompt_tokens + completion_tokens) AS tokens, sum(cost_usd) AS cost
+         FROM request_log FINAL WHERE ${w.sql} GROUP BY t ORDER BY t`,
+        params,
+      );
+      const groups = await rows<Record<string, number | string>>(
+        `SELECT ${t} AS t, ${group} AS grp, count() AS requests, sum(prompt_tokens + completion_tokens) AS tokens, sum(cost_usd) AS cost
+         FROM request_log FINAL WHERE ${w.sql} GROUP BY t, grp`,
+        params,
+      );
+      const num = (x: number | string | null | undefined) => (x === null || x === undefined ? null : Number(x));
+      return assembleSeries(f, q, {
+        totals: totals.map((r): TotalCell => ({
+          t: Number(r.t), requests: Number(r.requests), errors: Number(r.errors), p50_ms: num(r.p50), p95_ms: num(r.p95), p50_overhead_ms: num(r.p50o), p95_overhead_ms: num(r.p95o),
+          total_tokens: Number(r.tokens), cost_usd: Number(r.cost),
+        })),
+        groups: groups.map((r): GroupCell => ({ t: Number(r.t), group: String(r.grp), requests: Number(r.requests), total_tokens: Number(r.tokens), cost_usd: Number(r.cost) })),
+      });
     },
     close: () => client.close(),
   };

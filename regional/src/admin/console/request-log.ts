@@ -112,3 +112,60 @@ export function percentile(sorted: number[], p: number): number | null {
   if (!sorted.length) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
+
+/** One attempt as the request detail shows it (the usage event's `attemptLog`, snake_case). */
+export interface AttemptRow {
+  deployment: string;
+  model: string;
+  status: number;
+  error_code: string | null;
+  duration_ms: number;
+}
+
+/** The trace span's `skyway.attempt_log` attribute (JSON of the event's attemptLog) as rows; null when absent. */
+export function attemptRows(json: string | undefined | null): AttemptRow[] | null {
+  if (!json) return null;
+  try {
+    const list = JSON.parse(json) as Array<{ deployment: string; model: string; status: number; errorCode: string | null; durationMs: number }>;
+    return Array.isArray(list) ? list.map((a) => ({ deployment: a.deployment, model: a.model, status: a.status, error_code: a.errorCode, duration_ms: a.durationMs })) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The UTC day directories of one table, newest first (only `day` when given). */
+async function dayDirs(root: string, day: string | undefined): Promise<string[]> {
+  const all = await readdir(root).catch(() => [] as string[]);
+  return all.filter((d) => /^dt=\d{4}-\d\d-\d\d$/.test(d) && (!day || d === `dt=${day}`)).sort().reverse();
+}
+
+/** The first NDJSON line of `table` that contains `needle` and satisfies `pick`, newest days first (bounded). */
+async function findLine<T>(dataDir: string, table: string, day: string | undefined, needle: string, pick: (v: T) => boolean): Promise<T | undefined> {
+  const root = join(dataDir, 'clickhouse', table);
+  let read = 0;
+  for (const d of await dayDirs(root, day)) {
+    for (const file of (await readdir(join(root, d)).catch(() => [] as string[])).filter((n) => n.endsWith('.ndjson'))) {
+      const text = await readFile(join(root, d, file), 'utf8').catch(() => '');
+      for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+        const line = text.slice(text.lastIndexOf('\n', at) + 1, text.indexOf('\n', at) < 0 ? undefined : text.indexOf('\n', at));
+        try {
+          const v = JSON.parse(line) as T;
+          if (pick(v)) return v;
+        } catch {
+          /* a torn last line */
+        }
+      }
+      if ((read += text.length) > SCAN_LIMIT * 1000) return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** One request's row (every column the sink wrote) and its attempts, from the local files. */
+export async function findLocalRequest(dataDir: string, requestId: string, day?: string): Promise<(RequestLogRow & Record<string, unknown> & { attempt_log: AttemptRow[] | null }) | undefined> {
+  const needle = `"request_id":${JSON.stringify(requestId)}`;
+  const row = await findLine<RequestLogRow & Record<string, unknown>>(dataDir, 'request_log', day, needle, (r) => r.request_id === requestId);
+  if (!row) return undefined;
+  const span = await findLine<{ RequestId: string; SpanAttributes?: Record<string, string> }>(dataDir, 'traces', row.time.slice(0, 10), `"RequestId":${JSON.stringify(requestId)}`, (s) => s.RequestId === requestId);
+  return { ...row, attempt_log: attemptRows(span?.SpanAttributes?.['skyway.attempt_log']) };
+}

@@ -9,6 +9,7 @@ import { defineRoute, type Route } from '../route.js';
 import { UsageBreakdownFields } from '../schemas.js';
 import type { RequestLogSource } from './request-log-source.js';
 import type { ConsoleSessions } from './session.js';
+import { accountOf, SignInLimiter } from './sign-in-limit.js';
 import { spendSeries } from './spend-series.js';
 
 export interface ConsoleServices {
@@ -17,6 +18,8 @@ export interface ConsoleServices {
   requestLog: RequestLogSource;
   sessions: ConsoleSessions;
   authenticate: AdminAuthenticator;
+  /** Default: a fresh in-memory limiter with the default limits. */
+  signInLimiter?: SignInLimiter | undefined;
 }
 
 const day = z.string().regex(/^\d{4}-\d\d-\d\d$/, 'a UTC day, YYYY-MM-DD');
@@ -77,6 +80,7 @@ function range(q: { from?: string | undefined; to?: string | undefined }): { fro
 const SUMS = `coalesce(sum(requests),0)::float8 as requests, coalesce(sum(total_tokens),0)::float8 as total_tokens, coalesce(sum(cost_usd),0)::float8 as cost_usd`;
 
 export function consoleRoutes(s: ConsoleServices): Route[] {
+  const limiter = s.signInLimiter ?? new SignInLimiter();
   const sessionBody = (identity: AdminIdentity, exp: number | null, csrf: string | null) => ({
     object: 'console_session' as const,
     actor: identity.actor.id,
@@ -89,8 +93,11 @@ export function consoleRoutes(s: ConsoleServices): Route[] {
   return [
     defineRoute({
       method: 'POST', path: '/admin/session', tag: 'console', summary: 'Sign in to the console: sets an HttpOnly, SameSite=Strict session cookie and returns its CSRF token', body: SignIn, public: true, response: Session,
-      handler: async ({ body }) => {
+      handler: async ({ body, clientIp }) => {
+        // Limited per client IP, and per account for OIDC tokens (see sign-in-limit.ts); refused before checking.
+        const attempt = await limiter.attempt(clientIp ?? 'unknown', accountOf(body.credential));
         const identity = await s.authenticate(`Bearer ${body.credential}`);
+        await attempt.succeeded();
         const { token, csrf, claims } = s.sessions.issue(identity);
         return { body: sessionBody(identity, claims.exp, csrf), headers: { 'set-cookie': s.sessions.setCookie(token) } };
       },

@@ -127,6 +127,17 @@ test('global key store: primary in region A, hot standby in region B', { timeout
     assert.equal(got.id, created.id);
   });
 
+  await t.test("usage stays in the region that served it: B's spend is in B's regional store, not in the config store", async () => {
+    const created = await adminOk<CreatedKey>(r.a, 'POST', '/admin/keys', { alias: 'global-usage', models: ['mock-1'] }, 201);
+    await until(() => accepted(r.b.url, created.key), 5000, 'key accepted in B');
+    const spent = async (url: string) => Number((await query(url, 'select coalesce(sum(requests), 0)::int as n from spend_daily where key_id = $1', [created.id])).rows[0].n);
+    await until(async () => (await spent(r.regionalB)) >= 1, 10_000, "B's usage in B's regional store", 200);
+    assert.equal(await spent(r.regionalA), 0);
+    assert.equal(await spent(r.pair.primaryUrl), 0, 'the config store holds no usage');
+    const report = await adminOk<{ total: { requests: number } }>(r.b, 'GET', `/admin/spend?group_by=key&key_id=${created.id}`, undefined, 200);
+    assert.ok(report.total.requests >= 1, "B's admin reports B's spend from its regional store");
+  });
+
   await t.test('a revocation in A is refused in B within 1 s of reaching the replica (no apply delay)', async () => {
     const m = await revokeAndMeasure(r, 'global-revoke-0');
     t.diagnostic(`apply delay 0: commit → standby ${m.toReplica} ms, standby → refused in B ${m.replicaToRefusal} ms, revoke sent → refused ${m.total} ms`);

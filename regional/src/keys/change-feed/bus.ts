@@ -11,17 +11,40 @@
 import type { ChangeBus, ChangeEvent, ChangeHandler } from '../events.js';
 import { ChangeFeedPoller, type ChangeFeedOptions } from './poller.js';
 
+export interface FeedChangeBusOptions extends Omit<ChangeFeedOptions, 'deliver' | 'onRecovered'> {
+  onRecovered?: () => void;
+  /**
+   * Each change read from the feed is delivered again this much later (0 = once). An endpoint that balances
+   * connections over several reader instances (Aurora's reader endpoint) can answer the cache reload that
+   * follows a delivery from an instance a few ms behind the one the poller read: the second delivery makes the
+   * caches reload once more, after that instance has caught up. @default 1000
+   */
+  redeliverAfterMs?: number;
+}
+
 export class FeedChangeBus implements ChangeBus {
   readonly #inner: ChangeBus;
   readonly #handlers = new Set<ChangeHandler>();
   readonly #resync = new Set<() => void>();
+  readonly #timers = new Set<NodeJS.Timeout>();
   readonly poller: ChangeFeedPoller;
 
-  constructor(inner: ChangeBus, feed: Omit<ChangeFeedOptions, 'deliver' | 'onRecovered'> & { onRecovered?: () => void }) {
+  constructor(inner: ChangeBus, feed: FeedChangeBusOptions) {
     this.#inner = inner;
+    const again = feed.redeliverAfterMs ?? 1000;
     this.poller = new ChangeFeedPoller({
       ...feed,
-      deliver: (e) => this.deliverLocally(e),
+      deliver: (e) => {
+        this.deliverLocally(e);
+        if (again > 0) {
+          const timer = setTimeout(() => {
+            this.#timers.delete(timer);
+            this.deliverLocally(e);
+          }, again);
+          timer.unref();
+          this.#timers.add(timer);
+        }
+      },
       onRecovered: () => {
         feed.onRecovered?.();
         for (const h of this.#resync) h();
@@ -73,6 +96,8 @@ export class FeedChangeBus implements ChangeBus {
 
   async close(): Promise<void> {
     this.poller.stop();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
     this.#handlers.clear();
     this.#resync.clear();
     await this.#inner.close();

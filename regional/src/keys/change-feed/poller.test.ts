@@ -109,3 +109,20 @@ test('pruneChanges deletes rows past the retention only', async (t) => {
   const left = (await pg.db.query('select entity_id from config_changes')).rows.map((r) => r.entity_id as string);
   assert.deepEqual(left, ['new']);
 });
+
+test('a change read from the feed is delivered again after redeliverAfterMs (reader instances a few ms apart)', async (t) => {
+  const pg = await migratedDb(t);
+  if (!pg) return;
+  t.after(() => pg.close());
+  const bus = new FeedChangeBus(localChangeBus, { db: pg.db, intervalMs: 60_000, redeliverAfterMs: 50 });
+  const got: string[] = [];
+  const off = bus.subscribe((e) => got.push(e.id));
+  await bus.start();
+  await recordChange(pg.db, { type: 'key', id: 'k-again', action: 'revoked', expiresAt: null });
+  await bus.poller.pollOnce();
+  assert.deepEqual(got, ['k-again']);
+  for (let i = 0; i < 250 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(got, ['k-again', 'k-again']);
+  off();
+  await bus.close();
+});

@@ -38,12 +38,16 @@ export function migrationNames(scope: MigrationScope): string[] {
     .filter((name) => scope === 'all' || migrationStore(name) === 'both' || migrationStore(name) === scope);
 }
 
-/** node-pg-migrate's ignorePattern: compiled files only, and only those of `scope`. */
-function ignorePatternFor(scope: MigrationScope): string {
+/**
+ * node-pg-migrate's ignorePattern: compiled files only, and only those of `scope` — plus any the database has
+ * already recorded (a store that ran everything while it was the only database, then became one of two): its
+ * order check compares the recorded names with the file list and would refuse a list with holes.
+ */
+function ignorePatternFor(scope: MigrationScope, recorded: ReadonlySet<string>): string {
   const base = '(\\..*)|(.*\\.map)|(.*\\.d\\.ts)|(.*\\.ts)';
   if (scope === 'all') return base;
   const all = migrationNames('all');
-  const keep = new Set(migrationNames(scope));
+  const keep = new Set([...migrationNames(scope), ...recorded]);
   const skip = all.filter((n) => !keep.has(n)).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\.js');
   return skip.length ? `${base}|${skip.map((s) => `(${s})`).join('|')}` : base;
 }
@@ -67,12 +71,13 @@ export async function migrate(databaseUrl: string, opts: { log?: (msg: string) =
 }
 
 async function runLocked(dbClient: pg.Client, log: (msg: string) => void, scope: MigrationScope): Promise<MigrateResult> {
+  const recorded = scope === 'all' ? new Set<string>() : await recordedMigrations(dbClient);
   const ran = await runner({
     dbClient,
     noLock: true,
     dir: MIGRATIONS_DIR,
     // Only compiled migrations: skip dotfiles, source maps, declaration files and TypeScript sources.
-    ignorePattern: ignorePatternFor(scope),
+    ignorePattern: ignorePatternFor(scope, recorded),
     direction: 'up',
     migrationsTable: 'pgmigrations',
     checkOrder: true,
@@ -88,12 +93,16 @@ async function runLocked(dbClient: pg.Client, log: (msg: string) => void, scope:
  * On a config-store replica this is how a starting gateway waits for the schema to arrive by replication.
  */
 export async function pendingMigrations(q: Pick<pg.Pool, 'query'>, scope: MigrationScope): Promise<string[]> {
-  let done: Set<string>;
-  try {
-    done = new Set(((await q.query('select name from pgmigrations')).rows as Array<{ name: string }>).map((r) => r.name));
-  } catch (err) {
-    if ((err as { code?: string }).code === '42P01') done = new Set(); // no pgmigrations table yet
-    else throw err;
-  }
+  const done = await recordedMigrations(q);
   return migrationNames(scope).filter((n) => !done.has(n));
+}
+
+/** Names in the database's pgmigrations table (empty when it has none yet). */
+async function recordedMigrations(q: Pick<pg.Pool, 'query'>): Promise<Set<string>> {
+  try {
+    return new Set(((await q.query('select name from pgmigrations')).rows as Array<{ name: string }>).map((r) => r.name));
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01') return new Set(); // no pgmigrations table yet
+    throw err;
+  }
 }

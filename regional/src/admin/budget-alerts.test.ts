@@ -24,3 +24,17 @@ test('budget alerts fire once per threshold and period, from the spend aggregate
   await spend('k1', 't1', 4);
   assert.deepEqual((await checkBudgetAlerts(pg.db)).map((a) => `${a.scope}:${a.threshold}`), ['team:0.9']);
 });
+
+test('budget alerts with two stores: budgets from the config store, spend and fired alerts from the regional store', async (t) => {
+  const config = await migratedDb(t);
+  const regional = await migratedDb(t);
+  if (!config || !regional) return;
+  t.after(() => config.close());
+  t.after(() => regional.close());
+  await config.db.query("insert into teams (id, name, budget_max_usd, budget_period, budget_alert_at) values ('t1', 'one', 10, 'monthly', '{0.5}')");
+  await regional.db.query("insert into spend_daily (day, key_id, team_id, model, requests, cost_usd) values ((now() at time zone 'utc')::date, 'k', 't1', 'm', 1, 6)");
+  const fired = await checkBudgetAlerts(config.db, regional.db);
+  assert.deepEqual(fired.map((a) => `${a.scope}:${a.id}:${a.threshold}:${a.spentUsd}`), ['team:t1:0.5:6']);
+  assert.equal((await regional.db.query('select count(*)::int as n from budget_alerts')).rows[0].n, 1);
+  assert.equal((await config.db.query('select count(*)::int as n from budget_alerts')).rows[0].n, 0);
+});

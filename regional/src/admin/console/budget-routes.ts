@@ -31,7 +31,8 @@ export const BudgetUseList = z.object({ object: z.literal('list'), scope: z.enum
 
 type Subject = { id: string } & Pick<BudgetColumns, 'budget_max_usd' | 'budget_period'>;
 
-export function budgetRoutes(s: { db: pg.Pool }): Route[] {
+/** `db`: the config store (keys, teams); `regionalDb`: the regional store (spend), default `db`. */
+export function budgetRoutes(s: { db: pg.Pool; regionalDb?: pg.Pool | undefined }): Route[] {
   return [
     defineRoute({
       method: 'GET', path: '/admin/budget-use', tag: 'spend', summary: 'Budget use of keys or teams: spent and left this period, and when it resets (ids without a budget are left out)', query: BudgetUseQuery, response: BudgetUseList,
@@ -47,7 +48,7 @@ export function budgetRoutes(s: { db: pg.Pool }): Route[] {
               : await s.db.query('select id, budget_max_usd, budget_period from teams where budget_max_usd is not null order by name limit 500')
           ).rows as Subject[];
         }
-        const use = await budgetUse(s.db, query.scope === 'key' ? 'key_id' : 'team_id', subjects);
+        const use = await budgetUse(s.regionalDb ?? s.db, query.scope === 'key' ? 'key_id' : 'team_id', subjects);
         return { body: { object: 'list', scope: query.scope, data: [...use.entries()].map(([id, u]) => ({ id, ...u })) } };
       },
     }),

@@ -43,13 +43,14 @@ function member(identity: AdminIdentity): { teamId: string; userId: string } {
   return { teamId: identity.teamId, userId: identity.userId };
 }
 
-export function memberRoutes(s: { db: pg.Pool; keys: KeyService; teams: TeamService }): Route[] {
+/** `db`: the config store; `regionalDb`: the regional store (spend), default `db`. */
+export function memberRoutes(s: { db: pg.Pool; regionalDb?: pg.Pool | undefined; keys: KeyService; teams: TeamService }): Route[] {
   return [
     defineRoute({
       method: 'GET', path: '/admin/me/team', tag: 'self-service', summary: "The member's team: its models and what is left of its budget this period", member: true, response: MemberTeam,
       handler: async ({ identity }) => {
         const team = await s.teams.get(member(identity).teamId);
-        return { body: { object: 'member_team', id: team.id, name: team.name, models: team.allowed_models, budget: await teamAllowance(s.db, team) } };
+        return { body: { object: 'member_team', id: team.id, name: team.name, models: team.allowed_models, budget: await teamAllowance(s.db, team, Date.now(), s.regionalDb ?? s.db) } };
       },
     }),
     defineRoute({
@@ -60,7 +61,7 @@ export function memberRoutes(s: { db: pg.Pool; keys: KeyService; teams: TeamServ
       method: 'GET', path: '/admin/me/budget-use', tag: 'self-service', summary: "Budget use of the member's own keys with a budget: spent and left this period, and when it resets", member: true, response: BudgetUseList,
       handler: async ({ identity }) => {
         const mine = (await s.db.query('select id, budget_max_usd, budget_period from virtual_keys where user_id = $1 and budget_max_usd is not null and revoked_at is null order by created_at desc limit 100', [member(identity).userId])).rows as BudgetSubject[];
-        const use = await budgetUse(s.db, 'key_id', mine);
+        const use = await budgetUse(s.regionalDb ?? s.db, 'key_id', mine);
         return { body: { object: 'list', scope: 'key', data: [...use.entries()].map(([id, u]) => ({ id, ...u })) } };
       },
     }),
@@ -73,7 +74,7 @@ export function memberRoutes(s: { db: pg.Pool; keys: KeyService; teams: TeamServ
         const outside = allowed && body.models ? body.models.filter((m) => !allowed.includes(m)) : [];
         if (outside.length) throw new PermissionDenied(`The team may not use ${outside.join(', ')}; its models are ${allowed!.join(', ')}.`, 'model_not_allowed_for_team', 'models');
         const create = async (reads: pg.Pool | pg.PoolClient) => {
-          const budget = await teamAllowance(reads, team);
+          const budget = await teamAllowance(reads, team, Date.now(), s.regionalDb ?? reads);
           if (budget && body.budget_usd === undefined) throw new PermissionDenied(`The team has a budget: give the key one (at most $${budget.available_usd.toFixed(2)}).`, 'key_budget_required', 'budget_usd');
           if (budget && body.budget_usd! > budget.available_usd + 1e-9) {
             throw new PermissionDenied(

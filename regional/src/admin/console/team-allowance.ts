@@ -37,12 +37,15 @@ async function budgetedKeys(db: pg.Pool | pg.PoolClient, teamId: string): Promis
   return res.rows as BudgetSubject[];
 }
 
-/** The team's budget use and what is left for a new key; null when the team has no budget. */
-export async function teamAllowance(db: pg.Pool | pg.PoolClient, team: TeamRow, now = Date.now()): Promise<TeamAllowance | null> {
-  const own = (await budgetUse(db, 'team_id', [team], now)).get(team.id);
+/**
+ * The team's budget use and what is left for a new key; null when the team has no budget. `db` is the config store
+ * (keys), `spendDb` the regional store (spend_daily).
+ */
+export async function teamAllowance(db: pg.Pool | pg.PoolClient, team: TeamRow, now = Date.now(), spendDb: pg.Pool | pg.PoolClient = db): Promise<TeamAllowance | null> {
+  const own = (await budgetUse(spendDb, 'team_id', [team], now)).get(team.id);
   if (!own) return null;
   const keys = await budgetedKeys(db, team.id);
-  const uses = [...(await budgetUse(db, 'key_id', keys, now)).values()];
+  const uses = [...(await budgetUse(spendDb, 'key_id', keys, now)).values()];
   const reserved = uses.reduce((sum, u) => sum + u.left_usd, 0);
   return { ...own, reserved_usd: reserved, reserved_keys: uses.length, available_usd: Math.max(0, own.left_usd - reserved) };
 }

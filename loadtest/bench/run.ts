@@ -5,12 +5,15 @@
  *   node dist/loadtest/bench/run.js [--duration 8] [--repeat 3] [--quick] [--only floor,embedded,json,stream,open,direct]
  *        [--bodies 1k,1.2k] [--open-streams 5000] [--concurrency 1,50,200] [--cpu-prof DIR]
  *        [--threads N] [--gateway-cpus 0] [--load-cpus 1] [--node-flags "--max-semi-space-size=4"] [--markdown]
+ *        [--compare OTHER_DIST]
  *
  * Every target (floor and gateways) starts first and stays up; then each step (kind × body × concurrency) runs
  * on every target in turn, `--repeat` times, the order rotating per round, so that the machine's noise drifts
  * over all targets alike. A row is the median of its repeats; `spread` says how far the repeats were apart.
  * --cpu-prof DIR writes a V8 CPU profile of each target into DIR (open it in Chrome DevTools).
  * The gateways and the floor run on --gateway-cpus, the mock and this load generator on --load-cpus (taskset).
+ * --compare OTHER_DIST also starts every gateway configuration from another build (a copy of an earlier `dist/`
+ * inside the repository, so that it finds node_modules) as `<name>@base`: before/after in one run, same noise.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -43,6 +46,7 @@ const { values } = parseArgs({
     'load-cpus': { type: 'string' },
     markdown: { type: 'boolean', default: false },
     'node-flags': { type: 'string' },
+    compare: { type: 'string' },
   },
 });
 
@@ -138,9 +142,11 @@ async function startTargets(mock: MockProcess): Promise<Target[]> {
     log(`no gateway at ${dist}/regional/src/main.js (run npm run build): measuring the mock alone`);
     return targets;
   }
-  for (const cfg of chosen) {
-    log(`starting ${cfg.name}: ${cfg.description}${gatewayCpus ? ` on CPU ${gatewayCpus}` : ''}`);
-    const t = await startTarget(cfg, { dist, mock, cpus: gatewayCpus, threads, cpuProfDir: values['cpu-prof'], nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [] });
+  const compare = values.compare;
+  const runs = chosen.flatMap((cfg) => [{ cfg, from: dist }, ...(compare && cfg.program !== 'floor' ? [{ cfg: { ...cfg, name: `${cfg.name}@base` }, from: compare }] : [])]);
+  for (const { cfg, from } of runs) {
+    log(`starting ${cfg.name}: ${cfg.description}${gatewayCpus ? ` on CPU ${gatewayCpus}` : ''}${from !== dist ? ` (from ${from})` : ''}`);
+    const t = await startTarget(cfg, { dist: from, mock, cpus: gatewayCpus, threads, cpuProfDir: values['cpu-prof'], nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [] });
     if (!t) {
       log(`${cfg.name}: skipped (its stores are not available on this machine)`);
       continue;

@@ -13,7 +13,8 @@ function sink(): { lines: string[]; dest: LineBuffer } {
 const outcome = {
   requestId: 'req-1',
   op: 'chat',
-  model: 'gpt-"4o"\n\u0001é',
+  model: 'gpt-"4o"\n\u0001é\\\ud800',
+  plain: 'mock-1',
   deployment: undefined,
   keyId: 'k1',
   status: 200,

@@ -26,11 +26,15 @@ function prefixOf(key: string): string {
   return p;
 }
 
+/** Characters a JSON string cannot hold as they are (quote, backslash, controls) or that JSON.stringify escapes (surrogates). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** The JSON text of a field's value, or undefined to leave the field out (as JSON.stringify and pino do). */
 function valueJson(v: unknown): string | undefined {
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      // Ids, model names and codes are plain ASCII: quoting them is enough (JSON.stringify gives the same text).
+      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
     case 'number':
       return Number.isFinite(v) ? String(v) : 'null';
     case 'boolean':

@@ -5,7 +5,7 @@
  *   node dist/loadtest/bench/run.js [--duration 8] [--repeat 3] [--quick] [--only floor,embedded,json,stream,open,direct]
  *        [--bodies 1k,1.2k] [--open-streams 5000] [--concurrency 1,50,200] [--cpu-prof DIR]
  *        [--threads N] [--gateway-cpus 0] [--load-cpus 1] [--node-flags "--max-semi-space-size=4"] [--markdown]
- *        [--compare OTHER_DIST]
+ *        [--compare OTHER_DIST] [--compare-flags "--max-semi-space-size=2"]
  *
  * Every target (floor and gateways) starts first and stays up; then each step (kind × body × concurrency) runs
  * on every target in turn, `--repeat` times, the order rotating per round, so that the machine's noise drifts
@@ -14,6 +14,7 @@
  * The gateways and the floor run on --gateway-cpus, the mock and this load generator on --load-cpus (taskset).
  * --compare OTHER_DIST also starts every gateway configuration from another build (a copy of an earlier `dist/`
  * inside the repository, so that it finds node_modules) as `<name>@base`: before/after in one run, same noise.
+ * --compare-flags FLAGS does the same with other node flags (from OTHER_DIST when given, else this build).
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     markdown: { type: 'boolean', default: false },
     'node-flags': { type: 'string' },
     compare: { type: 'string' },
+    'compare-flags': { type: 'string' },
   },
 });
 
@@ -142,11 +144,15 @@ async function startTargets(mock: MockProcess): Promise<Target[]> {
     log(`no gateway at ${dist}/regional/src/main.js (run npm run build): measuring the mock alone`);
     return targets;
   }
-  const compare = values.compare;
-  const runs = chosen.flatMap((cfg) => [{ cfg, from: dist }, ...(compare && cfg.program !== 'floor' ? [{ cfg: { ...cfg, name: `${cfg.name}@base` }, from: compare }] : [])]);
-  for (const { cfg, from } of runs) {
-    log(`starting ${cfg.name}: ${cfg.description}${gatewayCpus ? ` on CPU ${gatewayCpus}` : ''}${from !== dist ? ` (from ${from})` : ''}`);
-    const t = await startTarget(cfg, { dist: from, mock, cpus: gatewayCpus, threads, cpuProfDir: values['cpu-prof'], nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [] });
+  const nodeFlags = values['node-flags']?.split(/\s+/).filter(Boolean) ?? [];
+  const compareFlags = values['compare-flags']?.split(/\s+/).filter(Boolean);
+  const compare = values.compare !== undefined || compareFlags !== undefined;
+  const base = { from: values.compare ?? dist, flags: compareFlags ?? nodeFlags };
+  const runs = chosen.flatMap((cfg) => [{ cfg, from: dist, flags: nodeFlags }, ...(compare && cfg.program !== 'floor' ? [{ cfg: { ...cfg, name: `${cfg.name}@base` }, ...base }] : [])]);
+  for (const { cfg, from, flags } of runs) {
+    const how = [from !== dist ? `from ${from}` : '', flags.length ? `node ${flags.join(' ')}` : ''].filter(Boolean).join(', ');
+    log(`starting ${cfg.name}: ${cfg.description}${gatewayCpus ? ` on CPU ${gatewayCpus}` : ''}${how ? ` (${how})` : ''}`);
+    const t = await startTarget(cfg, { dist: from, mock, cpus: gatewayCpus, threads, cpuProfDir: values['cpu-prof'], nodeFlags: flags });
     if (!t) {
       log(`${cfg.name}: skipped (its stores are not available on this machine)`);
       continue;

@@ -208,6 +208,9 @@ async function main(): Promise<void> {
     }
     if (kinds.includes('open')) for (const t of targets) if (t.pid) open.push(await openPhase(t));
   } finally {
+    // Streams that just closed still settle and record (a burst per target): read the peaks once that is done,
+    // or the last target's peak would miss its burst and the others' would not.
+    if (kinds.includes('open') && open.length > 0) await new Promise((r) => setTimeout(r, 5000));
     const peaks = new Map(targets.filter((t) => t.pid).map((t) => [t.name, peakRssMb(t.pid!)]));
     const rows: LoadRow[] = [];
     for (const t of targets) {

@@ -4,8 +4,8 @@
  *
  *   node dist/loadtest/bench/run.js [--duration 8] [--repeat 3] [--quick] [--only floor,embedded,json,stream,open,direct]
  *        [--bodies 1k,1.2k] [--open-streams 5000] [--concurrency 1,50,200] [--cpu-prof DIR]
- *        [--threads N] [--gateway-cpus 0] [--load-cpus 1] [--node-flags "--max-semi-space-size=4"] [--markdown]
- *        [--compare OTHER_DIST] [--compare-flags "--max-semi-space-size=2"]
+ *        [--threads N] [--gateway-cpus 0] [--load-cpus 1] [--node-flags=--max-semi-space-size=4] [--markdown]
+ *        [--compare OTHER_DIST] [--compare-flags=--max-semi-space-size=2]  (flags: use =, they start with a dash)
  *
  * Every target (floor and gateways) starts first and stays up; then each step (kind × body × concurrency) runs
  * on every target in turn, `--repeat` times, the order rotating per round, so that the machine's noise drifts

@@ -4,13 +4,17 @@
  *
  *   node dist/loadtest/bench/run.js [--duration 8] [--repeat 3] [--quick] [--only floor,embedded,json,stream,open,direct]
  *        [--bodies 1k,1.2k] [--open-streams 5000] [--concurrency 1,50,200] [--cpu-prof DIR]
- *        [--threads N] [--gateway-cpus 0] [--load-cpus 1] [--node-flags "--max-semi-space-size=4"] [--markdown]
+ *        [--threads N] [--gateway-cpus 0] [--load-cpus 1] [--node-flags=--max-semi-space-size=4] [--markdown]
+ *        [--compare OTHER_DIST] [--compare-flags=--max-semi-space-size=2]  (flags: use =, they start with a dash)
  *
  * Every target (floor and gateways) starts first and stays up; then each step (kind × body × concurrency) runs
  * on every target in turn, `--repeat` times, the order rotating per round, so that the machine's noise drifts
  * over all targets alike. A row is the median of its repeats; `spread` says how far the repeats were apart.
  * --cpu-prof DIR writes a V8 CPU profile of each target into DIR (open it in Chrome DevTools).
  * The gateways and the floor run on --gateway-cpus, the mock and this load generator on --load-cpus (taskset).
+ * --compare OTHER_DIST also starts every gateway configuration from another build (a copy of an earlier `dist/`
+ * inside the repository, so that it finds node_modules) as `<name>@base`: before/after in one run, same noise.
+ * --compare-flags FLAGS does the same with other node flags (from OTHER_DIST when given, else this build).
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -43,6 +47,8 @@ const { values } = parseArgs({
     'load-cpus': { type: 'string' },
     markdown: { type: 'boolean', default: false },
     'node-flags': { type: 'string' },
+    compare: { type: 'string' },
+    'compare-flags': { type: 'string' },
   },
 });
 
@@ -138,9 +144,15 @@ async function startTargets(mock: MockProcess): Promise<Target[]> {
     log(`no gateway at ${dist}/regional/src/main.js (run npm run build): measuring the mock alone`);
     return targets;
   }
-  for (const cfg of chosen) {
-    log(`starting ${cfg.name}: ${cfg.description}${gatewayCpus ? ` on CPU ${gatewayCpus}` : ''}`);
-    const t = await startTarget(cfg, { dist, mock, cpus: gatewayCpus, threads, cpuProfDir: values['cpu-prof'], nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [] });
+  const nodeFlags = values['node-flags']?.split(/\s+/).filter(Boolean) ?? [];
+  const compareFlags = values['compare-flags']?.split(/\s+/).filter(Boolean);
+  const compare = values.compare !== undefined || compareFlags !== undefined;
+  const base = { from: values.compare ?? dist, flags: compareFlags ?? nodeFlags };
+  const runs = chosen.flatMap((cfg) => [{ cfg, from: dist, flags: nodeFlags }, ...(compare && cfg.program !== 'floor' ? [{ cfg: { ...cfg, name: `${cfg.name}@base` }, ...base }] : [])]);
+  for (const { cfg, from, flags } of runs) {
+    const how = [from !== dist ? `from ${from}` : '', flags.length ? `node ${flags.join(' ')}` : ''].filter(Boolean).join(', ');
+    log(`starting ${cfg.name}: ${cfg.description}${gatewayCpus ? ` on CPU ${gatewayCpus}` : ''}${how ? ` (${how})` : ''}`);
+    const t = await startTarget(cfg, { dist: from, mock, cpus: gatewayCpus, threads, cpuProfDir: values['cpu-prof'], nodeFlags: flags });
     if (!t) {
       log(`${cfg.name}: skipped (its stores are not available on this machine)`);
       continue;
@@ -196,6 +208,9 @@ async function main(): Promise<void> {
     }
     if (kinds.includes('open')) for (const t of targets) if (t.pid) open.push(await openPhase(t));
   } finally {
+    // Streams that just closed still settle and record (a burst per target): read the peaks once that is done,
+    // or the last target's peak would miss its burst and the others' would not.
+    if (kinds.includes('open') && open.length > 0) await new Promise((r) => setTimeout(r, 5000));
     const peaks = new Map(targets.filter((t) => t.pid).map((t) => [t.name, peakRssMb(t.pid!)]));
     const rows: LoadRow[] = [];
     for (const t of targets) {

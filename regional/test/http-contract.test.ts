@@ -200,3 +200,24 @@ describe('errors after routing', () => {
     await res.body?.cancel();
   });
 });
+
+/**
+ * The header count this uWS build (v20.30) parses: at most 48 header lines. Past that, no handler runs, so no
+ * 431 can be answered, logged or counted from JavaScript (the build has no hook before routing). uWS holds such
+ * a connection until its idle timeout (about 10 s) or closes it once the header block passes its 4 KB buffer.
+ * These pin both sides of the limit, so a uWS upgrade that changes it shows here (then answer 431 instead).
+ */
+describe('header count limit (uWS)', () => {
+  const headers = (n: number, pad = 1) => Array.from({ length: n }, (_, i) => `x-h${i}: ${'v'.repeat(pad)}\r\n`).join('');
+
+  it('answers a request with 48 header lines', async () => {
+    const r = await raw(`GET /health/liveness HTTP/1.1\r\nHost: x\r\n${headers(47)}\r\n`);
+    assert.match(r.text, /^HTTP\/1\.1 200 /);
+  });
+
+  it('closes, without an answer, a connection whose 49+ header lines pass 4 KB', async () => {
+    const r = await raw(`GET /health/liveness HTTP/1.1\r\nHost: x\r\n${headers(60, 100)}\r\n`);
+    assert.equal(r.text, '', 'nothing is answered: the request never reaches a handler');
+    assert.ok(r.closed, 'the server closed the connection');
+  });
+});

@@ -15,6 +15,38 @@ import { statusLine } from './status.js';
 export type { HeaderList };
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * `res.cork(fn)` runs `fn` at once: the hot writes (a JSON answer, a stream chunk) hand their arguments over
+ * through these slots instead of a new closure per call. The corked function copies them to locals first, so a
+ * nested cork (another response written from inside) cannot see them change.
+ */
+let slotEx: Exchange | undefined;
+let slotStatus = 0;
+let slotBody: string | Buffer = EMPTY;
+let slotHeaders: HeaderList | undefined;
+let slotOverhead = 0;
+let slotOk = true;
+
+function corkedJson(): void {
+  const ex = slotEx!;
+  const status = slotStatus;
+  const body = slotBody;
+  const headers = slotHeaders;
+  const overhead = slotOverhead;
+  slotEx = undefined;
+  slotBody = EMPTY;
+  slotHeaders = undefined;
+  ex.writeJsonNow(status, body, headers, overhead);
+}
+
+function corkedWrite(): void {
+  const ex = slotEx!;
+  const chunk = slotBody;
+  slotEx = undefined;
+  slotBody = EMPTY;
+  slotOk = ex.res.write(chunk);
+}
 /** Oversized bodies up to this size are read and dropped so the client sees the 413 (see readBody). */
 const DISCARD_LIMIT = 64 * 1024 * 1024;
 
@@ -153,12 +185,19 @@ export class Exchange implements ClientExchange {
     if (this.finished) return;
     this.finished = true;
     this.status = status;
-    const overhead = this.overheadMs(performance.now());
-    this.res.cork(() => {
-      this.writeHead(status, 'application/json', headers, overhead);
-      if (this.headOnly) this.endHead(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
-      else this.res.end(body, this.closeConnection);
-    });
+    slotEx = this;
+    slotStatus = status;
+    slotBody = body;
+    slotHeaders = headers;
+    slotOverhead = this.overheadMs(performance.now());
+    this.res.cork(corkedJson);
+  }
+
+  /** The corked part of sendJson (see corkedJson). */
+  writeJsonNow(status: number, body: string | Buffer, headers: HeaderList | undefined, overhead: number): void {
+    this.writeHead(status, 'application/json', headers, overhead);
+    if (this.headOnly) this.endHead(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    else this.res.end(body, this.closeConnection);
   }
 
   /**
@@ -204,11 +243,11 @@ export class Exchange implements ClientExchange {
   write(chunk: Buffer | string): boolean {
     if (this.finished) return true;
     this.lastWriteAt = Date.now();
-    let ok = true;
-    this.res.cork(() => {
-      ok = this.res.write(chunk);
-    });
-    return ok;
+    slotEx = this;
+    slotBody = chunk;
+    slotOk = true;
+    this.res.cork(corkedWrite);
+    return slotOk;
   }
 
   /** Call `fn` once the client's socket drained (after `write` returned false). */

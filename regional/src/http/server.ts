@@ -51,21 +51,27 @@ type Handler = (ex: Exchange, req: HttpRequest) => void;
  * smuggling), so these are refused with 400 and the connection closed.
  */
 function framingProblem(req: HttpRequest): string | undefined {
-  let length: string | undefined;
-  let problem: string | undefined;
-  req.forEach((name, value) => {
-    if (problem) return;
-    if (name === 'content-length') {
-      const v = value.trim();
-      if (!/^[0-9]+$/.test(v)) problem = 'Content-Length is not a number';
-      else if (length !== undefined && length !== v) problem = 'conflicting Content-Length headers';
-      length = v;
-    } else if (name === 'transfer-encoding') {
-      if (value.trim().toLowerCase() !== 'chunked') problem = `unsupported Transfer-Encoding '${value.slice(0, 40)}'`;
-      else if (length !== undefined) problem = 'both Content-Length and Transfer-Encoding';
-    }
-  });
-  return problem;
+  framingLength = undefined;
+  framingFound = undefined;
+  req.forEach(framingVisit);
+  return framingFound;
+}
+
+// framingProblem's state, module-level so that no closure is made per request (forEach runs synchronously).
+let framingLength: string | undefined;
+let framingFound: string | undefined;
+
+function framingVisit(name: string, value: string): void {
+  if (framingFound) return;
+  if (name === 'content-length') {
+    const v = value.trim();
+    if (!/^[0-9]+$/.test(v)) framingFound = 'Content-Length is not a number';
+    else if (framingLength !== undefined && framingLength !== v) framingFound = 'conflicting Content-Length headers';
+    framingLength = v;
+  } else if (name === 'transfer-encoding') {
+    if (value.trim().toLowerCase() !== 'chunked') framingFound = `unsupported Transfer-Encoding '${value.slice(0, 40)}'`;
+    else if (framingLength !== undefined) framingFound = 'both Content-Length and Transfer-Encoding';
+  }
 }
 
 /**

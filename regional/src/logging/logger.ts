@@ -5,6 +5,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
+import { registerAccessLog } from './access-log.js';
 import { LineBuffer } from './line-buffer.js';
 
 export type { Logger };
@@ -19,6 +20,8 @@ export function createLogger(level: string, role: string): { logger: Logger; flu
     },
     dest,
   );
+  // The access log's line (one per request) skips pino's general path: see access-log.ts.
+  registerAccessLog(logger, dest);
   // Lines still buffered when the process (or this event loop's thread) ends are written synchronously.
   process.once('exit', () => dest.flushSync());
   // Bounded staleness: a quiet gateway still shows its last lines within a second.

@@ -3,7 +3,7 @@
  * token derived from the batch (replays of a spooled batch carry the same token). Tables come from the
  * versioned DDL in clickhouse-ddl.ts, applied on first use.
  */
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { UsageEvent } from '../event.js';
 import { batchToken, genAiSpan, requestLogRow, traceRow } from '../rows.js';
 import type { UsageSink } from '../sink.js';
@@ -22,41 +22,49 @@ export interface ClickHouseSinkOptions extends DdlOptions {
 
 export class ClickHouseSink implements UsageSink {
   readonly name = 'clickhouse';
-  readonly client: ClickHouseClient;
+  private clientP: Promise<ClickHouseClient> | undefined;
   private migrated = false;
   private readonly serviceName: string;
 
   constructor(private readonly opts: ClickHouseSinkOptions) {
     this.serviceName = opts.serviceName ?? 'skyway-gateway';
-    this.client = createClient({
-      url: opts.url,
-      username: opts.username ?? 'default',
-      password: opts.password ?? '',
-      database: opts.database ?? 'default',
-      request_timeout: opts.requestTimeoutMs ?? 10_000,
-      compression: { request: true, response: false },
-      application: 'skyway',
-      // Failures are reported once per outage by the usage channel; the client would log every attempt.
-      log: { level: ClickHouseLogLevel.OFF },
-    });
+  }
+
+  /** The client, made on first use: `@clickhouse/client` is loaded only by a process that has this sink. */
+  client(): Promise<ClickHouseClient> {
+    const opts = this.opts;
+    return (this.clientP ??= import('@clickhouse/client').then(({ createClient, ClickHouseLogLevel }) =>
+      createClient({
+        url: opts.url,
+        username: opts.username ?? 'default',
+        password: opts.password ?? '',
+        database: opts.database ?? 'default',
+        request_timeout: opts.requestTimeoutMs ?? 10_000,
+        compression: { request: true, response: false },
+        application: 'skyway',
+        // Failures are reported once per outage by the usage channel; the client would log every attempt.
+        log: { level: ClickHouseLogLevel.OFF },
+      }),
+    ));
   }
 
   async init(): Promise<void> {
     if (this.migrated) return;
-    await migrateClickHouse(this.client, this.opts);
+    await migrateClickHouse(await this.client(), this.opts);
     this.migrated = true;
   }
 
   async write(batch: readonly UsageEvent[], signal: AbortSignal): Promise<void> {
     const token = batchToken(batch);
-    await this.client.insert({
+    const client = await this.client();
+    await client.insert({
       table: 'request_log',
       values: batch.map(requestLogRow),
       format: 'JSONEachRow',
       clickhouse_settings: { insert_deduplication_token: `rl-${token}` },
       abort_signal: signal,
     });
-    await this.client.insert({
+    await client.insert({
       table: 'traces',
       values: batch.map((e) => traceRow(genAiSpan(e, this.serviceName), e.requestId)),
       format: 'JSONEachRow',
@@ -66,6 +74,6 @@ export class ClickHouseSink implements UsageSink {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    if (this.clientP) await (await this.clientP).close();
   }
 }

@@ -10,6 +10,7 @@ import type { AdmissionTicket } from '../admission/index.js';
 import { accessLogOf } from '../logging/access-log.js';
 import type { Principal } from '../auth/principal.js';
 import type { Deployment, Operation, Usage } from '../providers/adapter.js';
+import type { CostByKind, UsageAttempt, UsagePayload } from '../usage/event.js';
 import { recordUsage, type UsageEventTargets } from '../usage/usage-event.js';
 import type { ClientExchange } from './client-exchange.js';
 import type { Gateway } from './context.js';
@@ -27,8 +28,14 @@ export interface FinishedRequest {
   usageCounted: boolean;
   usage: Usage | undefined;
   costUsd: number;
+  /** `costUsd` per token kind (undefined: no price known, or a cache hit). */
+  costByKind: CostByKind | undefined;
   /** performance.now() of the first byte sent (0: none). */
   firstByteAt: number;
+  /** Each upstream attempt, in order. */
+  attemptLog: UsageAttempt[] | undefined;
+  /** Request and response bodies (opted-in principals only). */
+  payload: UsagePayload | undefined;
 }
 
 /** The targets of one gateway, built once (not per request). */
@@ -59,6 +66,9 @@ export function settleAndRecord(gw: Gateway, ex: ClientExchange, ticket: Admissi
       usageCounted: r.usageCounted,
       usage: u,
       costUsd: r.costUsd,
+      costByKind: r.costByKind,
+      attemptLog: r.attemptLog,
+      payload: r.payload,
       totalMs: now - ex.startedAt,
       overheadMs: ex.overheadMs(now),
       upstreamMs: ex.upstreamMs,

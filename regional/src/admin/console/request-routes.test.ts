@@ -65,7 +65,8 @@ test('request detail and overview series over the local files and the file archi
     const { status, body: d } = await call<Detail>('/admin/requests/req-detail-archived');
     assert.equal(status, 200);
     assert.deepEqual(d.latency, { total_ms: 40.5, overhead_ms: 1.25, upstream_ms: 39.25, ttfb_ms: 40 });
-    assert.deepEqual(d.tokens, { prompt: 12, completion: 3, cached: 4 });
+    // Every token kind of the usage breakdown, absent ones as 0 (an event written before the breakdown existed).
+    assert.deepEqual(d.tokens, { prompt: 12, completion: 3, cached: 4, cache_write: 0, cache_write_1h: 0, reasoning: 0 });
     assert.equal(d.cost_usd, 0.0021);
     assert.equal(d.region, 'eu-west-1');
     assert.deepEqual(d.attempt_log!.map((a) => [a.deployment, a.status, a.error_code]), [['flaky-a', 0, 'upstream_unavailable'], ['rescue-a', 200, null]]);

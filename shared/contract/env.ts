@@ -71,6 +71,8 @@ export const ENV = {
   SKYWAY_CONSOLE_URL: { roles: admin, aws: 'optional', description: "Console's public origin (OIDC redirect URI); default from the request's Host" },
   // Stores
   DATABASE_URL: { roles: both, aws: 'required', secret: true, description: 'Postgres URL (keys, teams, deployments, spend ledger)' },
+  CONFIG_DATABASE_URL: { roles: both, aws: 'optional', secret: true, description: 'Config store (global: keys, teams, users, deployments, audit log, config_changes): the Aurora global database endpoint local to the region (writer in the primary region, reader elsewhere); unset = DATABASE_URL' },
+  SKYWAY_LEDGER_DATABASE_URL: { roles: both, aws: 'optional', secret: true, description: "Global spend ledger in the config store's primary (AWS secondaries: the local reader endpoint with write forwarding); unset = CONFIG_DATABASE_URL" },
   REDIS_URL: { roles: both, aws: 'required', secret: true, description: 'Limits/budget Redis (noeviction), change bus, routing health' },
   SKYWAY_CACHE_REDIS_URL: { roles: api, aws: 'required', secret: true, description: 'Response-cache Redis, kept apart from limit and budget state (evicts); defaults to REDIS_URL locally' },
   SKYWAY_REDIS_CLUSTER: { default: '0', roles: api, aws: 'optional', description: '1 = cluster-mode client' },

@@ -86,6 +86,22 @@ export function configStoreTests(get: () => SynthesizedEnvironment): void {
     }
   });
 
+  it('multi-region: provider credentials sealed in any region open in every region (a multi-Region key, replicated)', () => {
+    const { config, regions } = get();
+    if (config.regions.length === 1) return;
+    const [first, ...others] = config.regions.map((r) => r.region);
+    const isCredentials = ([, p]: [string, Props]) => String(p.Description).includes('provider credentials');
+    const primaryKey = resourcesOf(regions.get(first!)!, 'AWS::KMS::Key').filter(isCredentials);
+    assert.equal(primaryKey.length, 1);
+    assert.equal(primaryKey[0]![1].MultiRegion, true);
+    for (const region of others) {
+      const t = regions.get(region)!;
+      assert.equal(resourcesOf(t, 'AWS::KMS::Key').filter(isCredentials).length, 0);
+      const replica = onlyResource(t, 'AWS::KMS::ReplicaKey');
+      assert.ok(JSON.stringify(replica.PrimaryKeyArn).includes('Fn::GetAtt'), 'the primary key ARN, by cross-region reference');
+    }
+  });
+
   it('multi-region: api and admin tasks read the config store at their region\'s endpoint (writer in the primary, reader elsewhere) and the ledger through the primary', () => {
     const { config, regions } = get();
     if (config.regions.length === 1) return;

@@ -86,6 +86,13 @@ export interface SkywayRegionProps {
    */
   readonly configStore?: Omit<ConfigStoreProps, 'vpc' | 'clientSecurityGroups' | 'retain'>;
   /**
+   * The key that seals provider credentials: `single` (one region), `multi-region-primary` (a multi-Region key
+   * created here) or a replica of the primary's multi-Region key. With a global config store, credentials sealed
+   * by the admin service of one region must open in every region: the replica has the same key id and material.
+   * @default { kind: 'single' }
+   */
+  readonly credentialsKey?: { readonly kind: 'single' | 'multi-region-primary' } | { readonly kind: 'replica'; readonly primaryKeyArn: string };
+  /**
    * Valkey sizing.
    * @default { nodeType: 'cache.t4g.small', replicas: 1 }
    */
@@ -181,7 +188,7 @@ export class SkywayRegion extends Construct {
   readonly archive: ArchiveBucket;
   readonly clickHouse: secretsmanager.Secret;
   /** Wraps the data keys of provider credentials stored in Postgres (envelope encryption, SKYWAY_KMS_KEY_ID). */
-  readonly credentialsKey: kms.Key;
+  readonly credentialsKey: kms.IKey;
   readonly monitoring: RegionMonitoring;
   /** The admin role's health row for the edge (with `edgeRouting`): the api service in private DNS, the admin's settings. */
   readonly healthPublisher: RegionHealthPublisher | undefined;
@@ -241,11 +248,25 @@ export class SkywayRegion extends Construct {
       reason: 'Credentials of an external service (ClickHouse Cloud): rotated in ClickHouse by its owner, then pasted here; AWS cannot rotate them.',
     });
 
-    this.credentialsKey = new kms.Key(this, 'CredentialsKey', {
-      description: 'Skyway: wraps the data keys of provider credentials of run-time deployments (envelope encryption)',
-      enableKeyRotation: true,
-      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    const keyKind = props.credentialsKey ?? { kind: 'single' };
+    const keyDescription = 'Skyway: wraps the data keys of provider credentials of run-time deployments (envelope encryption)';
+    if (keyKind.kind === 'replica') {
+      const replica = new kms.CfnReplicaKey(this, 'CredentialsKeyReplica', {
+        primaryKeyArn: keyKind.primaryKeyArn,
+        description: `${keyDescription}; replica of the first region's multi-Region key`,
+        // The account's administrators manage it; grants to the task roles are IAM policies (below).
+        keyPolicy: { Version: '2012-10-17', Statement: [{ Sid: 'AccountAdmin', Effect: 'Allow', Principal: { AWS: `arn:${Stack.of(this).partition}:iam::${Stack.of(this).account}:root` }, Action: 'kms:*', Resource: '*' }] },
+      });
+      replica.applyRemovalPolicy(retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+      this.credentialsKey = kms.Key.fromKeyArn(this, 'CredentialsKey', replica.attrArn);
+    } else {
+      this.credentialsKey = new kms.Key(this, 'CredentialsKey', {
+        description: keyDescription,
+        enableKeyRotation: true,
+        multiRegion: keyKind.kind === 'multi-region-primary',
+        removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+    }
 
     // Both roles share one image, one set of settings and one security group boundary per role.
     const plain: Record<string, string> = {

@@ -13,6 +13,11 @@ export interface RegionalStackProps extends StackProps {
   readonly image: ecs.ContainerImage;
   /** ARN of the edge KeyValueStore. */
   readonly keyValueStoreArn: string;
+  /**
+   * The first region's multi-Region credentials key, which this region replicates (with a global config store).
+   * @default - this region creates its own key (multi-Region when the environment has a config store)
+   */
+  readonly credentialsPrimaryKeyArn?: string;
 }
 
 /** One region of one environment. */
@@ -39,6 +44,7 @@ export class RegionalStack extends Stack {
       natGateways: config.network.natGateways,
       database: config.database,
       ...(config.configStore ? { configStore: configStoreProps(config, region) } : {}),
+      credentialsKey: props.credentialsPrimaryKeyArn ? { kind: 'replica', primaryKeyArn: props.credentialsPrimaryKeyArn } : { kind: config.configStore ? 'multi-region-primary' : 'single' },
       cache: config.cache,
       responseCache: config.responseCache,
       api: config.api,

@@ -25,10 +25,10 @@ const environmentSchema = z.object({
   /** Regions that run the regional gateway; the first one is CloudFront's default origin. */
   regions: z.array(regionSchema).min(1),
   /**
-   * How the edge chooses the region of a key without a home region. `first-region`: the distribution's default
-   * origin (the only correct choice while each region has its own key store: a key exists in one region only).
-   * `health`: each region's admin role publishes its health row and the function chooses among healthy regions
-   * by viewer country and weight; needs one key store for every region (issue 14, item 3).
+   * How the edge chooses the region of a key without a home region. `first-region` (default): the distribution's
+   * default origin. `health`: each region's admin role publishes its health row and the function chooses among
+   * healthy regions by viewer country and weight; every region reads keys from the global config store
+   * (`configStore`), so a key works wherever the edge sends it. staging and prod use `health`.
    */
   regionChoice: z.enum(['first-region', 'health']).default('first-region'),
   domain: z.object({

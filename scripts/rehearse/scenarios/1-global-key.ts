@@ -3,10 +3,10 @@
  * writes the config store's primary) works in every region within 5 s: the other region reads it from its
  * hot standby. Revoked through the admin host with a replication lag of APPLY_DELAY_MS: every api task of the
  * primary region refuses it within 1 s of the revocation, and every api task of the other region within 1 s of
- * its standby having applied it (the change feed `config_changes`, polled on the standby, drops cached keys).
+ * its standby having applied it; clocks start at the primary's commit timestamp (the change feed `config_changes`, polled on the standby, drops cached keys).
  */
 import { admin, createKey, type Scenario } from '../scenario.js';
-import { chatAt, chatAtTask, ms, needsGlobalStore, revokedOnStandby, standbyClient, until } from './global-store.js';
+import { chatAt, chatAtTask, committedAt as commitTime, ms, needsGlobalStore, revokedOnStandby, standbyClient, until } from './global-store.js';
 
 const WORKS_LIMIT_MS = 5000;
 const REFUSE_LIMIT_MS = 1000;
@@ -51,7 +51,8 @@ export const globalKey: Scenario = {
       );
       const r = await revoked;
       status = r.status;
-      committedAt = Date.now();
+      // The true commit time on the primary (track_commit_timestamp), else the admin API's answer.
+      committedAt = (await commitTime(ctx, key.id)) ?? Date.now();
       await Promise.all([watchStandby, watchTasks]);
     } finally {
       await standby.end();

@@ -86,3 +86,17 @@ export async function revokedOnStandby(c: pg.Client, keyId: string): Promise<boo
 }
 
 export const ms = (x: number | undefined): string => (x === undefined ? 'never' : `${x} ms`);
+
+/** When the primary committed the key's last change (track_commit_timestamp), in epoch ms; undefined if unknown. */
+export async function committedAt(ctx: ScenarioContext, keyId: string): Promise<number | undefined> {
+  const c = new pg.Client({ connectionString: ctx.d.configStore!.primaryUrl });
+  await c.connect();
+  try {
+    const r = await c.query<{ at: string | null }>('select (extract(epoch from pg_xact_commit_timestamp(xmin)) * 1000)::bigint::text as at from virtual_keys where id = $1', [keyId]);
+    return r.rows[0]?.at ? Number(r.rows[0].at) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await c.end();
+  }
+}

@@ -42,7 +42,8 @@ export function buildSkyway(app: App, config: EnvironmentConfig, options: Skyway
     functionFile: options.functionFile ?? join(options.repoRoot, 'dist', 'edge', 'viewer-request.js'),
     description: `Skyway ${config.name}: CloudFront, WAF, KeyValueStore, edge function and edge alarms`,
   });
-  const regions = config.regions.map((region) => {
+  const regions: RegionalStack[] = [];
+  for (const region of config.regions) {
     // One asset per region: each regional stack pushes the image to its own region's registry.
     const image = ecs.ContainerImage.fromAsset(options.repoRoot, { file: 'Dockerfile', platform: Platform.LINUX_AMD64 });
     const stack = new RegionalStack(app, `${prefix}-${region.region}`, {
@@ -50,11 +51,18 @@ export function buildSkyway(app: App, config: EnvironmentConfig, options: Skyway
       region,
       image,
       keyValueStoreArn: edge.keyValueStoreArn,
+      // With a global config store, provider credentials sealed in one region open in every region.
+      ...(config.configStore && regions[0] ? { credentialsPrimaryKeyArn: regions[0].skyway.credentialsKey.keyArn } : {}),
       description: `Skyway ${config.name}: regional gateway in ${region.region}`,
     });
     stack.addStackDependency(edge, 'regional stacks read the secrets the edge stack replicates to them');
-    return stack;
-  });
+    regions.push(stack);
+  }
+  // A secondary cluster joins the global cluster the first region creates, and reads its replicated credentials.
+  const [primary, ...secondaries] = regions;
+  if (config.configStore && primary) {
+    for (const s of secondaries) s.addStackDependency(primary, 'the config store: secondary clusters join the global database of the first region');
+  }
   Tags.of(app).add('project', 'skyway');
   Tags.of(app).add('environment', config.name);
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

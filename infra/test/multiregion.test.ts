@@ -2,7 +2,7 @@
  * Multi-region wiring in the synthesized staging environment (two regions) with `regionChoice: health`: every
  * regional origin has the explicit id that its admin role publishes in the region's health row, the api service is
  * reachable from the admin tasks by private DNS for the readiness probe, and the edge settings come from cdk.json.
- * As deployed today (`first-region`, each region its own key store) no region publishes a health row.
+ * cdk.json deploys staging and prod with `health`; with `first-region` no region publishes a health row.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -25,7 +25,8 @@ function roleEnvironment(t: Template, role: 'api' | 'admin'): Record<string, unk
 describe('multi-region wiring (staging)', () => {
   let env: SynthesizedEnvironment;
   before(() => {
-    env = synthEnvironment('staging', { regionChoice: 'health' });
+    env = synthEnvironment('staging');
+    assert.equal(env.config.regionChoice, 'health', 'cdk.json: staging chooses regions by health (global config store)');
   });
   after(() => removeSynthesized(env));
 
@@ -58,14 +59,14 @@ describe('multi-region wiring (staging)', () => {
   });
 });
 
-describe('multi-region wiring as cdk.json deploys it (first-region)', () => {
+describe('multi-region wiring with regionChoice first-region', () => {
   let env: SynthesizedEnvironment;
   before(() => {
-    env = synthEnvironment('staging');
+    env = synthEnvironment('staging', { regionChoice: 'first-region' });
   });
   after(() => removeSynthesized(env));
 
-  it('no region publishes a health row while each region has its own key store', () => {
+  it('no region publishes a health row', () => {
     assert.equal(env.config.regionChoice, 'first-region');
     for (const r of env.config.regions) {
       const t = env.regions.get(r.region)!;

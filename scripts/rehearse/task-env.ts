@@ -4,7 +4,8 @@
  * mappings of mapping.ts applied — and nothing else.
  */
 import { resolveValue, type IntrinsicContext } from './intrinsics.js';
-import { databaseHost, redisHost } from './region-context.js';
+import type { ConfigClusterEndpoints } from './config-store.js';
+import { clusterHost, databaseHost, redisHost } from './region-context.js';
 import type { TaskSpec } from './template-model.js';
 
 export interface LocalEndpoints {
@@ -12,6 +13,8 @@ export interface LocalEndpoints {
   redisPorts: Map<string, number>;
   /** RDS instance logical id → { port of the partition proxy, private database name }. */
   databases: Map<string, { port: number; name: string }>;
+  /** Aurora cluster logical id → the config store stand-in's endpoints (multi-region environments). */
+  clusters?: Map<string, ConfigClusterEndpoints>;
   kvsFile: string;
   s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
   awsEndpoint: string;
@@ -20,8 +23,11 @@ export interface LocalEndpoints {
   albUrl?: string;
 }
 
-/** Rewrite the placeholders of AWS endpoints in a URL to the local stores (rows 3–5 of the mapping). */
-export function localizeUrl(value: string, local: LocalEndpoints): string {
+/**
+ * Rewrite the placeholders of AWS endpoints in a URL to the local stores (rows 3–5 of the mapping and the config
+ * store's rows). `forwardWrites`: the URL is a secondary's write-forwarding endpoint, which reaches the primary.
+ */
+export function localizeUrl(value: string, local: LocalEndpoints, forwardWrites = false): string {
   let out = value.replace(/rediss:\/\/([^@]*)@rg-([A-Za-z0-9]+)\.rehearsal:\d+/g, (_m, auth: string, id: string) => {
     const port = local.redisPorts.get(id);
     if (!port) throw new Error(`no local redis-server for ${id}`);
@@ -34,6 +40,15 @@ export function localizeUrl(value: string, local: LocalEndpoints): string {
     params.delete('sslmode');
     const q = params.toString();
     return `${head}127.0.0.1:${db.port}/${db.name}${q ? `?${q}` : ''}`;
+  });
+  out = out.replace(/(postgres(?:ql)?:\/\/[^@]*@)dbc-([A-Za-z0-9]+)-(writer|reader)\.rehearsal:\d+\/[^?\s]*(\?[^\s]*)?/g, (_m, head: string, id: string, endpoint: string, query: string | undefined) => {
+    const cluster = local.clusters?.get(id);
+    if (!cluster) throw new Error(`no config store stand-in for cluster ${id}`);
+    const params = new URLSearchParams((query ?? '').slice(1));
+    params.delete('sslmode');
+    const q = params.toString();
+    const port = forwardWrites && endpoint === 'reader' && cluster.forwardingPort !== undefined ? cluster.forwardingPort : cluster.port;
+    return `${head}127.0.0.1:${port}/${cluster.database}${q ? `?${q}` : ''}`;
   });
   return out;
 }
@@ -49,7 +64,9 @@ export function taskEnvironment(spec: TaskSpec, ctx: IntrinsicContext, local: Lo
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(spec.environment)) env[name] = localizeUrl(resolveValue(value, ctx), local);
   // ECS hands over a secret by its ARN (with `:jsonKey::` for one field of a JSON secret).
-  for (const [name, ref] of Object.entries(spec.secrets)) env[name] = localizeUrl(ctx.secret(resolveValue(ref, ctx), undefined), local);
+  // SKYWAY_LEDGER_DATABASE_URL of a secondary region names its reader endpoint, whose instances forward writes
+  // to the primary (Aurora write forwarding): here it reaches the primary server (mapping.ts).
+  for (const [name, ref] of Object.entries(spec.secrets)) env[name] = localizeUrl(ctx.secret(resolveValue(ref, ctx), undefined), local, name === 'SKYWAY_LEDGER_DATABASE_URL');
   // Mapping rows: ports and listen address, KVS, S3, KMS/Secrets Manager, region, ClickHouse.
   env.PORT = String(ports.port);
   env.ADMIN_PORT = String(ports.adminPort);
@@ -75,4 +92,4 @@ export function taskEnvironment(spec: TaskSpec, ctx: IntrinsicContext, local: Lo
 }
 
 /** Placeholder hosts, exported for tests. */
-export const placeholders = { redisHost, databaseHost };
+export const placeholders = { redisHost, databaseHost, clusterHost };

@@ -2,6 +2,7 @@
  * Reads what the rehearsal runs from the synthesized templates: per region the ECS services (task definition
  * environment, secrets by reference, port mapping, health check, desired count, scaling bounds, stop timeout),
  * the ALB listener and its rules and target groups, the Valkey replication groups with their parameter groups,
+ * the Aurora global database's cluster of the region (AWS::RDS::GlobalCluster / DBCluster / its DBInstances),
  * and at the edge the distribution (behaviours, origins, custom headers, function associations), the functions'
  * code, the KeyValueStore and the WAF's body-size rules. Nothing here is configured by hand.
  */
@@ -61,6 +62,24 @@ export interface RedisSpec {
   parameterGroupFamily: string;
 }
 
+/** The region's cluster of an Aurora global database (the config store of a multi-region environment). */
+export interface ConfigClusterSpec {
+  /** Logical id of the AWS::RDS::DBCluster. */
+  id: string;
+  /** `primary`: an AWS::RDS::GlobalCluster of this stack is made from it; `secondary`: it joins one by name. */
+  role: 'primary' | 'secondary';
+  globalClusterIdentifier: string;
+  /** EnableGlobalWriteForwarding (secondaries). */
+  writeForwarding: boolean;
+  port: number;
+  engineVersion: string;
+  /** Its AWS::RDS::DBInstance resources. */
+  instances: number;
+  /** Master user and password (primary only: a secondary has the primary's users by replication). */
+  masterUsername: CfnValue | undefined;
+  masterUserPassword: CfnValue | undefined;
+}
+
 export interface RegionModel {
   region: string;
   template: Template;
@@ -69,6 +88,9 @@ export interface RegionModel {
   rules: ListenerRuleSpec[];
   listenerDefault: FixedResponse;
   redis: RedisSpec[];
+  /** Logical id of the region's own RDS instance (the regional store; DBInstances of a cluster excluded). */
+  databaseId: string;
+  configCluster: ConfigClusterSpec | undefined;
 }
 
 export interface BehaviourSpec {
@@ -179,6 +201,8 @@ export function readRegion(region: string, t: Template): RegionModel {
       parameterGroupFamily: pg?.CacheParameterGroupFamily ?? '(default)',
     };
   });
+  const standalone = ofType(t, 'AWS::RDS::DBInstance').filter(([, p]) => p.DBClusterIdentifier === undefined);
+  if (standalone.length !== 1) throw new Error(`region ${region}: expected one RDS instance outside a cluster, found ${standalone.length}`);
   return {
     region,
     template: t,
@@ -187,6 +211,31 @@ export function readRegion(region: string, t: Template): RegionModel {
     rules,
     listenerDefault: { status: Number(fixed.StatusCode), contentType: fixed.ContentType, body: fixed.MessageBody },
     redis,
+    databaseId: standalone[0]![0],
+    configCluster: readConfigCluster(region, t),
+  };
+}
+
+/** The Aurora cluster of a global database in this stack, if any (at most one per region). */
+export function readConfigCluster(region: string, t: Template): ConfigClusterSpec | undefined {
+  const clusters = ofType(t, 'AWS::RDS::DBCluster');
+  if (clusters.length === 0) return undefined;
+  if (clusters.length > 1) throw new Error(`region ${region}: ${clusters.length} Aurora clusters; the rehearsal models one per region`);
+  const [id, p] = clusters[0]!;
+  const global = ofType(t, 'AWS::RDS::GlobalCluster').find(([, g]) => g.SourceDBClusterIdentifier !== undefined && refId(g.SourceDBClusterIdentifier) === id);
+  const joined = typeof p.GlobalClusterIdentifier === 'string' ? (p.GlobalClusterIdentifier as string) : undefined;
+  if (!global && !joined) throw new Error(`region ${region}: Aurora cluster ${id} is not part of a global database; the rehearsal models only the config store's global cluster`);
+  const instances = ofType(t, 'AWS::RDS::DBInstance').filter(([, i]) => i.DBClusterIdentifier !== undefined && refId(i.DBClusterIdentifier) === id).length;
+  return {
+    id,
+    role: global ? 'primary' : 'secondary',
+    globalClusterIdentifier: global ? String(global[1].GlobalClusterIdentifier) : joined!,
+    writeForwarding: p.EnableGlobalWriteForwarding === true,
+    port: Number(p.Port ?? 5432),
+    engineVersion: String(p.EngineVersion),
+    instances,
+    masterUsername: p.MasterUsername,
+    masterUserPassword: p.MasterUserPassword,
   };
 }
 

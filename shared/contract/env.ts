@@ -73,6 +73,7 @@ export const ENV = {
   // Stores
   DATABASE_URL: { roles: both, aws: 'required', secret: true, description: 'Postgres URL of the regional store (usage, spend, stored responses); also the config store when CONFIG_DATABASE_URL is unset' },
   CONFIG_DATABASE_URL: { roles: both, aws: 'optional', secret: true, description: "Config store (keys, teams, users, deployments, audit, config changes): the global database's endpoint local to the region (writer in the primary region, reader elsewhere); unset = DATABASE_URL" },
+  SKYWAY_LEDGER_DATABASE_URL: { roles: both, aws: 'optional', secret: true, description: "Global spend ledger in the config store's primary (AWS secondaries: the local reader endpoint with write forwarding); unset = CONFIG_DATABASE_URL" },
   SKYWAY_CONFIG_STORE_ROLE: { default: 'auto', roles: both, aws: 'optional', description: 'primary | replica | auto (select pg_is_in_recovery()): admin writes answer 503 config_store_read_only on a replica' },
   SKYWAY_CONFIG_CHANGES_POLL_MS: { roles: both, aws: 'optional', description: 'Poll interval of the cross-region change feed (config_changes) on the local config endpoint; default 250 with a separate config store, else off; 0 = off' },
   SKYWAY_CONFIG_CHANGES_RETENTION_HOURS: { default: '24', roles: both, aws: 'optional', description: 'Age after which config_changes rows are pruned (by tasks whose config store is the writer)' },

@@ -14,6 +14,7 @@ import { contractEnvironment } from './contract-env.js';
 import { ConsoleUserPool, type ConsoleUserPoolProps } from './console-user-pool.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { GatewayCache } from './gateway-cache.js';
+import { ConfigStore, type ConfigStoreProps } from './config-store.js';
 import { GatewayDatabase } from './gateway-database.js';
 import { type GatewayScaling, GatewayService } from './gateway-service.js';
 import { LogBucket } from './log-bucket.js';
@@ -78,6 +79,19 @@ export interface SkywayRegionProps {
     readonly deletionProtection: boolean;
     readonly maxConnections: number;
   };
+  /**
+   * This region's cluster of the config store (an Aurora PostgreSQL Global Database shared by every region of a
+   * multi-region environment); its tasks get CONFIG_DATABASE_URL and SKYWAY_LEDGER_DATABASE_URL.
+   * @default - none: the region's database (`DATABASE_URL`) is also the config store (single-region environments)
+   */
+  readonly configStore?: Omit<ConfigStoreProps, 'vpc' | 'clientSecurityGroups' | 'retain'>;
+  /**
+   * The key that seals provider credentials: `single` (one region), `multi-region-primary` (a multi-Region key
+   * created here) or a replica of the primary's multi-Region key. With a global config store, credentials sealed
+   * by the admin service of one region must open in every region: the replica has the same key id and material.
+   * @default { kind: 'single' }
+   */
+  readonly credentialsKey?: { readonly kind: 'single' | 'multi-region-primary' } | { readonly kind: 'replica'; readonly primaryKeyArn: string };
   /**
    * Valkey sizing.
    * @default { nodeType: 'cache.t4g.small', replicas: 1 }
@@ -167,12 +181,14 @@ export class SkywayRegion extends Construct {
   readonly api: GatewayService;
   readonly admin: GatewayService;
   readonly database: GatewayDatabase;
+  /** This region's cluster of the global config store (multi-region environments). */
+  readonly configStore: ConfigStore | undefined;
   readonly cache: GatewayCache;
   readonly responseCache: GatewayCache;
   readonly archive: ArchiveBucket;
   readonly clickHouse: secretsmanager.Secret;
   /** Wraps the data keys of provider credentials stored in Postgres (envelope encryption, SKYWAY_KMS_KEY_ID). */
-  readonly credentialsKey: kms.Key;
+  readonly credentialsKey: kms.IKey;
   readonly monitoring: RegionMonitoring;
   /** The admin role's health row for the edge (with `edgeRouting`): the api service in private DNS, the admin's settings. */
   readonly healthPublisher: RegionHealthPublisher | undefined;
@@ -232,11 +248,25 @@ export class SkywayRegion extends Construct {
       reason: 'Credentials of an external service (ClickHouse Cloud): rotated in ClickHouse by its owner, then pasted here; AWS cannot rotate them.',
     });
 
-    this.credentialsKey = new kms.Key(this, 'CredentialsKey', {
-      description: 'Skyway: wraps the data keys of provider credentials of run-time deployments (envelope encryption)',
-      enableKeyRotation: true,
-      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    const keyKind = props.credentialsKey ?? { kind: 'single' };
+    const keyDescription = 'Skyway: wraps the data keys of provider credentials of run-time deployments (envelope encryption)';
+    if (keyKind.kind === 'replica') {
+      const replica = new kms.CfnReplicaKey(this, 'CredentialsKeyReplica', {
+        primaryKeyArn: keyKind.primaryKeyArn,
+        description: `${keyDescription}; replica of the first region's multi-Region key`,
+        // The account's administrators manage it; grants to the task roles are IAM policies (below).
+        keyPolicy: { Version: '2012-10-17', Statement: [{ Sid: 'AccountAdmin', Effect: 'Allow', Principal: { AWS: `arn:${Stack.of(this).partition}:iam::${Stack.of(this).account}:root` }, Action: 'kms:*', Resource: '*' }] },
+      });
+      replica.applyRemovalPolicy(retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+      this.credentialsKey = kms.Key.fromKeyArn(this, 'CredentialsKey', replica.attrArn);
+    } else {
+      this.credentialsKey = new kms.Key(this, 'CredentialsKey', {
+        description: keyDescription,
+        enableKeyRotation: true,
+        multiRegion: keyKind.kind === 'multi-region-primary',
+        removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+    }
 
     // Both roles share one image, one set of settings and one security group boundary per role.
     const plain: Record<string, string> = {
@@ -322,6 +352,7 @@ export class SkywayRegion extends Construct {
       maxConnections: database.maxConnections,
       retain,
     });
+    this.configStore = props.configStore ? new ConfigStore(this, 'ConfigStore', { ...props.configStore, vpc, clientSecurityGroups: clients, retain }) : undefined;
     this.cache = new GatewayCache(this, 'Cache', { vpc, clientSecurityGroups: clients, nodeType: cacheSize.nodeType, replicas: cacheSize.replicas, purpose: 'state' });
     const responseCacheSize = props.responseCache ?? { nodeType: 'cache.t4g.small', replicas: 0 };
     this.responseCache = new GatewayCache(this, 'ResponseCache', {
@@ -333,6 +364,10 @@ export class SkywayRegion extends Construct {
     });
     for (const service of [this.api, this.admin]) {
       for (const [name, secret] of Object.entries(secrets())) service.addSecret(name, secret);
+      if (this.configStore) {
+        service.addSecret('CONFIG_DATABASE_URL', ecs.Secret.fromSecretsManager(this.configStore.urls.config));
+        service.addSecret('SKYWAY_LEDGER_DATABASE_URL', ecs.Secret.fromSecretsManager(this.configStore.urls.ledger));
+      }
     }
     this.api.addSecret('SKYWAY_CACHE_REDIS_URL', ecs.Secret.fromSecretsManager(this.responseCache.urlSecret));
     this.archive.bucket.grantReadWrite(this.api.taskDefinition.taskRole);
@@ -372,5 +407,6 @@ export class SkywayRegion extends Construct {
       topic: this.alarmTopic.topic,
       dashboardName: `skyway-${props.name}-${Stack.of(this).region}`,
     });
+    this.configStore?.addAlarms(this.alarmTopic.topic);
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { EnvelopeCipher, KmsKeyProvider, LocalKeyProvider, parseEncryptionKey, type KmsLike } from './envelope.js';
+import { EnvelopeCipher, KmsKeyProvider, LocalKeyProvider, localKeyFor, parseEncryptionKey, type KmsLike } from './envelope.js';
 import { parseSigningSecrets } from './signing-secrets.js';
 
 test('envelope encryption: round trip, bound to its row, tamper-evident, KMS through the interface', async () => {
@@ -45,4 +45,14 @@ test('signing secrets: newest version signs, bad entries are refused', () => {
   assert.throws(() => parseSigningSecrets(''), /empty/);
   // A bare value (what Secrets Manager generates at the first deploy) is version 1.
   assert.deepEqual([...parseSigningSecrets('c'.repeat(64)).byVersion], [[1, 'c'.repeat(64)]]);
+});
+
+test('a data key sealed in another region under a multi-Region key decrypts with this region\'s replica; other keys as recorded', () => {
+  const eu = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1a2b3c';
+  const us = 'arn:aws:kms:us-west-2:111122223333:key/mrk-1a2b3c';
+  assert.equal(localKeyFor(eu, us), us);
+  assert.equal(localKeyFor(us, us), us);
+  assert.equal(localKeyFor(eu, 'arn:aws:kms:us-west-2:111122223333:key/mrk-ffff'), eu, 'another multi-Region key');
+  const single = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  assert.equal(localKeyFor(single, us), single, 'a single-Region key is only usable where it lives');
 });

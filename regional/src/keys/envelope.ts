@@ -89,6 +89,21 @@ export interface KmsLike {
   decrypt(input: { CiphertextBlob: Uint8Array; KeyId: string }): Promise<{ Plaintext?: Uint8Array }>;
 }
 
+const MULTI_REGION_KEY = /^arn:[^:]+:kms:[^:]+:\d{12}:key\/(mrk-[0-9a-z]+)$/i;
+
+/**
+ * The key to decrypt with in this region: a data key wrapped in another region under a multi-Region KMS key (its
+ * envelope names that region's ARN) decrypts with this region's replica, which has the same key id and material
+ * (the config store is global, provider credentials are sealed wherever the admin write ran). Any other key id
+ * is used as recorded.
+ *
+ * @example localKeyFor('arn:aws:kms:eu-west-1:111122223333:key/mrk-1a2b', 'arn:aws:kms:us-west-2:111122223333:key/mrk-1a2b') // → the us-west-2 ARN
+ */
+export function localKeyFor(recorded: string, local: string): string {
+  const id = MULTI_REGION_KEY.exec(recorded)?.[1];
+  return id !== undefined && id === MULTI_REGION_KEY.exec(local)?.[1] ? local : recorded;
+}
+
 /** Data keys from AWS KMS: the key-encryption key never leaves KMS. */
 export class KmsKeyProvider implements KeyEncryptionProvider {
   readonly name = 'kms';
@@ -104,7 +119,7 @@ export class KmsKeyProvider implements KeyEncryptionProvider {
   }
 
   async decryptDataKey(wrapped: Buffer, keyId: string): Promise<Buffer> {
-    const out = await this.kms.decrypt({ CiphertextBlob: wrapped, KeyId: keyId });
+    const out = await this.kms.decrypt({ CiphertextBlob: wrapped, KeyId: localKeyFor(keyId, this.keyId) });
     if (!out.Plaintext) throw new Error('KMS Decrypt returned no plaintext');
     return Buffer.from(out.Plaintext);
   }

@@ -1,8 +1,7 @@
 /**
  * h (issue 14, scenario 3). A key pinned to region A: served only by A whatever the viewer's country; with A's api
  * down the edge answers 503 home_region_unavailable (never B); its usage rows exist in A's database only.
- * (B's own refusal of a pinned key that reaches it is in regional/test/residency-e2e.test.ts: here B's database
- * does not hold the key until the global key store exists.)
+ * (B's own refusal of a pinned key that reaches it is in regional/test/residency-e2e.test.ts.)
  */
 import pg from 'pg';
 import { EDGE_ANSWER_HEADER } from '../../../shared/contract/index.js';

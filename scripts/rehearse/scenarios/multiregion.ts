@@ -3,19 +3,16 @@
  * calls through the edge as a viewer of a given country, and stopping/restoring one region's api service.
  */
 import { readFileSync } from 'node:fs';
-import { request } from 'undici';
-import { ORIGIN_VERIFY_HEADER } from '../../../shared/contract/index.js';
 import type { RegionTable } from '../../../shared/contract/region-health.js';
 import { call, chatBody, type Reply } from '../client.js';
 import type { RegionRuntime } from '../deployment.js';
 import type { ScenarioContext } from '../scenario.js';
 import { sleep } from '../scenario.js';
-import { REHEARSAL_PRICE } from './a-admin-host.js';
 
 /** Why a scenario needs two regions, when the environment has fewer. */
 export function needsTwoRegions(ctx: ScenarioContext): string | undefined {
   if (ctx.d.regions.length < 2) return `environment ${ctx.d.env} has ${ctx.d.regions.length} region; run with --env staging`;
-  if (ctx.d.synth.config.regionChoice !== 'health') return `environment ${ctx.d.env} sends keys to its first region (regionChoice first-region: each region has its own key store); run with --region-choice health`;
+  if (ctx.d.synth.config.regionChoice !== 'health') return `environment ${ctx.d.env} sends keys to its first region (regionChoice first-region); run with --region-choice health`;
   return undefined;
 }
 
@@ -52,21 +49,6 @@ export function chatFrom(ctx: ScenarioContext, country: string, token: string): 
 }
 
 export const servedBy = (r: Reply): string | undefined => (typeof r.headers['x-skyway-region'] === 'string' ? r.headers['x-skyway-region'] : undefined);
-
-/**
- * Registers the rehearsal model in a region other than the one the admin host reaches. Until keys, teams and
- * deployments live in one global store (issue 14, item 3), each region's database has its own.
- */
-export async function registerModel(ctx: ScenarioContext, region: RegionRuntime): Promise<number> {
-  const port = region.admin.tasks[0]!.port;
-  const r = await request(`http://127.0.0.1:${port}/admin/deployments`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ctx.masterKey}`, 'content-type': 'application/json', [ORIGIN_VERIFY_HEADER]: ctx.originVerify },
-    body: JSON.stringify({ model_name: ctx.state.model, provider: 'openai', upstream_model: 'gpt-4o-mini', api_base: `${ctx.mock.url}/v1`, api_key: 'sk-rehearsal-upstream', options: { pricing: REHEARSAL_PRICE } }),
-  });
-  await r.body.text();
-  return r.statusCode;
-}
 
 /** Stop every api task of the region (ECS scaled to zero, or every task lost). */
 export async function stopApi(region: RegionRuntime): Promise<void> {

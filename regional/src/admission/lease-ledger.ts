@@ -1,0 +1,153 @@
+/**
+ * The global spend ledger (migration 1734200000001): grants of budget leases to regions, spend reported by
+ * regions in batches, and the lease state a region's Redis is rebuilt from. Runs on the config store's primary
+ * (`SKYWAY_LEDGER_DATABASE_URL`; in an AWS secondary region, the local cluster with write forwarding).
+ *
+ * The grant invariant, per scope and period: Σ over regions of max(granted − returned, spent) ≤ budget. A region
+ * admits only against what it was granted (its Redis checks spent + reserved + estimate ≤ granted), so the
+ * total admitted over all regions never exceeds the budget.
+ */
+import type pg from 'pg';
+import type { ScopeKind } from './types.js';
+
+/** One budget scope and period, as the ledger keys it. */
+export interface LedgerScope {
+  readonly kind: ScopeKind;
+  readonly id: string;
+  readonly period: string;
+}
+
+export interface GrantRequest extends LedgerScope {
+  readonly region: string;
+  /** The budget as the principal says now (micro-USD). */
+  readonly budgetMicro: number;
+  /** End of the period (ms since epoch), undefined for a lifetime budget. */
+  readonly periodEndMs: number | undefined;
+  /** The least that is useful: below this nothing is granted (the request waiting for it cannot fit). */
+  readonly needMicro: number;
+  /** What the region would like (one lease chunk). */
+  readonly wantMicro: number;
+}
+
+export interface GrantResult {
+  /** Micro-USD granted by this call (0 when the budget has no room for `needMicro`). */
+  readonly grantedMicro: number;
+  /** The region's lease after the call: Σ granted − returned for this scope and period. */
+  readonly leaseMicro: number;
+  /** What was left of the budget for every region before this grant. */
+  readonly availableMicro: number;
+}
+
+export interface RegionLease {
+  /** Σ granted − returned to this region. */
+  readonly leaseMicro: number;
+  /** Settled spend this region reported. */
+  readonly spentMicro: number;
+}
+
+export interface SpendDelta extends LedgerScope {
+  readonly micro: number;
+  readonly requests: number;
+}
+
+export interface LeaseLedger {
+  grant(req: GrantRequest, signal?: AbortSignal): Promise<GrantResult>;
+  regionLease(scope: LedgerScope, region: string, signal?: AbortSignal): Promise<RegionLease>;
+  /** Add settled spend (one statement for all scopes). */
+  addSpend(region: string, deltas: readonly SpendDelta[]): Promise<void>;
+  /** Give back the unused part of this region's leases of periods that ended before `beforeMs`. Returns rows closed. */
+  closeEnded(region: string, beforeMs: number): Promise<number>;
+  /** Release the connections (when the ledger owns its pool). */
+  close?(): Promise<void>;
+}
+
+function int(v: string | number | null | undefined): number {
+  const n = Number(v ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+export class PostgresLeaseLedger implements LeaseLedger {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: { ownsPool?: boolean } = {},
+  ) {}
+
+  async close(): Promise<void> {
+    if (this.opts.ownsPool) await this.pool.end().catch(() => undefined);
+  }
+
+  async grant(req: GrantRequest): Promise<GrantResult> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const end = req.periodEndMs === undefined ? null : new Date(req.periodEndMs);
+      await client.query(
+        `insert into budget_scopes (scope_kind, scope_id, period, budget_micro, period_end) values ($1, $2, $3, $4, $5)
+         on conflict (scope_kind, scope_id, period) do nothing`,
+        [req.kind, req.id, req.period, req.budgetMicro, end],
+      );
+      // The scope's lock: grants for one scope and period are serialized across every region.
+      await client.query('select 1 from budget_scopes where scope_kind = $1 and scope_id = $2 and period = $3 for update', [req.kind, req.id, req.period]);
+      const committed = await client.query<{ micro: string }>(
+        `select coalesce(sum(greatest(coalesce(l.granted_micro - l.returned_micro, 0), coalesce(s.spent_micro, 0))), 0)::text as micro
+           from (select region, granted_micro, returned_micro from budget_leases where scope_kind = $1 and scope_id = $2 and period = $3) l
+           full join (select region, spent_micro from budget_spend where scope_kind = $1 and scope_id = $2 and period = $3) s using (region)`,
+        [req.kind, req.id, req.period],
+      );
+      const available = Math.max(0, req.budgetMicro - int(committed.rows[0]?.micro));
+      // Never more than half of what is left (but at least what the waiting request needs): near the end of a
+      // budget, no region strands a large lease while another starves.
+      let grant = 0;
+      if (req.needMicro <= available) grant = Math.min(available, Math.max(req.needMicro, Math.min(req.wantMicro, Math.ceil(available / 2))));
+      const row = await client.query<{ lease: string }>(
+        `insert into budget_leases (scope_kind, scope_id, period, region, granted_micro, grants, period_end) values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (scope_kind, scope_id, period, region) do update
+           set granted_micro = budget_leases.granted_micro + excluded.granted_micro, grants = budget_leases.grants + excluded.grants, updated_at = now()
+         returning (granted_micro - returned_micro)::text as lease`,
+        [req.kind, req.id, req.period, req.region, grant, grant > 0 ? 1 : 0, end],
+      );
+      await client.query('update budget_scopes set budget_micro = $4, updated_at = now() where scope_kind = $1 and scope_id = $2 and period = $3', [req.kind, req.id, req.period, req.budgetMicro]);
+      await client.query('commit');
+      return { grantedMicro: grant, leaseMicro: int(row.rows[0]?.lease), availableMicro: available };
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async regionLease(scope: LedgerScope, region: string): Promise<RegionLease> {
+    const r = await this.pool.query<{ lease: string | null; spent: string | null }>(
+      `select (select (granted_micro - returned_micro)::text from budget_leases where scope_kind = $1 and scope_id = $2 and period = $3 and region = $4) as lease,
+              (select spent_micro::text from budget_spend where scope_kind = $1 and scope_id = $2 and period = $3 and region = $4) as spent`,
+      [scope.kind, scope.id, scope.period, region],
+    );
+    return { leaseMicro: int(r.rows[0]?.lease), spentMicro: int(r.rows[0]?.spent) };
+  }
+
+  async addSpend(region: string, deltas: readonly SpendDelta[]): Promise<void> {
+    if (deltas.length === 0) return;
+    // One statement for every scope; rows in a fixed order so two tasks' batches never deadlock.
+    const sorted = [...deltas].sort((a, b) => (a.kind + a.id + a.period < b.kind + b.id + b.period ? -1 : 1));
+    await this.pool.query(
+      `insert into budget_spend (scope_kind, scope_id, period, region, spent_micro, requests)
+       select k, i, p, $1, m, n from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) as d(k, i, p, m, n)
+       on conflict (scope_kind, scope_id, period, region) do update
+         set spent_micro = budget_spend.spent_micro + excluded.spent_micro, requests = budget_spend.requests + excluded.requests, updated_at = now()`,
+      [region, sorted.map((d) => d.kind), sorted.map((d) => d.id), sorted.map((d) => d.period), sorted.map((d) => d.micro), sorted.map((d) => d.requests)],
+    );
+  }
+
+  async closeEnded(region: string, beforeMs: number): Promise<number> {
+    const r = await this.pool.query(
+      `update budget_leases l set returned_micro = greatest(l.granted_micro - coalesce(s.spent_micro, 0), 0), closed_at = now(), updated_at = now()
+         from budget_leases l2 left join budget_spend s
+           on s.scope_kind = l2.scope_kind and s.scope_id = l2.scope_id and s.period = l2.period and s.region = l2.region
+        where l2.scope_kind = l.scope_kind and l2.scope_id = l.scope_id and l2.period = l.period and l2.region = l.region
+          and l.region = $1 and l.closed_at is null and l.period_end is not null and l.period_end < $2`,
+      [region, new Date(beforeMs)],
+    );
+    return r.rowCount ?? 0;
+  }
+}

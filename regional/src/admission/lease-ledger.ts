@@ -76,7 +76,7 @@ export class PostgresLeaseLedger implements LeaseLedger {
     if (this.opts.ownsPool) await this.pool.end().catch(() => undefined);
   }
 
-  async grant(req: GrantRequest): Promise<GrantResult> {
+  async grant(req: GrantRequest, _signal?: AbortSignal): Promise<GrantResult> {
     const client = await this.pool.connect();
     try {
       await client.query('begin');
@@ -96,9 +96,13 @@ export class PostgresLeaseLedger implements LeaseLedger {
       );
       const available = Math.max(0, req.budgetMicro - int(committed.rows[0]?.micro));
       // Never more than half of what is left (but at least what the waiting request needs): near the end of a
-      // budget, no region strands a large lease while another starves.
+      // budget, no region strands a large lease while another starves. The half is rounded up to a multiple of
+      // the need, so requests of one size leave no unusable crumbs in any region.
       let grant = 0;
-      if (req.needMicro <= available) grant = Math.min(available, Math.max(req.needMicro, Math.min(req.wantMicro, Math.ceil(available / 2))));
+      if (req.needMicro <= available) {
+        const half = Math.ceil(available / 2 / req.needMicro) * req.needMicro;
+        grant = Math.min(available, Math.max(req.needMicro, Math.min(req.wantMicro, half)));
+      }
       const row = await client.query<{ lease: string }>(
         `insert into budget_leases (scope_kind, scope_id, period, region, granted_micro, grants, period_end) values ($1, $2, $3, $4, $5, $6, $7)
          on conflict (scope_kind, scope_id, period, region) do update
@@ -117,7 +121,7 @@ export class PostgresLeaseLedger implements LeaseLedger {
     }
   }
 
-  async regionLease(scope: LedgerScope, region: string): Promise<RegionLease> {
+  async regionLease(scope: LedgerScope, region: string, _signal?: AbortSignal): Promise<RegionLease> {
     const r = await this.pool.query<{ lease: string | null; spent: string | null }>(
       `select (select (granted_micro - returned_micro)::text from budget_leases where scope_kind = $1 and scope_id = $2 and period = $3 and region = $4) as lease,
               (select spent_micro::text from budget_spend where scope_kind = $1 and scope_id = $2 and period = $3 and region = $4) as spent`,

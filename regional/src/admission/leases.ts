@@ -54,8 +54,8 @@ export class BudgetLeases {
   private readonly closeTimer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
   private lastWarn = 0;
-  /** Ledger calls made by this task (grants, lease reads, spend batches): the chatter figure. */
-  readonly calls = { grants: 0, reads: 0, spendBatches: 0, closes: 0 };
+  /** Ledger calls made by this task (grants, lease reads, spend batches), and admissions that waited for a grant. */
+  readonly calls = { grants: 0, reads: 0, spendBatches: 0, closes: 0, waits: 0 };
 
   constructor(
     private readonly ledger: LeaseLedger,
@@ -118,6 +118,7 @@ export class BudgetLeases {
     onFallback: (policy: FailurePolicy) => void,
   ): Promise<AdmissionPlan | 'refuse'> {
     if (++tries.refills > MAX_REFILLS) return 'refuse';
+    this.calls.waits++;
     try {
       const outcome = await this.refill(plan.scopes[i]!, key, plan.estMicro - left, true);
       // A refill joined from another request may have asked for more than this one needs: one more try.
@@ -149,6 +150,11 @@ export class BudgetLeases {
     if (this.exhausted.size >= MAX_DELTAS) this.exhausted.clear();
     this.exhausted.set(key, { at: Date.now(), availableMicro: r.availableMicro });
     return 'exhausted';
+  }
+
+  /** Resolves when no refill of this task is in flight (tests; shutdown). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.flights.values()]);
   }
 
   /** This region's lease and reported spend for the scope (to rebuild Redis after a flush). */

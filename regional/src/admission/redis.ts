@@ -193,7 +193,7 @@ export class RedisAdmission implements Admission {
         if (Number(r[0]) === 0 && Number(r[1]) === 5) {
           // This region's lease is short (the budget may not be): refill from the ledger, then admit again.
           const i = Number(r[2]);
-          const next = await this.leases!.whenShort(plan, i, keys[i * 6 + 5]!, Number(r[6]), tries, this.cfg.policy.budget, (p) => this.countFallback('budget', p));
+          const next = await this.leases!.whenShort(plan, i, keys[i * 6 + 5]!, Number(r[5]), tries, this.cfg.policy.budget, (p) => this.countFallback('budget', p));
           if (next === 'refuse') break;
           plan = next;
           continue;
@@ -225,7 +225,7 @@ export class RedisAdmission implements Admission {
   private refillLow(plan: AdmissionPlan, r: Reply, keys: readonly string[]): void {
     plan.scopes.forEach((s, i) => {
       const left = Number(r[7 + i] ?? -1);
-      if (s.budgetMicro >= 0 && this.leases!.low(s, left)) void this.leases!.refill(s, keys[i * 6 + 5]!, 1, false).catch(() => undefined);
+      if (s.budgetMicro >= 0 && this.leases!.low(s, left)) void this.leases!.refill(s, keys[i * 6 + 5]!, Math.max(1, plan.estMicro), false).catch(() => undefined);
     });
   }
 

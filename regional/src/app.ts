@@ -82,8 +82,9 @@ async function limitsCheck(admission: Admission): Promise<void> {
 }
 
 function authenticatorFor(stores: Stores, masterKey: string): Authenticator {
-  if (!stores.db || !stores.secrets) return new MasterKeyAuthenticator(masterKey);
-  return new VirtualKeyAuthenticator({ db: stores.db, bus: stores.bus, secrets: stores.secrets, masterKey });
+  if (!stores.config || !stores.secrets) return new MasterKeyAuthenticator(masterKey);
+  // Keys are read from the config store's local endpoint (the region's replica in a secondary region).
+  return new VirtualKeyAuthenticator({ db: stores.config, bus: stores.bus, secrets: stores.secrets, masterKey });
 }
 
 /** How long a starting api waits for the admin-managed deployments before it listens anyway. */
@@ -138,12 +139,12 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
   const catalog = new ModelCatalog(table, healthRedis ? new RedisHealthStore(healthRedis, cooldownPolicy(table)) : undefined);
   const prices = new PriceBook(configPrices(table));
   let stopWatching = () => undefined as void;
-  if (stores.db) {
+  if (stores.config) {
     // A task must not take traffic before it knows the deployments added through the admin API, or its first
     // requests for those models get 404 (seen in the rehearsal's rolling deploy): wait for the first load.
     let firstLoad: () => void = () => undefined;
     const loaded = new Promise<void>((resolve) => (firstLoad = resolve));
-    stopWatching = watchDeployments(stores.db, stores.bus, {
+    stopWatching = watchDeployments(stores.config, stores.bus, {
       cipher: credentialCipherFromEnv(env),
       resolveSecretRef: secretsManagerResolver(env),
       onReload: (managed) => {
@@ -200,14 +201,16 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
   // The admin listener first: once the api answers its readiness check, the whole process is up.
   let admin: AdminServer | undefined;
   if (settings.roles.has('admin')) {
-    if (!stores.db || !stores.secrets) throw new Error('the admin role needs DATABASE_URL (keys, teams and spend live in Postgres)');
+    if (!stores.db || !stores.config || !stores.secrets) throw new Error('the admin role needs DATABASE_URL (keys, teams and spend live in Postgres)');
     // Loaded only in this role: the KVS client and the admin API are not part of the api role's image of memory.
     const [{ startAdminServer }, { oidcFromEnv }, { startEdgeSync }] = await Promise.all([import('./admin/server.js'), import('./admin/auth.js'), import('./boot/edge-sync.js')]);
-    const edge = await startEdgeSync({ env, dataDir: settings.dataDir, secrets: stores.secrets, masterKey: masterKey.key, originVerifySecret: settings.originVerifySecret, logger, region: settings.region, db: stores.db, bus: stores.bus });
+    const edge = await startEdgeSync({ env, dataDir: settings.dataDir, secrets: stores.secrets, masterKey: masterKey.key, originVerifySecret: settings.originVerifySecret, logger, region: settings.region, db: stores.db, configDb: stores.config, bus: stores.bus });
     admin = await startAdminServer({
       host: settings.host,
       port: settings.adminPort,
-      db: stores.db,
+      db: stores.config,
+      regionalDb: stores.db,
+      configStore: { probe: stores.configRole!, region: settings.region },
       redisUrl: env.REDIS_URL || undefined,
       masterKey: masterKey.key,
       oidc: oidcFromEnv(env),

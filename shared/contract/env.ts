@@ -70,7 +70,12 @@ export const ENV = {
   SKYWAY_OIDC_CLIENT_SECRET: { roles: admin, aws: 'optional', secret: true, description: 'Console sign-in: client secret, for confidential clients only' },
   SKYWAY_CONSOLE_URL: { roles: admin, aws: 'optional', description: "Console's public origin (OIDC redirect URI); default from the request's Host" },
   // Stores
-  DATABASE_URL: { roles: both, aws: 'required', secret: true, description: 'Postgres URL (keys, teams, deployments, spend ledger)' },
+  DATABASE_URL: { roles: both, aws: 'required', secret: true, description: 'Postgres URL of the regional store (usage, spend, stored responses); also the config store when CONFIG_DATABASE_URL is unset' },
+  CONFIG_DATABASE_URL: { roles: both, aws: 'optional', secret: true, description: "Config store (keys, teams, users, deployments, audit, config changes): the global database's endpoint local to the region (writer in the primary region, reader elsewhere); unset = DATABASE_URL" },
+  SKYWAY_CONFIG_STORE_ROLE: { default: 'auto', roles: both, aws: 'optional', description: 'primary | replica | auto (select pg_is_in_recovery()): admin writes answer 503 config_store_read_only on a replica' },
+  SKYWAY_CONFIG_CHANGES_POLL_MS: { roles: both, aws: 'optional', description: 'Poll interval of the cross-region change feed (config_changes) on the local config endpoint; default 250 with a separate config store, else off; 0 = off' },
+  SKYWAY_CONFIG_CHANGES_RETENTION_HOURS: { default: '24', roles: both, aws: 'optional', description: 'Age after which config_changes rows are pruned (by tasks whose config store is the writer)' },
+  SKYWAY_CONFIG_SCHEMA_WAIT_MS: { default: '120000', roles: api, aws: 'optional', description: "How long an api task on a config-store replica waits for the primary's migrations to replicate before it gives up" },
   REDIS_URL: { roles: both, aws: 'required', secret: true, description: 'Limits/budget Redis (noeviction), change bus, routing health' },
   SKYWAY_CACHE_REDIS_URL: { roles: api, aws: 'required', secret: true, description: 'Response-cache Redis, kept apart from limit and budget state (evicts); defaults to REDIS_URL locally' },
   SKYWAY_REDIS_CLUSTER: { default: '0', roles: api, aws: 'optional', description: '1 = cluster-mode client' },

@@ -11,7 +11,10 @@ import { auditOut, deploymentOut, keyOut, listOut, teamOut, userOut } from './se
 import { spendReport } from './spend.js';
 
 export interface Services {
+  /** The config store (audit log). */
   db: pg.Pool;
+  /** The regional store (spend); default `db` (one database). */
+  regionalDb?: pg.Pool | undefined;
   keys: KeyService;
   teams: TeamService;
   users: UserService;
@@ -129,7 +132,7 @@ export function adminRoutes(s: Services): Route[] {
     // ── reports ──
     defineRoute({
       method: 'GET', path: '/admin/spend', tag: 'spend', summary: 'Spend by key, team, user, model or day (UTC days, from the aggregates)', query: S.SpendQuery, response: S.SpendReport,
-      handler: async ({ query }) => ({ body: await spendReport(s.db, query) }),
+      handler: async ({ query }) => ({ body: await spendReport(s.regionalDb ?? s.db, query) }),
     }),
     defineRoute({
       method: 'GET', path: '/admin/audit', tag: 'audit', summary: 'The audit log, newest first', query: S.AuditQuery, response: S.listOf(S.AuditObject),

@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { z } from 'zod';
-import { GatewayError, InternalError, InvalidApiKey, InvalidJson, InvalidRequest, MethodNotAllowed, PayloadTooLarge, PermissionDenied, RouteNotFound } from '../errors/catalogue.js';
+import type { ConfigStoreProbe } from '../db/config-store.js';
+import { ConfigStoreReadOnly, GatewayError, InternalError, PrimaryRegionUnavailable, InvalidApiKey, InvalidJson, InvalidRequest, MethodNotAllowed, PayloadTooLarge, PermissionDenied, RouteNotFound } from '../errors/catalogue.js';
 import { credentialCipherFromEnv } from '../keys/aws-secrets.js';
 import type { EnvelopeCipher } from '../keys/envelope.js';
 import { changeBus, type ChangeBus, type ChangeEvent } from '../keys/events.js';
@@ -29,7 +30,12 @@ import { requestLogFromEnv, type RequestLogSource } from './console/request-log-
 export interface AdminServerOptions {
   host: string;
   port: number;
+  /** The config store (keys, teams, users, deployments, audit). */
   db: pg.Pool;
+  /** The regional store (spend reports); default `db` (one database for both). */
+  regionalDb?: pg.Pool | undefined;
+  /** Where the config store is a read-only replica (or unreachable), write routes answer 503 before any work. */
+  configStore?: { probe: ConfigStoreProbe; region: string } | undefined;
   /** Change events go over Redis pub/sub to every api replica; without it, in-process only (embedded mode). */
   redisUrl?: string | undefined;
   /** SKYWAY_MASTER_KEY. */
@@ -114,8 +120,10 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   const bus = changeBus(opts.redisUrl, { channel: opts.channel });
   const secrets = opts.signingSecrets ?? loadSigningSecrets(process.env, opts.dataDir);
   const cipher = opts.cipher ?? credentialCipherFromEnv();
+  const regionalDb = opts.regionalDb ?? opts.db;
   const services = {
     db: opts.db,
+    regionalDb,
     keys: new KeyService({ db: opts.db, bus, secrets, onKeyChange: opts.onKeyChange, publishRetryDelaysMs: opts.publishRetryDelaysMs }),
     teams: new TeamService(opts.db, bus),
     users: new UserService(opts.db, bus),
@@ -126,9 +134,9 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   const sessions = new ConsoleSessions({ masterKey: opts.masterKey, secureCookie: opts.secureCookie ?? process.env.SKYWAY_LOCAL !== '1' });
   const routes = [
     ...adminRoutes(services),
-    ...consoleRoutes({ db: opts.db, requestLog, sessions, authenticate }),
+    ...consoleRoutes({ db: regionalDb, requestLog, sessions, authenticate }),
     ...oidcLoginRoutes({ db: opts.db, oidc: opts.oidc, sessions }),
-    ...memberRoutes({ db: opts.db, keys: services.keys, teams: services.teams }),
+    ...memberRoutes({ db: regionalDb, keys: services.keys, teams: services.teams }),
   ];
   const serveConsole = consoleStatic(opts.consoleDir);
   const matchers = routes.map((r) => ({ route: r, match: compilePath(r.path) }));
@@ -146,6 +154,24 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     return { actor: claims.actor, role: claims.role, teamId: claims.team_id, userId: claims.user_id };
   };
   let openapi: string | undefined;
+  /** Issue 14: admin changes only where the config store is the writer; elsewhere a clear 503 before any work. */
+  const assertConfigWritable = async (): Promise<void> => {
+    if (!opts.configStore) return;
+    const role = await opts.configStore.probe.role();
+    if (role === 'replica') throw new ConfigStoreReadOnly(opts.configStore.region);
+    if (role === 'unreachable') throw new PrimaryRegionUnavailable(opts.configStore.region);
+  };
+  /**
+   * A write that failed after the check (the role was cached, the writer went away or a failover began): ask
+   * again, and answer the same 503 as the check would have, not a 500.
+   */
+  const explainWriteFailure = async (err: unknown): Promise<never> => {
+    if (err instanceof GatewayError || !opts.configStore) throw err;
+    opts.configStore.probe.invalidate();
+    if ((err as { code?: string }).code === '25006') throw new ConfigStoreReadOnly(opts.configStore.region);
+    await assertConfigWritable();
+    throw err;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://admin');
@@ -176,9 +202,11 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       throw new PermissionDenied(identity.role === 'member' ? 'Members may only manage their own keys (/admin/me/…).' : 'These routes are for console members.', 'role_not_allowed');
     }
     if (hit.route.write && !hit.route.member && identity.role !== 'admin') throw new PermissionDenied('The viewer role is read-only; this needs the admin role.', 'admin_role_required');
+    if (hit.route.write && !hit.route.public) await assertConfigWritable();
     const query = hit.route.query ? validate(hit.route.query, Object.fromEntries(url.searchParams), 'query') : undefined;
     const body = hit.route.body ? validate(hit.route.body, await readJson(req), 'body') : undefined;
-    const result = await hit.route.handle({ params: hit.params!, query, body, identity, sessionCookie: cookie, headers: req.headers });
+    const ctx = { params: hit.params!, query, body, identity, sessionCookie: cookie, headers: req.headers };
+    const result = hit.route.write && !hit.route.public ? await hit.route.handle(ctx).catch(explainWriteFailure) : await hit.route.handle(ctx);
     send(res, result.status ?? hit.route.status, result.body, result.headers);
   };
 

@@ -27,8 +27,10 @@ export async function startEdgeSync(opts: {
   logger: Logger;
   /** This region's name (settings.region). */
   region?: string;
-  /** This region's database: the usage ledger (error rate of the health row) and the keys' home regions. */
+  /** This region's store: the usage ledger (error rate of the health row). */
   db?: pg.Pool;
+  /** The config store (keys' home regions); default `db`. */
+  configDb?: pg.Pool;
   /** Change events of every admin process (team pins reach the edge through them). */
   bus?: ChangeBus;
 }): Promise<EdgeSync> {
@@ -55,8 +57,9 @@ export async function startEdgeSync(opts: {
       })
     : undefined;
   const pins = (scope: 'key' | 'team', id: string) => {
-    if (!opts.db) return;
-    publishHomeRegions(publisher, opts.db, scope, id).catch((err: unknown) => opts.logger.error({ err, [scope]: id }, 'could not publish home regions to the edge'));
+    const configDb = opts.configDb ?? opts.db;
+    if (!configDb) return;
+    publishHomeRegions(publisher, configDb, scope, id).catch((err: unknown) => opts.logger.error({ err, [scope]: id }, 'could not publish home regions to the edge'));
   };
   // A team's pin applies to its keys: re-publish them when the team changes (heard from any admin process).
   opts.bus?.subscribe((e) => {

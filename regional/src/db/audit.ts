@@ -1,4 +1,5 @@
 /** The append-only audit log (the table refuses UPDATE, DELETE and TRUNCATE). */
+import { changeFromAudit, recordChange } from './config-changes.js';
 import type { Queryable } from './pool.js';
 
 export interface Actor {
@@ -29,10 +30,16 @@ export interface AuditRow {
   after: unknown;
 }
 
-/** Record a change; call inside the transaction that makes it, so both commit or neither does. */
+/**
+ * Record a change; call inside the transaction that makes it, so both commit or neither does. Also appends the
+ * change event it announces to the cross-region change feed (`config_changes`, db/config-changes.ts), in the
+ * same transaction: every region hears it from its own replica.
+ */
 export async function writeAudit(q: Queryable, actor: Actor, e: AuditEntry): Promise<void> {
   await q.query(
     'insert into audit_log (actor, actor_kind, action, entity_type, entity_id, before, after) values ($1, $2, $3, $4, $5, $6, $7)',
     [actor.id, actor.kind, e.action, e.entityType, e.entityId, e.before == null ? null : JSON.stringify(e.before), e.after == null ? null : JSON.stringify(e.after)],
   );
+  const change = changeFromAudit(e);
+  if (change) await recordChange(q, change);
 }

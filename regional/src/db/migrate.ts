@@ -5,10 +5,12 @@
  * `pg_try_advisory_lock` that throws "Another migration is already running" instead of waiting, which made
  * the second of two replicas starting together exit.)
  */
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
+import { migrationStore } from './migration-stores.js';
 
 /** Advisory lock id for schema migrations ("skyway" in ASCII, as a bigint). */
 const MIGRATION_LOCK_ID = '126913583003513';
@@ -22,30 +24,55 @@ export interface MigrateResult {
 }
 
 /**
- * Bring the database at `databaseUrl` up to the newest schema.
+ * Which migrations to apply: `all` (one database holds both classes: single region, dev, tests), or one
+ * store's share (db/migration-stores.ts) when the config store and the regional store are apart.
+ */
+export type MigrationScope = 'all' | 'config' | 'regional';
+
+/** Names (file names without extension) of the compiled migrations in `scope`, in file order. */
+export function migrationNames(scope: MigrationScope): string[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => f.slice(0, -3))
+    .sort()
+    .filter((name) => scope === 'all' || migrationStore(name) === 'both' || migrationStore(name) === scope);
+}
+
+/** node-pg-migrate's ignorePattern: compiled files only, and only those of `scope`. */
+function ignorePatternFor(scope: MigrationScope): string {
+  const base = '(\\..*)|(.*\\.map)|(.*\\.d\\.ts)|(.*\\.ts)';
+  if (scope === 'all') return base;
+  const all = migrationNames('all');
+  const keep = new Set(migrationNames(scope));
+  const skip = all.filter((n) => !keep.has(n)).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\.js');
+  return skip.length ? `${base}|${skip.map((s) => `(${s})`).join('|')}` : base;
+}
+
+/**
+ * Bring the database at `databaseUrl` up to the newest schema (or `scope`'s share of it).
  *
  * @example await migrate(process.env.DATABASE_URL!) // in the api role, before listening
  */
-export async function migrate(databaseUrl: string, opts: { log?: (msg: string) => void } = {}): Promise<MigrateResult> {
+export async function migrate(databaseUrl: string, opts: { log?: (msg: string) => void; scope?: MigrationScope } = {}): Promise<MigrateResult> {
   const log = opts.log ?? (() => undefined);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-    return await runLocked(client, log);
+    return await runLocked(client, log, opts.scope ?? 'all');
   } finally {
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
     await client.end().catch(() => undefined);
   }
 }
 
-async function runLocked(dbClient: pg.Client, log: (msg: string) => void): Promise<MigrateResult> {
+async function runLocked(dbClient: pg.Client, log: (msg: string) => void, scope: MigrationScope): Promise<MigrateResult> {
   const ran = await runner({
     dbClient,
     noLock: true,
     dir: MIGRATIONS_DIR,
     // Only compiled migrations: skip dotfiles, source maps, declaration files and TypeScript sources.
-    ignorePattern: '(\\..*)|(.*\\.map)|(.*\\.d\\.ts)|(.*\\.ts)',
+    ignorePattern: ignorePatternFor(scope),
     direction: 'up',
     migrationsTable: 'pgmigrations',
     checkOrder: true,
@@ -54,4 +81,19 @@ async function runLocked(dbClient: pg.Client, log: (msg: string) => void): Promi
     logger: { debug: log, info: log, warn: log, error: log },
   });
   return { applied: ran.map((m) => m.name) };
+}
+
+/**
+ * The names of `scope`'s migrations that the database at `q` has not recorded (empty = its schema is current).
+ * On a config-store replica this is how a starting gateway waits for the schema to arrive by replication.
+ */
+export async function pendingMigrations(q: Pick<pg.Pool, 'query'>, scope: MigrationScope): Promise<string[]> {
+  let done: Set<string>;
+  try {
+    done = new Set(((await q.query('select name from pgmigrations')).rows as Array<{ name: string }>).map((r) => r.name));
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01') done = new Set(); // no pgmigrations table yet
+    else throw err;
+  }
+  return migrationNames(scope).filter((n) => !done.has(n));
 }

@@ -389,6 +389,34 @@ export class UpstreamAddressForbidden extends GatewayError {
  * is down). It is refused rather than served here: residency is never traded for availability. 503 with
  * `retry-after`, the same code the edge answers with when the home region is marked down.
  */
+/**
+ * An admin write in a region whose config store is a read-only replica (issue 14: the Aurora global database's
+ * secondary): changes are made through the primary region's admin endpoint and reach this region by replication.
+ */
+export class ConfigStoreReadOnly extends GatewayError {
+  readonly status = 503;
+  readonly type = 'service_unavailable';
+  readonly code = 'config_store_read_only';
+  constructor(region: string) {
+    super(
+      `The config store in this region (${region}) is a read-only replica: keys, teams, users and deployments can only be changed through the primary region's admin endpoint. ` +
+        'API keys keep working here. If the primary region is down, retry once it is back or the global database has been failed over.',
+      null,
+      { 'retry-after': '30' },
+    );
+  }
+}
+
+/** An admin write while this region's config store (the writer) cannot be reached. */
+export class PrimaryRegionUnavailable extends GatewayError {
+  readonly status = 503;
+  readonly type = 'service_unavailable';
+  readonly code = 'primary_region_unavailable';
+  constructor(region: string) {
+    super(`The config store's writer cannot be reached from this region (${region}); admin changes are refused until it is back. API keys keep working from the local copy.`, null, { 'retry-after': '10' });
+  }
+}
+
 export class HomeRegionUnavailable extends GatewayError {
   readonly status = SHARED_ERRORS.homeRegionUnavailable.status;
   readonly type = SHARED_ERRORS.homeRegionUnavailable.type;

@@ -100,7 +100,7 @@ interface Api {
 async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string, metrics: GatewayMetrics, boundary: ErrorBoundary, loop?: LoopParts): Promise<Api> {
   const admissionConfig = admissionConfigFromEnv(env);
   // Budgets as leases of the global spend ledger when it is not this region's database (#14).
-  const leaseLedger = loop?.admission ? undefined : openLeaseLedger(admissionConfig, env, stores.db);
+  const leaseLedger = loop?.admission ? undefined : openLeaseLedger(admissionConfig, env, { config: stores.config, regional: stores.db });
   const admission = loop?.admission ?? await createAdmission(admissionConfig, {
     logger,
     ledger: stores.db, // budgets rebuilt from the spend ledger when Redis loses them

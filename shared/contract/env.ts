@@ -85,9 +85,8 @@ export const ENV = {
   SKYWAY_LIMITS_HASH_TAG: { default: 'global', roles: api, aws: 'optional', description: 'global | team: cluster slot mapping' },
   SKYWAY_ADMISSION_LEASE_MS: { default: '600000', roles: api, aws: 'optional', description: 'Lifetime of an unsettled reservation' },
   SKYWAY_REDIS_COMMAND_TIMEOUT_MS: { default: '250', roles: api, aws: 'optional', description: 'Slower Redis calls count as Redis down' },
-  // Global budgets (#14, admission/leases.ts). CONFIG_DATABASE_URL is gdb-runtime's config store (keep one entry at merge).
-  CONFIG_DATABASE_URL: { roles: both, aws: 'optional', secret: true, description: "The config store's endpoint in this region (writer in the primary, reader elsewhere); unset = DATABASE_URL" },
-  SKYWAY_LEDGER_DATABASE_URL: { roles: api, aws: 'optional', secret: true, description: 'Global spend ledger (config-store primary; in a secondary, the local cluster with write forwarding); unset = CONFIG_DATABASE_URL, then DATABASE_URL' },
+  // Global budgets (#14, admission/leases.ts). SKYWAY_LEDGER_DATABASE_URL as gdb-infra declares it (notes-gdb.md): keep one entry at merge.
+  SKYWAY_LEDGER_DATABASE_URL: { roles: both, aws: 'optional', secret: true, description: "Global spend ledger: the config store's primary (AWS: local secondary endpoint with write forwarding); unset = CONFIG_DATABASE_URL" },
   SKYWAY_BUDGET_LEASES: { default: 'auto', roles: api, aws: 'optional', description: 'auto | on | off: budgets as leases of the global ledger (auto: when the ledger is not DATABASE_URL)' },
   SKYWAY_BUDGET_LEASE_FRACTION: { default: '0.1', roles: api, aws: 'optional', description: 'One budget lease chunk as a fraction of the budget (more = fewer ledger calls, more stranded in idle regions)' },
   SKYWAY_BUDGET_LEASE_TIMEOUT_MS: { default: '2000', roles: api, aws: 'optional', description: 'A ledger call for a budget lease slower than this fails (the budget failure policy applies)' },

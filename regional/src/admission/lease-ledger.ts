@@ -3,9 +3,10 @@
  * regions in batches, and the lease state a region's Redis is rebuilt from. Runs on the config store's primary
  * (`SKYWAY_LEDGER_DATABASE_URL`; in an AWS secondary region, the local cluster with write forwarding).
  *
- * The grant invariant, per scope and period: Σ over regions of max(granted − returned, spent) ≤ budget. A region
- * admits only against what it was granted (its Redis checks spent + reserved + estimate ≤ granted), so the
- * total admitted over all regions never exceeds the budget.
+ * The grant invariant, per scope and period: Σ over regions of what was granted ≤ budget. A region admits only
+ * against what it was granted (its Redis checks spent + reserved + worst-case estimate ≤ granted), so the total
+ * admitted over all regions never exceeds the budget. Every statement is a single DML statement or a plain
+ * read, so Aurora write forwarding (a secondary region) runs each write whole on the primary.
  */
 import type pg from 'pg';
 import type { ScopeKind } from './types.js';
@@ -86,23 +87,23 @@ export class PostgresLeaseLedger implements LeaseLedger {
          on conflict (scope_kind, scope_id, period) do nothing`,
         [req.kind, req.id, req.period, req.budgetMicro, end],
       );
-      // The scope's lock: grants for one scope and period are serialized across every region.
-      await client.query('select 1 from budget_scopes where scope_kind = $1 and scope_id = $2 and period = $3 for update', [req.kind, req.id, req.period]);
-      const committed = await client.query<{ micro: string }>(
-        `select coalesce(sum(greatest(coalesce(l.granted_micro - l.returned_micro, 0), coalesce(s.spent_micro, 0))), 0)::text as micro
-           from (select region, granted_micro, returned_micro from budget_leases where scope_kind = $1 and scope_id = $2 and period = $3) l
-           full join (select region, spent_micro from budget_spend where scope_kind = $1 and scope_id = $2 and period = $3) s using (region)`,
-        [req.kind, req.id, req.period],
+      // The grant is one UPDATE of the scope's row: it takes the row lock (grants of one scope and period are
+      // serialized across every region) and computes from the row version it locked, so it is exact without a
+      // separate SELECT … FOR UPDATE + SELECT, whose reads would run on the local replica under Aurora write
+      // forwarding. Never more than half of what is left (but at least what the waiting request needs, rounded
+      // to multiples of it): near the end of a budget no region strands a large lease while another starves,
+      // and requests of one size leave no unusable crumbs.
+      const g = `(case when $5::bigint <= greatest($4::bigint - granted_micro, 0)
+                   then least(greatest($4::bigint - granted_micro, 0), greatest($5::bigint, least($6::bigint,
+                        ceil(greatest($4::bigint - granted_micro, 0) / 2.0 / $5::bigint)::bigint * $5::bigint)))
+                   else 0 end)`;
+      const scope = await client.query<{ grant: string; available: string }>(
+        `update budget_scopes set last_grant_micro = ${g}, granted_micro = granted_micro + ${g}, budget_micro = $4, updated_at = now()
+          where scope_kind = $1 and scope_id = $2 and period = $3
+          returning last_grant_micro::text as grant, (greatest($4::bigint - granted_micro, 0) + last_grant_micro)::text as available`,
+        [req.kind, req.id, req.period, req.budgetMicro, Math.max(1, Math.ceil(req.needMicro)), Math.ceil(req.wantMicro)],
       );
-      const available = Math.max(0, req.budgetMicro - int(committed.rows[0]?.micro));
-      // Never more than half of what is left (but at least what the waiting request needs): near the end of a
-      // budget, no region strands a large lease while another starves. The half is rounded up to a multiple of
-      // the need, so requests of one size leave no unusable crumbs in any region.
-      let grant = 0;
-      if (req.needMicro <= available) {
-        const half = Math.ceil(available / 2 / req.needMicro) * req.needMicro;
-        grant = Math.min(available, Math.max(req.needMicro, Math.min(req.wantMicro, half)));
-      }
+      const grant = int(scope.rows[0]?.grant);
       const row = await client.query<{ lease: string }>(
         `insert into budget_leases (scope_kind, scope_id, period, region, granted_micro, grants, period_end) values ($1, $2, $3, $4, $5, $6, $7)
          on conflict (scope_kind, scope_id, period, region) do update
@@ -110,9 +111,8 @@ export class PostgresLeaseLedger implements LeaseLedger {
          returning (granted_micro - returned_micro)::text as lease`,
         [req.kind, req.id, req.period, req.region, grant, grant > 0 ? 1 : 0, end],
       );
-      await client.query('update budget_scopes set budget_micro = $4, updated_at = now() where scope_kind = $1 and scope_id = $2 and period = $3', [req.kind, req.id, req.period, req.budgetMicro]);
       await client.query('commit');
-      return { grantedMicro: grant, leaseMicro: int(row.rows[0]?.lease), availableMicro: available };
+      return { grantedMicro: grant, leaseMicro: int(row.rows[0]?.lease), availableMicro: int(scope.rows[0]?.available) };
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
       throw err;

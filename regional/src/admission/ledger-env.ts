@@ -24,12 +24,18 @@ export function leaseLedgerUrl(config: Pick<AdmissionConfig, 'leases' | 'redisUr
 }
 
 /**
- * The lease ledger for this process, or undefined on the single-region path. Reuses `regional` (the
- * DATABASE_URL pool) when the ledger is the same database (SKYWAY_BUDGET_LEASES=on in a single region, tests).
+ * The lease ledger for this process, or undefined on the single-region path. Reuses the config-store pool or
+ * the regional one (`pools`) when the ledger is the same database (the primary region, where the config store
+ * is the writer; SKYWAY_BUDGET_LEASES=on with one database).
  */
-export function openLeaseLedger(config: Pick<AdmissionConfig, 'leases' | 'redisUrl'>, env: NodeJS.ProcessEnv, regional?: pg.Pool): PostgresLeaseLedger | undefined {
+export function openLeaseLedger(
+  config: Pick<AdmissionConfig, 'leases' | 'redisUrl'>,
+  env: NodeJS.ProcessEnv,
+  pools: { config?: pg.Pool | undefined; regional?: pg.Pool | undefined } = {},
+): PostgresLeaseLedger | undefined {
   const url = leaseLedgerUrl(config, env);
   if (!url) return undefined;
-  if (regional && url === env.DATABASE_URL) return new PostgresLeaseLedger(regional);
+  if (pools.config && url === (env.CONFIG_DATABASE_URL || env.DATABASE_URL)) return new PostgresLeaseLedger(pools.config);
+  if (pools.regional && url === env.DATABASE_URL) return new PostgresLeaseLedger(pools.regional);
   return new PostgresLeaseLedger(createPool(url, { max: 4, applicationName: 'skyway-ledger' }), { ownsPool: true });
 }

@@ -17,6 +17,7 @@ import { BudgetExceeded, ServiceUnavailable } from '../../errors/catalogue.js';
 import { TcpProxy } from '../../usage/test/tcp-proxy.js';
 import { admissionConfigFromEnv } from '../config.js';
 import { PostgresLeaseLedger, type GrantRequest, type LeaseLedger } from '../lease-ledger.js';
+import { leaseLedgerUrl } from '../ledger-env.js';
 import { RedisAdmission } from '../redis.js';
 import type { AdmissionLogger, AdmissionTicket } from '../types.js';
 import { principal, request } from './fixtures.js';
@@ -226,4 +227,19 @@ test('period rollover: a new period starts a new lease; the ended one gives back
     await b.close();
     await s.close();
   }
+});
+
+test('leases only where the ledger is not the regional store: npm start and a single region keep today\'s path', () => {
+  const cfg = (leases: 'auto' | 'on' | 'off') => ({ leases, redisUrl: 'redis://r' });
+  assert.equal(leaseLedgerUrl(cfg('auto'), { DATABASE_URL: 'postgres://a' }), undefined, 'one database: the current path');
+  assert.equal(leaseLedgerUrl(cfg('auto'), {}), undefined, 'no database at all');
+  assert.equal(leaseLedgerUrl(cfg('auto'), { DATABASE_URL: 'postgres://a', CONFIG_DATABASE_URL: 'postgres://a' }), undefined);
+  assert.equal(leaseLedgerUrl(cfg('auto'), { DATABASE_URL: 'postgres://a', CONFIG_DATABASE_URL: 'postgres://writer' }), 'postgres://writer', 'primary region: its config-store writer');
+  assert.equal(leaseLedgerUrl(cfg('auto'), { DATABASE_URL: 'postgres://a', CONFIG_DATABASE_URL: 'postgres://reader', SKYWAY_LEDGER_DATABASE_URL: 'postgres://fwd' }), 'postgres://fwd', 'secondary: write forwarding');
+  assert.equal(leaseLedgerUrl(cfg('off'), { DATABASE_URL: 'postgres://a', CONFIG_DATABASE_URL: 'postgres://writer' }), undefined);
+  assert.equal(leaseLedgerUrl(cfg('on'), { DATABASE_URL: 'postgres://a' }), 'postgres://a');
+  assert.equal(leaseLedgerUrl({ leases: 'auto', redisUrl: undefined }, { DATABASE_URL: 'postgres://a', CONFIG_DATABASE_URL: 'postgres://writer' }), undefined, 'leases are enforced in Redis only');
+  assert.equal(admissionConfigFromEnv({}).leases, 'auto');
+  assert.throws(() => admissionConfigFromEnv({ SKYWAY_BUDGET_LEASES: 'yes' }), /SKYWAY_BUDGET_LEASES/);
+  assert.throws(() => admissionConfigFromEnv({ SKYWAY_BUDGET_LEASE_FRACTION: '2' }), /SKYWAY_BUDGET_LEASE_FRACTION/);
 });

@@ -3,10 +3,11 @@
  * regions reach it through Aurora write forwarding, `SKYWAY_LEDGER_DATABASE_URL`). Three tables, all keyed by a
  * budget scope (key/team/user), its period id (admission/plan.ts: d20260131, w20260126, m202601, all):
  *
- * - `budget_scopes`: one row per scope and period, the lock every grant takes (`select … for update`), with the
- *   budget it was last granted against.
+ * - `budget_scopes`: one row per scope and period: Σ granted to every region, and the budget it was last granted
+ *   against. Every grant is one UPDATE of this row (its row lock serializes grants across regions; one statement,
+ *   so write forwarding runs it whole on the primary): it never makes Σ granted exceed the budget.
  * - `budget_leases`: per scope, period and region, the micro-USD granted to that region (cumulative) and what it
- *   gave back when the period ended. A grant never makes Σ max(granted − returned, spent) exceed the budget.
+ *   gave back when the period ended.
  * - `budget_spend`: per scope, period and region, the settled micro-USD, added to in batches (each gateway task
  *   sends one statement per second for all scopes it settled; never an UPDATE per request).
  *
@@ -22,6 +23,8 @@ export async function up(pgm: MigrationBuilder): Promise<void> {
       scope_id text not null,
       period text not null,
       budget_micro bigint not null,
+      granted_micro bigint not null default 0 check (granted_micro >= 0),
+      last_grant_micro bigint not null default 0,
       period_end timestamptz,
       updated_at timestamptz not null default now(),
       primary key (scope_kind, scope_id, period)

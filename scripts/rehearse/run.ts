@@ -15,8 +15,9 @@ import { usageDurability } from './scenarios/e-usage-durability.js';
 import { redisLoss } from './scenarios/f-redis-loss.js';
 import { regionFailover } from './scenarios/g-region-failover.js';
 import { residency } from './scenarios/h-residency.js';
+import { globalBudget } from './scenarios/i-global-budget.js';
 
-export const SCENARIOS: readonly Scenario[] = [adminHost, apiHost, revoke, rollingDeploy, usageDurability, redisLoss, regionFailover, residency];
+export const SCENARIOS: readonly Scenario[] = [adminHost, apiHost, revoke, rollingDeploy, usageDurability, redisLoss, regionFailover, residency, globalBudget];
 
 export interface ScenarioReport extends Outcome {
   id: string;

@@ -78,47 +78,37 @@ export class PostgresLeaseLedger implements LeaseLedger {
   }
 
   async grant(req: GrantRequest, _signal?: AbortSignal): Promise<GrantResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
-      const end = req.periodEndMs === undefined ? null : new Date(req.periodEndMs);
-      await client.query(
-        `insert into budget_scopes (scope_kind, scope_id, period, budget_micro, period_end) values ($1, $2, $3, $4, $5)
-         on conflict (scope_kind, scope_id, period) do nothing`,
-        [req.kind, req.id, req.period, req.budgetMicro, end],
-      );
-      // The grant is one UPDATE of the scope's row: it takes the row lock (grants of one scope and period are
-      // serialized across every region) and computes from the row version it locked, so it is exact without a
-      // separate SELECT … FOR UPDATE + SELECT, whose reads would run on the local replica under Aurora write
-      // forwarding. Never more than half of what is left (but at least what the waiting request needs, rounded
-      // to multiples of it): near the end of a budget no region strands a large lease while another starves,
-      // and requests of one size leave no unusable crumbs.
-      const g = `(case when $5::bigint <= greatest($4::bigint - granted_micro, 0)
-                   then least(greatest($4::bigint - granted_micro, 0), greatest($5::bigint, least($6::bigint,
-                        ceil(greatest($4::bigint - granted_micro, 0) / 2.0 / $5::bigint)::bigint * $5::bigint)))
-                   else 0 end)`;
-      const scope = await client.query<{ grant: string; available: string }>(
-        `update budget_scopes set last_grant_micro = ${g}, granted_micro = granted_micro + ${g}, budget_micro = $4, updated_at = now()
-          where scope_kind = $1 and scope_id = $2 and period = $3
-          returning last_grant_micro::text as grant, (greatest($4::bigint - granted_micro, 0) + last_grant_micro)::text as available`,
-        [req.kind, req.id, req.period, req.budgetMicro, Math.max(1, Math.ceil(req.needMicro)), Math.ceil(req.wantMicro)],
-      );
-      const grant = int(scope.rows[0]?.grant);
-      const row = await client.query<{ lease: string }>(
-        `insert into budget_leases (scope_kind, scope_id, period, region, granted_micro, grants, period_end) values ($1, $2, $3, $4, $5, $6, $7)
+    // One statement, so one round trip (under Aurora write forwarding, one forwarded statement run whole on the
+    // primary). The scope row's upsert takes its row lock (grants of one scope and period are serialized across
+    // every region) and computes the grant from the row version it locked: exact without a SELECT … FOR UPDATE
+    // followed by a SELECT, whose reads would run on the local replica under write forwarding. Never more than
+    // half of what is left (but at least what the waiting request needs, rounded to multiples of it): near the
+    // end of a budget no region strands a large lease while another starves, and requests of one size leave no
+    // unusable crumbs. The region's lease row adds what was granted and returns its total.
+    const grantFrom = (granted: string) => `(case when $5::bigint <= greatest($4::bigint - ${granted}, 0)
+        then least(greatest($4::bigint - ${granted}, 0), greatest($5::bigint, least($6::bigint,
+             ceil(greatest($4::bigint - ${granted}, 0) / 2.0 / $5::bigint)::bigint * $5::bigint)))
+        else 0 end)`;
+    const r = await this.pool.query<{ grant: string; available: string; lease: string }>(
+      `with s as (
+         insert into budget_scopes as b (scope_kind, scope_id, period, budget_micro, period_end, granted_micro, last_grant_micro)
+         values ($1, $2, $3, $4, $7, ${grantFrom('0')}, ${grantFrom('0')})
+         on conflict (scope_kind, scope_id, period) do update
+           set last_grant_micro = ${grantFrom('b.granted_micro')}, granted_micro = b.granted_micro + ${grantFrom('b.granted_micro')},
+               budget_micro = $4, updated_at = now()
+         returning last_grant_micro, greatest($4::bigint - granted_micro, 0) + last_grant_micro as available
+       ), l as (
+         insert into budget_leases as x (scope_kind, scope_id, period, region, granted_micro, grants, period_end)
+         select $1, $2, $3, $8, s.last_grant_micro, (s.last_grant_micro > 0)::int, $7 from s
          on conflict (scope_kind, scope_id, period, region) do update
-           set granted_micro = budget_leases.granted_micro + excluded.granted_micro, grants = budget_leases.grants + excluded.grants, updated_at = now()
-         returning (granted_micro - returned_micro)::text as lease`,
-        [req.kind, req.id, req.period, req.region, grant, grant > 0 ? 1 : 0, end],
-      );
-      await client.query('commit');
-      return { grantedMicro: grant, leaseMicro: int(row.rows[0]?.lease), availableMicro: int(scope.rows[0]?.available) };
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+           set granted_micro = x.granted_micro + excluded.granted_micro, grants = x.grants + excluded.grants, updated_at = now()
+         returning granted_micro - returned_micro as lease
+       )
+       select s.last_grant_micro::text as grant, s.available::text as available, l.lease::text as lease from s, l`,
+      [req.kind, req.id, req.period, req.budgetMicro, Math.max(1, Math.ceil(req.needMicro)), Math.ceil(req.wantMicro), req.periodEndMs === undefined ? null : new Date(req.periodEndMs), req.region],
+    );
+    const row = r.rows[0];
+    return { grantedMicro: int(row?.grant), leaseMicro: int(row?.lease), availableMicro: int(row?.available) };
   }
 
   async regionLease(scope: LedgerScope, region: string, _signal?: AbortSignal): Promise<RegionLease> {

@@ -7,7 +7,7 @@
  * README.md next to this file has the design, the lease-size trade-off and the failure modes.
  */
 import { ServiceUnavailable } from '../errors/catalogue.js';
-import type { LeaseLedger, RegionLease, SpendDelta } from './lease-ledger.js';
+import type { GrantResult, LeaseLedger, RegionLease, SpendDelta } from './lease-ledger.js';
 import type { AdmissionPlan, ScopePlan } from './plan.js';
 import type { AdmissionLogger, FailurePolicy } from './types.js';
 
@@ -34,6 +34,13 @@ export class LeaseLedgerUnavailable extends Error {
 
 export type RefillOutcome = 'granted' | 'exhausted';
 
+/** A request short of lease, waiting for a grant (see BudgetLeases.awaitGrant). */
+interface Waiter {
+  need: number;
+  resolve: (o: RefillOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
 /** Writes a lease total into the scope's Redis counter (LEASE_LUA). */
 export type LeaseWriter = (key: string, leaseMicro: number, ttlMs: number) => Promise<unknown>;
 
@@ -47,6 +54,8 @@ const MAX_REFILLS = 32;
 
 export class BudgetLeases {
   private readonly flights = new Map<string, Promise<RefillOutcome>>();
+  /** Requests short of lease, per counter, in arrival order; `pumping` while a ledger call serves them. */
+  private readonly waiting = new Map<string, { scope: ScopePlan; waiters: Waiter[]; pumping: boolean }>();
   /** Counters whose last grant found no room: what was left then, and when (a negative cache of 1 s). */
   private readonly exhausted = new Map<string, { at: number; availableMicro: number }>();
   private deltas = new Map<string, SpendDelta>();
@@ -120,8 +129,8 @@ export class BudgetLeases {
     if (++tries.refills > MAX_REFILLS) return 'refuse';
     this.calls.waits++;
     try {
-      const outcome = await this.refill(plan.scopes[i]!, key, plan.estMicro - left, true);
-      // A refill joined from another request may have asked for more than this one needs: one more try.
+      const outcome = await this.awaitGrant(plan.scopes[i]!, key, Math.max(1, plan.estMicro - left));
+      // Another task of this region may have been granted what the ledger no longer has: one more try.
       if (outcome === 'exhausted' && ++tries.exhausted >= 2) return 'refuse';
       return plan;
     } catch (err) {
@@ -135,21 +144,78 @@ export class BudgetLeases {
     }
   }
 
+  /**
+   * Wait until a grant can hold `need` (or the budget cannot). Requests short of lease queue per counter: one
+   * ledger call at a time asks for what all of them need (at least a chunk), and wakes as many, in arrival
+   * order, as the grant covers; the rest wait for the next call. So a burst at the end of a lease costs one
+   * retry per request and a few ledger calls, not a retry of every waiter after every refill.
+   */
+  private awaitGrant(s: ScopePlan, key: string, need: number): Promise<RefillOutcome> {
+    const known = this.exhausted.get(key);
+    if (known && Date.now() - known.at < EXHAUSTED_CACHE_MS && need > known.availableMicro) return Promise.resolve('exhausted');
+    let q = this.waiting.get(key);
+    if (!q) {
+      q = { scope: s, waiters: [], pumping: false };
+      this.waiting.set(key, q);
+    }
+    const queue = q;
+    const p = new Promise<RefillOutcome>((resolve, reject) => queue.waiters.push({ need, resolve, reject }));
+    if (!queue.pumping) void this.pump(key, queue);
+    return p;
+  }
+
+  private async pump(key: string, q: { scope: ScopePlan; waiters: Waiter[]; pumping: boolean }): Promise<void> {
+    q.pumping = true;
+    try {
+      while (q.waiters.length > 0) {
+        const head = q.waiters[0]!;
+        const total = q.waiters.reduce((sum, w) => sum + w.need, 0);
+        let r: GrantResult;
+        try {
+          r = await this.grantAndWrite(q.scope, key, head.need, Math.max(this.chunk(q.scope, head.need), total));
+        } catch (err) {
+          for (const w of q.waiters.splice(0)) w.reject(err);
+          break;
+        }
+        if (r.grantedMicro <= 0) {
+          // Those needing more than is left are refused; smaller ones (if any) get the next call.
+          q.waiters = q.waiters.filter((w) => (w.need > r.availableMicro ? (w.resolve('exhausted'), false) : true));
+          continue;
+        }
+        let covered = 0;
+        while (q.waiters.length > 0 && (covered === 0 || covered + q.waiters[0]!.need <= r.grantedMicro)) {
+          const w = q.waiters.shift()!;
+          covered += w.need;
+          w.resolve('granted');
+        }
+      }
+    } finally {
+      q.pumping = false;
+      if (q.waiters.length === 0 && this.waiting.get(key) === q) this.waiting.delete(key);
+    }
+  }
+
   private async grant(s: ScopePlan, key: string, needMicro: number): Promise<RefillOutcome> {
+    const r = await this.grantAndWrite(s, key, needMicro, this.chunk(s, needMicro));
+    return r.grantedMicro > 0 ? 'granted' : 'exhausted';
+  }
+
+  /** One ledger grant, written into the region's Redis counter; remembers a budget without room for 1 s. */
+  private async grantAndWrite(s: ScopePlan, key: string, needMicro: number, wantMicro: number): Promise<GrantResult> {
     this.calls.grants++;
     const periodEndMs = s.periodRemainingMs > 0 ? Date.now() + s.periodRemainingMs : undefined;
     const r = await this.timed((signal) =>
-      this.ledger.grant({ kind: s.kind, id: s.id, period: s.period, region: this.cfg.region, budgetMicro: s.budgetMicro, periodEndMs, needMicro, wantMicro: this.chunk(s, needMicro) }, signal),
+      this.ledger.grant({ kind: s.kind, id: s.id, period: s.period, region: this.cfg.region, budgetMicro: s.budgetMicro, periodEndMs, needMicro, wantMicro }, signal),
     );
     // Written even when nothing was granted: the region learns a total another task of it obtained.
     if (r.leaseMicro > 0) await this.write(key, r.leaseMicro, s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0);
     if (r.grantedMicro > 0) {
       this.exhausted.delete(key);
-      return 'granted';
+      return r;
     }
     if (this.exhausted.size >= MAX_DELTAS) this.exhausted.clear();
     this.exhausted.set(key, { at: Date.now(), availableMicro: r.availableMicro });
-    return 'exhausted';
+    return r;
   }
 
   /** Resolves when no refill of this task is in flight (tests; shutdown). */

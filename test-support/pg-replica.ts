@@ -254,6 +254,8 @@ const PRIMARY_CONF = [
   'fsync = off',
   'full_page_writes = off',
   'max_connections = 60',
+  // Tests measure replication delays from the true commit time: pg_xact_commit_timestamp(xmin).
+  'track_commit_timestamp = on',
   'shared_buffers = 32MB',
   // A standby must send feedback promptly so waitForReplay sees progress without waiting 10 s.
   'wal_receiver_status_interval = 1s',

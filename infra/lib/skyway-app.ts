@@ -55,6 +55,11 @@ export function buildSkyway(app: App, config: EnvironmentConfig, options: Skyway
     stack.addStackDependency(edge, 'regional stacks read the secrets the edge stack replicates to them');
     return stack;
   });
+  // A secondary cluster joins the global cluster the first region creates, and reads its replicated credentials.
+  const [primary, ...secondaries] = regions;
+  if (config.configStore && primary) {
+    for (const s of secondaries) s.addStackDependency(primary, 'the config store: secondary clusters join the global database of the first region');
+  }
   Tags.of(app).add('project', 'skyway');
   Tags.of(app).add('environment', config.name);
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -55,6 +55,18 @@ describe('environments in cdk.json', () => {
     const twice = { d: { ...dev, regions: [...(dev.regions as unknown[]), ...(dev.regions as unknown[])] } };
     assert.throws(() => parseEnvironment(twice, 'd'), /listed twice/);
   });
+
+  it('asks for a config store exactly when an environment has several regions, on a class a global database runs on', () => {
+    const envs = environments as Record<string, Record<string, unknown>>;
+    const { configStore, ...stagingWithout } = envs.staging!;
+    assert.ok(configStore, 'staging (two regions) has a config store');
+    assert.ok(envs.prod!.configStore, 'prod (two regions) has a config store');
+    assert.equal(envs.dev!.configStore, undefined, 'dev (one region) keeps plain RDS');
+    assert.throws(() => parseEnvironment({ s: stagingWithout }, 's'), /2 regions need a configStore/);
+    assert.throws(() => parseEnvironment({ d: { ...envs.dev!, configStore } }, 'd'), /configStore is for multi-region/);
+    const burstable = { ...(configStore as Record<string, unknown>), instanceType: 't4g.medium' };
+    assert.throws(() => parseEnvironment({ s: { ...stagingWithout, configStore: burstable } }, 's'), /memory-optimized/);
+  });
 });
 
 describe('edge function artifact', () => {

@@ -92,9 +92,9 @@ export function regionalTests(get: () => SynthesizedEnvironment): void {
       assert.ok(c.StopTimeout > config.drainSeconds && c.StopTimeout <= 120, 'stop timeout exceeds the drain, within Fargate limits');
       const secrets = (c.Secrets as Array<{ Name: string; ValueFrom: unknown }>).map((s) => s.Name).sort();
       assert.deepEqual(secrets, [
-        'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'DATABASE_URL', 'REDIS_URL',
+        'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', ...(config.configStore ? ['CONFIG_DATABASE_URL'] : []), 'DATABASE_URL', 'REDIS_URL',
         ...(roleOf(c) === 'api' ? ['SKYWAY_CACHE_REDIS_URL'] : []),
-        'SKYWAY_KEY_SIGNING_SECRETS', 'SKYWAY_MASTER_KEY', 'SKYWAY_ORIGIN_VERIFY_SECRET',
+        'SKYWAY_KEY_SIGNING_SECRETS', ...(config.configStore ? ['SKYWAY_LEDGER_DATABASE_URL'] : []), 'SKYWAY_MASTER_KEY', 'SKYWAY_ORIGIN_VERIFY_SECRET',
       ]);
       const ov = (c.Secrets as Array<{ Name: string; ValueFrom: unknown }>).find((s) => s.Name === 'SKYWAY_ORIGIN_VERIFY_SECRET')!;
       assert.ok(JSON.stringify(ov.ValueFrom).includes(`:secret:${names.originVerify}`));
@@ -144,7 +144,7 @@ export function regionalTests(get: () => SynthesizedEnvironment): void {
   }));
 
   it('runs Postgres encrypted with KMS, with 7-day backups, Multi-AZ and deletion protection per environment, and the reference parameters', eachRegion(get, (t, _region, { config }) => {
-    const db = onlyResource(t, 'AWS::RDS::DBInstance');
+    const db = onlyResource(t, 'AWS::RDS::DBInstance', { Engine: 'postgres' });
     assert.equal(db.Engine, 'postgres');
     assert.equal(db.StorageEncrypted, true);
     assert.ok(db.KmsKeyId);

@@ -210,7 +210,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, opts: S
       port: settings.adminPort,
       db: stores.config,
       regionalDb: stores.db,
-      configStore: { probe: stores.configRole!, region: settings.region },
+      // One database for everything (single region, dev): writes behave as before, no role probe.
+      configStore: stores.configSeparate || env.SKYWAY_CONFIG_STORE_ROLE ? { probe: stores.configRole!, region: settings.region } : undefined,
       redisUrl: env.REDIS_URL || undefined,
       masterKey: masterKey.key,
       oidc: oidcFromEnv(env),

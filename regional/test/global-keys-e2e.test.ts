@@ -84,15 +84,23 @@ async function revokeAndMeasure(r: Regions, alias: string): Promise<{ toReplica:
   const created = await adminOk<CreatedKey>(r.a, 'POST', '/admin/keys', { alias, models: ['mock-1'] }, 201);
   await until(() => accepted(r.b.url, created.key), 5000, 'new key accepted in B');
   await chatOk(r.b.url, created.key); // cached in B: only a change event can evict it in time
-  const sent = Date.now();
-  await adminOk(r.a, 'POST', `/admin/keys/${created.id}/revoke`, { reason: 'global test' }, 200);
-  const committed = Date.now(); // the commit happened between `sent` and now
-  const [onReplica, refused] = await Promise.all([
-    until(async () => (await query(r.pair.standbyUrl, 'select revoked_at is not null as r from virtual_keys where id = $1', [created.id])).rows[0]?.r === true, 10_000, 'revocation on the standby', 5),
-    until(async () => !(await accepted(r.b.url, created.key)), 10_000, 'revocation refused in B', 20),
-  ]);
-  await expectOpenAiError(await chat(r.b.url, created.key), 401, 'api_key_revoked');
-  return { toReplica: onReplica - committed, replicaToRefusal: refused - onReplica, total: refused - sent };
+  // One open connection to the standby, polled every 5 ms: when the revocation became visible there.
+  const standby = new pg.Client({ connectionString: r.pair.standbyUrl });
+  await standby.connect();
+  try {
+    const sent = Date.now();
+    await adminOk(r.a, 'POST', `/admin/keys/${created.id}/revoke`, { reason: 'global test' }, 200);
+    const [onReplica, refused] = await Promise.all([
+      until(async () => (await standby.query('select revoked_at is not null as r from virtual_keys where id = $1', [created.id])).rows[0]?.r === true, 10_000, 'revocation on the standby', 5),
+      until(async () => !(await accepted(r.b.url, created.key)), 10_000, 'revocation refused in B', 20),
+    ]);
+    await expectOpenAiError(await chat(r.b.url, created.key), 401, 'api_key_revoked');
+    // The revoke's commit time on the primary (track_commit_timestamp; same machine, same clock).
+    const committed = ((await standby.query('select pg_xact_commit_timestamp(xmin) as at from virtual_keys where id = $1', [created.id])).rows[0].at as Date).getTime();
+    return { toReplica: onReplica - committed, replicaToRefusal: refused - onReplica, total: refused - sent };
+  } finally {
+    await standby.end();
+  }
 }
 
 test('global key store: primary in region A, hot standby in region B', { timeout: 240_000 }, async (t) => {
@@ -119,6 +127,17 @@ test('global key store: primary in region A, hot standby in region B', { timeout
     assert.equal(got.id, created.id);
   });
 
+  await t.test("usage stays in the region that served it: B's spend is in B's regional store, not in the config store", async () => {
+    const created = await adminOk<CreatedKey>(r.a, 'POST', '/admin/keys', { alias: 'global-usage', models: ['mock-1'] }, 201);
+    await until(() => accepted(r.b.url, created.key), 5000, 'key accepted in B');
+    const spent = async (url: string) => Number((await query(url, 'select coalesce(sum(requests), 0)::int as n from spend_daily where key_id = $1', [created.id])).rows[0].n);
+    await until(async () => (await spent(r.regionalB)) >= 1, 10_000, "B's usage in B's regional store", 200);
+    assert.equal(await spent(r.regionalA), 0);
+    assert.equal(await spent(r.pair.primaryUrl), 0, 'the config store holds no usage');
+    const report = await adminOk<{ total: { requests: number } }>(r.b, 'GET', `/admin/spend?group_by=key&key_id=${created.id}`, undefined, 200);
+    assert.ok(report.total.requests >= 1, "B's admin reports B's spend from its regional store");
+  });
+
   await t.test('a revocation in A is refused in B within 1 s of reaching the replica (no apply delay)', async () => {
     const m = await revokeAndMeasure(r, 'global-revoke-0');
     t.diagnostic(`apply delay 0: commit → standby ${m.toReplica} ms, standby → refused in B ${m.replicaToRefusal} ms, revoke sent → refused ${m.total} ms`);
@@ -129,7 +148,7 @@ test('global key store: primary in region A, hot standby in region B', { timeout
     await r.pair.setApplyDelay(300);
     const m = await revokeAndMeasure(r, 'global-revoke-300').finally(() => r.pair.setApplyDelay(0));
     t.diagnostic(`apply delay 300 ms: commit → standby ${m.toReplica} ms, standby → refused in B ${m.replicaToRefusal} ms, revoke sent → refused ${m.total} ms`);
-    assert.ok(m.toReplica >= 250, `the standby showed the revocation ${m.toReplica} ms after the commit, before the apply delay`);
+    assert.ok(m.toReplica >= 300, `the standby showed the revocation ${m.toReplica} ms after the commit, before the apply delay`);
     assert.ok(m.replicaToRefusal <= 1000, `refused ${m.replicaToRefusal} ms after the replica had it`);
   });
 
@@ -171,5 +190,23 @@ test('global key store: primary in region A, hot standby in region B', { timeout
     const fresh = (await query(r.pair.primaryUrl, "select id from virtual_keys where alias = 'after-outage'")).rows[0].id as string;
     await until(async () => (await admin(r.b, 'GET', `/admin/keys/${fresh}`)).status === 200, 5000, 'the key created after the restart replicated to B');
     await chatOk(r.b.url, cached.key);
+  });
+
+  await t.test("B's replica down: the database outage path (cached keys keep working, others 503 key_store_unavailable); back: served again", async () => {
+    const cached = await adminOk<CreatedKey>(r.a, 'POST', '/admin/keys', { alias: 'replica-outage-cached', models: ['mock-1'] }, 201);
+    const cold = await adminOk<CreatedKey>(r.a, 'POST', '/admin/keys', { alias: 'replica-outage-cold', models: ['mock-1'] }, 201);
+    await r.pair.waitForReplay();
+    await until(() => accepted(r.b.url, cached.key), 5000, 'key accepted in B');
+    await r.pair.stopStandby();
+    try {
+      await chatOk(r.b.url, cached.key);
+      await expectOpenAiError(await chat(r.b.url, cold.key), 503, 'key_store_unavailable');
+      const write = await admin<{ error: { code: string } }>(r.b, 'POST', '/admin/keys', { alias: 'replica-outage-write' });
+      assert.equal(write.status, 503);
+      assert.equal(write.body.error.code, 'primary_region_unavailable');
+    } finally {
+      await r.pair.startStandby();
+    }
+    await until(() => accepted(r.b.url, cold.key), 15_000, 'the cold key accepted in B once its replica is back', 200);
   });
 });

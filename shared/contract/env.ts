@@ -72,6 +72,7 @@ export const ENV = {
   // Stores
   DATABASE_URL: { roles: both, aws: 'required', secret: true, description: 'Postgres URL of the regional store (usage, spend, stored responses); also the config store when CONFIG_DATABASE_URL is unset' },
   CONFIG_DATABASE_URL: { roles: both, aws: 'optional', secret: true, description: "Config store (keys, teams, users, deployments, audit, config changes): the global database's endpoint local to the region (writer in the primary region, reader elsewhere); unset = DATABASE_URL" },
+  SKYWAY_LEDGER_DATABASE_URL: { roles: both, aws: 'optional', secret: true, description: "Global spend ledger in the config store's primary (AWS secondaries: the local reader endpoint with write forwarding); unset = CONFIG_DATABASE_URL" },
   SKYWAY_CONFIG_STORE_ROLE: { default: 'auto', roles: both, aws: 'optional', description: 'primary | replica | auto (select pg_is_in_recovery()): admin writes answer 503 config_store_read_only on a replica' },
   SKYWAY_CONFIG_CHANGES_POLL_MS: { roles: both, aws: 'optional', description: 'Poll interval of the cross-region change feed (config_changes) on the local config endpoint; default 250 with a separate config store, else off; 0 = off' },
   SKYWAY_CONFIG_CHANGES_RETENTION_HOURS: { default: '24', roles: both, aws: 'optional', description: 'Age after which config_changes rows are pruned (by tasks whose config store is the writer)' },
@@ -85,8 +86,7 @@ export const ENV = {
   SKYWAY_LIMITS_HASH_TAG: { default: 'global', roles: api, aws: 'optional', description: 'global | team: cluster slot mapping' },
   SKYWAY_ADMISSION_LEASE_MS: { default: '600000', roles: api, aws: 'optional', description: 'Lifetime of an unsettled reservation' },
   SKYWAY_REDIS_COMMAND_TIMEOUT_MS: { default: '250', roles: api, aws: 'optional', description: 'Slower Redis calls count as Redis down' },
-  // Global budgets (#14, admission/leases.ts). SKYWAY_LEDGER_DATABASE_URL as gdb-infra declares it (notes-gdb.md): keep one entry at merge.
-  SKYWAY_LEDGER_DATABASE_URL: { roles: both, aws: 'optional', secret: true, description: "Global spend ledger: the config store's primary (AWS: local secondary endpoint with write forwarding); unset = CONFIG_DATABASE_URL" },
+  // Global budgets (#14, admission/leases.ts; SKYWAY_LEDGER_DATABASE_URL is declared with the stores above).
   SKYWAY_BUDGET_LEASES: { default: 'auto', roles: api, aws: 'optional', description: 'auto | on | off: budgets as leases of the global ledger (auto: when the ledger is not DATABASE_URL)' },
   SKYWAY_BUDGET_LEASE_FRACTION: { default: '0.1', roles: api, aws: 'optional', description: 'One budget lease chunk as a fraction of the budget (more = fewer ledger calls, more stranded in idle regions)' },
   SKYWAY_BUDGET_LEASE_TIMEOUT_MS: { default: '2000', roles: api, aws: 'optional', description: 'A ledger call for a budget lease slower than this fails (the budget failure policy applies)' },

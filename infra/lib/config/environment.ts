@@ -78,6 +78,24 @@ const environmentSchema = z.object({
     /** `max_connections` of the parameter group; the connections alarm fires at 90 % of it. */
     maxConnections: z.number().int().min(20).default(200),
   }),
+  /**
+   * The config store of a multi-region environment (keys, teams, users, deployments, audit log, config changes,
+   * the global spend ledger): an Aurora PostgreSQL Global Database, primary cluster in the first region, a
+   * secondary cluster in every other region. Required with more than one region; absent in a single-region
+   * environment, whose RDS instance (`database`) holds everything.
+   */
+  configStore: z
+    .object({
+      /** Instance class of every instance, e.g. `r6g.large`: global databases need memory-optimized classes. */
+      instanceType: z.string().regex(/^(r\d+[a-z]*|x2g)\.[a-z0-9]+$/, 'a memory-optimized class such as r6g.large (Aurora global databases do not run on burstable t classes)'),
+      /** Instances per regional cluster: writer plus readers in the primary region, readers in each secondary. */
+      instances: z.number().int().min(1).max(16).default(1),
+      backupRetentionDays: z.number().int().min(7).default(7),
+      /** Protects the global cluster and every regional cluster from deletion. */
+      deletionProtection: z.boolean(),
+    })
+    .strict()
+    .optional(),
   cache: z.object({
     nodeType: z.string(),
     /** Read replicas; more than zero turns on Multi-AZ with automatic failover. */
@@ -155,6 +173,12 @@ export function parseEnvironment(environments: unknown, name: string): Environme
     if (seen.has(r.region)) throw new EnvironmentConfigError(`environment '${name}': region ${r.region} is listed twice`);
     seen.add(r.region);
   }
+  if (config.regions.length > 1 && !config.configStore) {
+    throw new EnvironmentConfigError(`environment '${name}': ${config.regions.length} regions need a configStore (the Aurora global database every region reads keys from)`);
+  }
+  if (config.regions.length === 1 && config.configStore) {
+    throw new EnvironmentConfigError(`environment '${name}': configStore is for multi-region environments; a single region keeps everything in its database`);
+  }
   if (config.api.minTasks > config.api.maxTasks) {
     throw new EnvironmentConfigError(`environment '${name}': api.minTasks exceeds api.maxTasks`);
   }
@@ -177,6 +201,11 @@ export function originHostName(config: EnvironmentConfig, region: string): strin
 /** Origin id of a region in the distribution; the edge function selects it with `cf.selectRequestOriginById`. */
 export function originId(region: string): string {
   return `skyway-${region}`;
+}
+
+/** Name of the config store's global cluster and of its credentials secret (replicated to every secondary region). */
+export function configStoreNames(config: EnvironmentConfig): { globalClusterIdentifier: string; credentialsSecretName: string } {
+  return { globalClusterIdentifier: `skyway-${config.name}-config`, credentialsSecretName: `skyway/${config.name}/config-store/credentials` };
 }
 
 /** Names of the secrets the edge stack creates in us-east-1 and replicates to every region. */

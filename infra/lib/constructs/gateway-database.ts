@@ -1,12 +1,10 @@
-import { Duration, RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-
-/** Characters left out of the generated password so it can sit in a URL without escaping. */
-const URL_UNSAFE = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
+import { databaseUrlSecret, URL_UNSAFE } from './database-url.js';
 
 export interface GatewayDatabaseProps {
   readonly vpc: ec2.IVpc;
@@ -50,7 +48,8 @@ export interface GatewayDatabaseProps {
 }
 
 /**
- * RDS Postgres for keys, teams and spend aggregates: KMS-encrypted, in isolated subnets, TLS enforced, the reference
+ * RDS Postgres of one region (the regional store: usage events, spend aggregates, stored responses, request logs;
+ * in a single-region environment also the config store): KMS-encrypted, in isolated subnets, TLS enforced, the reference
  * parameter group, and a `DATABASE_URL` secret composed at deploy time from the generated credentials.
  */
 export class GatewayDatabase extends Construct {
@@ -114,13 +113,11 @@ export class GatewayDatabase extends Construct {
     });
     const password = this.instance.secret!.secretValueFromJson('password').unsafeUnwrap();
     const endpoint = this.instance.instanceEndpoint;
-    this.urlSecret = new secretsmanager.Secret(this, 'Url', {
+    this.urlSecret = databaseUrlSecret(this, 'Url', {
       description: 'DATABASE_URL of the Skyway gateway (composed at deploy time from the generated credentials)',
-      // CloudFormation resolves the dynamic reference inside the joined string at deploy; the template holds no password.
-      secretStringValue: SecretValue.unsafePlainText(
-        `postgres://skyway:${password}@${endpoint.hostname}:${endpoint.port}/skyway?sslmode=no-verify`,
-      ),
-      removalPolicy: RemovalPolicy.DESTROY,
+      password,
+      host: endpoint.hostname,
+      port: `${endpoint.port}`,
     });
     const rotationReason =
       'The gateway reads DATABASE_URL, a secret composed from this password at deploy time; single-user rotation would leave it stale. Rotate by redeploying after changing the password.';

@@ -14,6 +14,7 @@ import { contractEnvironment } from './contract-env.js';
 import { ConsoleUserPool, type ConsoleUserPoolProps } from './console-user-pool.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { GatewayCache } from './gateway-cache.js';
+import { ConfigStore, type ConfigStoreProps } from './config-store.js';
 import { GatewayDatabase } from './gateway-database.js';
 import { type GatewayScaling, GatewayService } from './gateway-service.js';
 import { LogBucket } from './log-bucket.js';
@@ -78,6 +79,12 @@ export interface SkywayRegionProps {
     readonly deletionProtection: boolean;
     readonly maxConnections: number;
   };
+  /**
+   * This region's cluster of the config store (an Aurora PostgreSQL Global Database shared by every region of a
+   * multi-region environment); its tasks get CONFIG_DATABASE_URL and SKYWAY_LEDGER_DATABASE_URL.
+   * @default - none: the region's database (`DATABASE_URL`) is also the config store (single-region environments)
+   */
+  readonly configStore?: Omit<ConfigStoreProps, 'vpc' | 'clientSecurityGroups' | 'retain'>;
   /**
    * Valkey sizing.
    * @default { nodeType: 'cache.t4g.small', replicas: 1 }
@@ -167,6 +174,8 @@ export class SkywayRegion extends Construct {
   readonly api: GatewayService;
   readonly admin: GatewayService;
   readonly database: GatewayDatabase;
+  /** This region's cluster of the global config store (multi-region environments). */
+  readonly configStore: ConfigStore | undefined;
   readonly cache: GatewayCache;
   readonly responseCache: GatewayCache;
   readonly archive: ArchiveBucket;
@@ -322,6 +331,7 @@ export class SkywayRegion extends Construct {
       maxConnections: database.maxConnections,
       retain,
     });
+    this.configStore = props.configStore ? new ConfigStore(this, 'ConfigStore', { ...props.configStore, vpc, clientSecurityGroups: clients, retain }) : undefined;
     this.cache = new GatewayCache(this, 'Cache', { vpc, clientSecurityGroups: clients, nodeType: cacheSize.nodeType, replicas: cacheSize.replicas, purpose: 'state' });
     const responseCacheSize = props.responseCache ?? { nodeType: 'cache.t4g.small', replicas: 0 };
     this.responseCache = new GatewayCache(this, 'ResponseCache', {
@@ -333,6 +343,10 @@ export class SkywayRegion extends Construct {
     });
     for (const service of [this.api, this.admin]) {
       for (const [name, secret] of Object.entries(secrets())) service.addSecret(name, secret);
+      if (this.configStore) {
+        service.addSecret('CONFIG_DATABASE_URL', ecs.Secret.fromSecretsManager(this.configStore.urls.config));
+        service.addSecret('SKYWAY_LEDGER_DATABASE_URL', ecs.Secret.fromSecretsManager(this.configStore.urls.ledger));
+      }
     }
     this.api.addSecret('SKYWAY_CACHE_REDIS_URL', ecs.Secret.fromSecretsManager(this.responseCache.urlSecret));
     this.archive.bucket.grantReadWrite(this.api.taskDefinition.taskRole);
@@ -372,5 +386,6 @@ export class SkywayRegion extends Construct {
       topic: this.alarmTopic.topic,
       dashboardName: `skyway-${props.name}-${Stack.of(this).region}`,
     });
+    this.configStore?.addAlarms(this.alarmTopic.topic);
   }
 }

@@ -2,9 +2,9 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
-import { type EnvironmentConfig, globalSecretNames, hostNames, originHostName, originId, type RegionConfig } from '../config/environment.js';
+import { configStoreNames, type EnvironmentConfig, globalSecretNames, hostNames, originHostName, originId, type RegionConfig } from '../config/environment.js';
 import type { ConsoleUserPoolProps } from '../constructs/console-user-pool.js';
-import { SkywayRegion } from '../constructs/skyway-region.js';
+import { SkywayRegion, type SkywayRegionProps } from '../constructs/skyway-region.js';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -38,6 +38,7 @@ export class RegionalStack extends Stack {
       maxAzs: config.network.maxAzs,
       natGateways: config.network.natGateways,
       database: config.database,
+      ...(config.configStore ? { configStore: configStoreProps(config, region) } : {}),
       cache: config.cache,
       responseCache: config.responseCache,
       api: config.api,
@@ -60,6 +61,20 @@ export class RegionalStack extends Stack {
  */
 export function isConsoleRegion(config: EnvironmentConfig, region: RegionConfig): boolean {
   return config.regions[0]?.region === region.region;
+}
+
+/** The config store's cluster of `region`: the primary in the first region (as the admin host), secondaries elsewhere. */
+function configStoreProps(config: EnvironmentConfig, region: RegionConfig): NonNullable<SkywayRegionProps['configStore']> {
+  const c = config.configStore!;
+  const primary = isConsoleRegion(config, region);
+  return {
+    ...configStoreNames(config),
+    role: primary ? { kind: 'primary', secondaryRegions: config.regions.slice(1).map((r) => r.region) } : { kind: 'secondary' },
+    instanceType: c.instanceType,
+    instances: c.instances,
+    backupRetention: Duration.days(c.backupRetentionDays),
+    deletionProtection: c.deletionProtection,
+  };
 }
 
 function consoleProps(config: EnvironmentConfig): ConsoleUserPoolProps {

@@ -134,9 +134,9 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   const sessions = new ConsoleSessions({ masterKey: opts.masterKey, secureCookie: opts.secureCookie ?? process.env.SKYWAY_LOCAL !== '1' });
   const routes = [
     ...adminRoutes(services),
-    ...consoleRoutes({ db: regionalDb, requestLog, sessions, authenticate }),
+    ...consoleRoutes({ db: opts.db, regionalDb, requestLog, sessions, authenticate }),
     ...oidcLoginRoutes({ db: opts.db, oidc: opts.oidc, sessions }),
-    ...memberRoutes({ db: regionalDb, keys: services.keys, teams: services.teams }),
+    ...memberRoutes({ db: opts.db, regionalDb, keys: services.keys, teams: services.teams }),
   ];
   const serveConsole = consoleStatic(opts.consoleDir);
   const matchers = routes.map((r) => ({ route: r, match: compilePath(r.path) }));

@@ -56,13 +56,14 @@ function member(identity: AdminIdentity): { teamId: string; userId: string } {
   return { teamId: identity.teamId, userId: identity.userId };
 }
 
-export function memberRoutes(s: { db: pg.Pool; keys: KeyService; teams: TeamService }): Route[] {
+/** `db`: the config store; `regionalDb`: the regional store (spend), default `db`. */
+export function memberRoutes(s: { db: pg.Pool; regionalDb?: pg.Pool | undefined; keys: KeyService; teams: TeamService }): Route[] {
   return [
     defineRoute({
       method: 'GET', path: '/admin/me/team', tag: 'self-service', summary: "The member's team: its models and what is left of its budget this period", member: true, response: MemberTeam,
       handler: async ({ identity }) => {
         const team = await s.teams.get(member(identity).teamId);
-        return { body: { object: 'member_team', id: team.id, name: team.name, models: team.allowed_models, budget: await teamBudget(s.db, team) } };
+        return { body: { object: 'member_team', id: team.id, name: team.name, models: team.allowed_models, budget: await teamBudget(s.regionalDb ?? s.db, team) } };
       },
     }),
     defineRoute({
@@ -77,7 +78,7 @@ export function memberRoutes(s: { db: pg.Pool; keys: KeyService; teams: TeamServ
         const allowed = team.allowed_models;
         const outside = allowed && body.models ? body.models.filter((m) => !allowed.includes(m)) : [];
         if (outside.length) throw new PermissionDenied(`The team may not use ${outside.join(', ')}; its models are ${allowed!.join(', ')}.`, 'model_not_allowed_for_team', 'models');
-        const budget = await teamBudget(s.db, team);
+        const budget = await teamBudget(s.regionalDb ?? s.db, team);
         if (budget && body.budget_usd === undefined) throw new PermissionDenied(`The team has a budget: give the key one (at most $${budget.left_usd.toFixed(2)}).`, 'key_budget_required', 'budget_usd');
         if (budget && body.budget_usd! > budget.left_usd + 1e-9) {
           throw new PermissionDenied(`A budget of $${body.budget_usd} exceeds what the team has left this period ($${budget.left_usd.toFixed(2)} of $${budget.max_usd.toFixed(2)}).`, 'key_budget_exceeds_team', 'budget_usd');

@@ -11,7 +11,10 @@ import type { ConsoleSessions } from './session.js';
 import { spendSeries } from './spend-series.js';
 
 export interface ConsoleServices {
+  /** The config store. */
   db: pg.Pool;
+  /** The regional store (spend aggregates); default `db` (one database). */
+  regionalDb?: pg.Pool | undefined;
   /** The request log (ClickHouse or the local NDJSON files). */
   requestLog: RequestLogSource;
   sessions: ConsoleSessions;
@@ -107,7 +110,7 @@ export function consoleRoutes(s: ConsoleServices): Route[] {
     }),
     defineRoute({
       method: 'GET', path: '/admin/spend/series', tag: 'spend', summary: 'Spend per UTC day for the top models, teams or keys (the rest as `other`), from the aggregates', query: SeriesQuery, response: Series,
-      handler: async ({ query }) => ({ body: await spendSeries(s.db, { ...query, ...range(query) }) }),
+      handler: async ({ query }) => ({ body: await spendSeries(s.regionalDb ?? s.db, { ...query, ...range(query) }) }),
     }),
     defineRoute({
       method: 'GET', path: '/admin/requests', tag: 'requests', summary: 'Search the request log (newest first) by key, team, model, status and UTC days', query: RequestQuery, response: RequestPage,
@@ -122,9 +125,9 @@ export function consoleRoutes(s: ConsoleServices): Route[] {
       handler: async ({ query }) => {
         const r = range(query);
         const where = 'day between $1::date and $2::date';
-        const total = (await s.db.query(`select ${SUMS}, coalesce(sum(prompt_tokens),0)::float8 as prompt_tokens, coalesce(sum(completion_tokens),0)::float8 as completion_tokens from spend_daily where ${where}`, [r.from, r.to])).rows[0];
+        const total = (await (s.regionalDb ?? s.db).query(`select ${SUMS}, coalesce(sum(prompt_tokens),0)::float8 as prompt_tokens, coalesce(sum(completion_tokens),0)::float8 as completion_tokens from spend_daily where ${where}`, [r.from, r.to])).rows[0];
         const by = async (col: string) =>
-          (await s.db.query(`select coalesce(${col}, '') as group, ${SUMS} from spend_daily where ${where} group by 1 order by cost_usd desc, 1 limit 10`, [r.from, r.to])).rows as Array<z.infer<typeof Group>>;
+          (await (s.regionalDb ?? s.db).query(`select coalesce(${col}, '') as group, ${SUMS} from spend_daily where ${where} group by 1 order by cost_usd desc, 1 limit 10`, [r.from, r.to])).rows as Array<z.infer<typeof Group>>;
         const st = await s.requestLog.stats(r);
         return {
           body: {

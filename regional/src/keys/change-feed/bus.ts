@@ -3,9 +3,10 @@
  * region (Redis pub/sub, immediate) and changes read from the config store's feed (every region, after
  * replication). A change made in this region arrives twice; a second cache drop costs one reload.
  *
- * `live` is false while either path is down, so key caches fall back to their short TTL (the authenticator's
- * `fallbackTtlMs`), as they already do when Redis is away; the feed's recovery triggers a resync (caches start
- * over), since changes may have been missed meanwhile.
+ * `live` follows the region's bus only. A feed that cannot be read means the local config endpoint is down: no
+ * change from another region can reach this one meanwhile (it would come through that endpoint), and key loads
+ * fail as in any database outage (cached keys keep their TTL, uncached ones get 503 key_store_unavailable).
+ * When the feed can be read again, a resync makes the caches start over, since changes were missed meanwhile.
  */
 import type { ChangeBus, ChangeEvent, ChangeHandler } from '../events.js';
 import { ChangeFeedPoller, type ChangeFeedOptions } from './poller.js';
@@ -29,7 +30,7 @@ export class FeedChangeBus implements ChangeBus {
   }
 
   get live(): boolean {
-    return this.#inner.live && this.poller.healthy;
+    return this.#inner.live;
   }
 
   /** Start polling (from the feed's newest row). */

@@ -173,7 +173,7 @@ export class RedisAdmission implements Admission {
     const tag = hashTag(this.cfg.hashTag, req.principal);
     const keys: string[] = [];
     const args: (string | number)[] = [req.requestId, plan.estTokens, plan.estMicro, this.cfg.leaseMs, WINDOW_MS];
-    const share = (v: number) => (v > 0 && (this.cfg.rateRegions ?? 1) > 1 ? Math.ceil(v / this.cfg.rateRegions!) : v);
+    const share = (v: number) => this.regionShare(v);
     for (const s of plan.scopes) {
       keys.push(...scopeKeys(this.cfg.prefix, tag, s));
       const ttl = s.budgetMicro >= 0 && s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0;
@@ -219,6 +219,12 @@ export class RedisAdmission implements Admission {
     if (kind === 'requests') Object.assign(status, { requestsLimit: n(4), requestsRemaining: n(5), requestsResetMs: Math.max(0, n(3)) });
     if (kind === 'tokens') Object.assign(status, { tokensLimit: n(4), tokensRemaining: n(5), tokensResetMs: Math.max(0, n(3)) });
     return { ok: false, kind, scope: n(2), retryAfterMs: n(3), status };
+  }
+
+  /** This region's share of an RPM/TPM limit (SKYWAY_RATE_LIMIT_REGIONS). */
+  private regionShare(limit: number): number {
+    const n = this.cfg.rateRegions ?? 1;
+    return limit > 0 && n > 1 ? Math.ceil(limit / n) : limit;
   }
 
   /** After an admission: refill in the background every leased scope it left with less than half a chunk. */
@@ -320,8 +326,8 @@ export class RedisAdmission implements Admission {
     const p = this.cfg.policy;
     const scopes = plan.scopes.map((s) => ({
       ...s,
-      rpm: p.requests === 'local' ? s.rpm : -1,
-      tpm: p.tokens === 'local' ? s.tpm : -1,
+      rpm: p.requests === 'local' ? this.regionShare(s.rpm) : -1,
+      tpm: p.tokens === 'local' ? this.regionShare(s.tpm) : -1,
       maxParallel: p.parallel === 'local' ? s.maxParallel : -1,
       budgetMicro: -1,
     }));

@@ -253,3 +253,22 @@ test('leases only where the ledger is not the regional store: npm start and a si
   assert.throws(() => admissionConfigFromEnv({ SKYWAY_BUDGET_LEASES: 'yes' }), /SKYWAY_BUDGET_LEASES/);
   assert.throws(() => admissionConfigFromEnv({ SKYWAY_BUDGET_LEASE_FRACTION: '2' }), /SKYWAY_BUDGET_LEASE_FRACTION/);
 });
+
+test('SKYWAY_RATE_LIMIT_REGIONS: each region enforces its share of an RPM limit', { timeout: 30_000 }, async (t) => {
+  const r = await redis(t);
+  if (!r) return;
+  const regions = await Promise.all(
+    ['r-a', 'r-b'].map((name) => RedisAdmission.create({ config: { ...admissionConfigFromEnv({ REDIS_URL: r.url, SKYWAY_RATE_LIMIT_REGIONS: '2' }), prefix: `${r.prefix}${name}:` }, logger: silent })),
+  );
+  try {
+    const p = principal('k-rpm', { key: { rpm: 9 } });
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => Promise.resolve().then(() => regions[i % 2]!.admit(request(p)))));
+    const admitted = results.filter((x) => x.status === 'fulfilled').length;
+    assert.equal(admitted, 10, 'ceil(9 / 2) = 5 per region: 10 in all (limit + regions − 1)');
+    const first = results.find((x): x is PromiseFulfilledResult<AdmissionTicket> => x.status === 'fulfilled')!;
+    assert.equal(first.value.headers['x-ratelimit-limit-requests'], '5', 'the headers say the region\'s share');
+  } finally {
+    for (const a of regions) await a.close();
+    await r.close();
+  }
+});

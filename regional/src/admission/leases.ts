@@ -93,11 +93,10 @@ export class BudgetLeases {
   }
 
   /**
-   * Ask the ledger for more of the scope's budget and raise the Redis lease to the region's new total.
-   * `sync`: a request waits for it (its failure is thrown as LeaseLedgerUnavailable); else in the background
-   * (failures are logged). Joins a refill of the same counter already in flight.
+   * In the background: ask the ledger for more of the scope's budget and raise the Redis lease to the region's
+   * new total (failures are logged, at most every 10 s). Joins a background refill of the counter in flight.
    */
-  refill(s: ScopePlan, key: string, needMicro: number, sync: boolean): Promise<RefillOutcome> {
+  refill(s: ScopePlan, key: string, needMicro: number): Promise<RefillOutcome> {
     // A budget that had no room for this much a moment ago is not asked again (refused requests would
     // otherwise cost the primary a grant each).
     const known = this.exhausted.get(key);
@@ -107,7 +106,7 @@ export class BudgetLeases {
       flight = this.grant(s, key, Math.max(1, needMicro)).finally(() => this.flights.delete(key));
       this.flights.set(key, flight);
     }
-    if (!sync) flight.catch((err: unknown) => this.warn('admission: background lease refill failed; the region keeps its current lease', s, err));
+    flight.catch((err: unknown) => this.warn('admission: background lease refill failed; the region keeps its current lease', s, err));
     return flight;
   }
 

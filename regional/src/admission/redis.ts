@@ -231,7 +231,7 @@ export class RedisAdmission implements Admission {
   private refillLow(plan: AdmissionPlan, r: Reply, keys: readonly string[]): void {
     plan.scopes.forEach((s, i) => {
       const left = Number(r[7 + i] ?? -1);
-      if (s.budgetMicro >= 0 && this.leases!.low(s, left)) void this.leases!.refill(s, keys[i * 6 + 5]!, Math.max(1, plan.estMicro), false).catch(() => undefined);
+      if (s.budgetMicro >= 0 && this.leases!.low(s, left)) void this.leases!.refill(s, keys[i * 6 + 5]!, Math.max(1, plan.estMicro)).catch(() => undefined);
     });
   }
 

@@ -272,3 +272,29 @@ test('SKYWAY_RATE_LIMIT_REGIONS: each region enforces its share of an RPM limit'
     await r.close();
   }
 });
+
+test('ledger: 60 concurrent grants from six regions never grant more than the budget', { timeout: 60_000 }, async (t) => {
+  const s = await setup(t);
+  if (!s) return;
+  const ledger = new PostgresLeaseLedger(s.pool);
+  try {
+    const budget = 1_000_000;
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        ledger.grant({ kind: 'team', id: 't-race', period: 'm202611', region: `r${i % 6}`, budgetMicro: budget, periodEndMs: undefined, needMicro: 10_000, wantMicro: 100_000 }),
+      ),
+    );
+    const granted = results.reduce((sum, r) => sum + r.grantedMicro, 0);
+    const rows = await s.pool.query<{ leases: string; scope: string }>(
+      `select (select sum(granted_micro) from budget_leases where scope_id = 't-race')::text as leases, (select granted_micro from budget_scopes where scope_id = 't-race')::text as scope`,
+    );
+    t.diagnostic(`granted ${granted} of ${budget} micro-USD in ${results.filter((r) => r.grantedMicro > 0).length} grants`);
+    assert.ok(granted <= budget, `granted ${granted} > budget`);
+    assert.equal(granted, budget - (budget % 10_000), 'the whole budget is granted when asked for');
+    assert.equal(Number(rows.rows[0]!.leases), granted, 'Σ region leases = the scope row = what the calls returned');
+    assert.equal(Number(rows.rows[0]!.scope), granted);
+    for (const r of results) assert.ok(r.grantedMicro % 10_000 === 0, 'grants are multiples of the need');
+  } finally {
+    await s.close();
+  }
+});

@@ -31,6 +31,8 @@ export interface ClusterOptions {
   config: (mockUrl: string) => string;
   /** Extra environment for both processes. */
   env?: Record<string, string>;
+  /** Extra environment for B only (e.g. another region: its own SKYWAY_REGION and Redis key prefix). */
+  envB?: Record<string, string>;
 }
 
 /** Start everything, or return undefined when Postgres or redis-server is missing (the test was skipped). */
@@ -88,7 +90,7 @@ export async function startLimitsCluster(t: TestContext, opts: ClusterOptions): 
     // One after the other: the api role migrates the schema at start.
     const a = await startGatewayProcess({ config, env: { ...env, SKYWAY_ROLE: 'all' } });
     stops.push(() => a.stop());
-    const b = await startGatewayProcess({ config, env: { ...env, SKYWAY_ROLE: 'api' } });
+    const b = await startGatewayProcess({ config, env: { ...env, ...opts.envB, SKYWAY_ROLE: 'api' } });
     stops.push(() => b.stop());
     await waitForAdmin(a);
     const createKey = async (body: Record<string, unknown>): Promise<string> => {

@@ -3,7 +3,7 @@
  * `admin` role (management API on its own port), or both (`SKYWAY_ROLE=all`, as `npm start` runs it).
  * Separate from main.ts (signals, exit codes) so that tests and the local stack can embed it.
  */
-import { createAdmission, admissionConfigFromEnv, type Admission } from './admission/index.js';
+import { createAdmission, admissionConfigFromEnv, openLeaseLedger, type Admission } from './admission/index.js';
 import type { AdminServer } from './admin/server.js';
 import { watchDeployments } from './admin/deployments.js';
 import { MasterKeyAuthenticator, resolveMasterKey, type MasterKeySource } from './auth/master-key.js';
@@ -98,9 +98,13 @@ interface Api {
 }
 
 async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logger, stores: Stores, table: ModelTable, masterKey: string, metrics: GatewayMetrics, boundary: ErrorBoundary, loop?: LoopParts): Promise<Api> {
-  const admission = loop?.admission ?? await createAdmission(admissionConfigFromEnv(env), {
+  const admissionConfig = admissionConfigFromEnv(env);
+  // Budgets as leases of the global spend ledger when it is not this region's database (#14).
+  const leaseLedger = loop?.admission ? undefined : openLeaseLedger(admissionConfig, env, { config: stores.config, regional: stores.db });
+  const admission = loop?.admission ?? await createAdmission(admissionConfig, {
     logger,
     ledger: stores.db, // budgets rebuilt from the spend ledger when Redis loses them
+    leases: leaseLedger && { ledger: leaseLedger, region: settings.region },
     metrics: {
       rejected: (kind, scope) => metrics.limitRejected(kind, scope),
       fallback: (kind, policy) => metrics.limitsFallback(kind, policy),

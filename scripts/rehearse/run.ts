@@ -16,10 +16,11 @@ import { redisLoss } from './scenarios/f-redis-loss.js';
 import { regionFailover } from './scenarios/g-region-failover.js';
 import { residency } from './scenarios/h-residency.js';
 import { globalKey } from './scenarios/1-global-key.js';
+import { globalBudget } from './scenarios/4-global-budget.js';
 import { primaryRegionDown } from './scenarios/5-primary-down.js';
 
 /** Letters: the rehearsal's own scenarios; digits: issue 14's numbered scenarios (5 cuts a region: it runs last). */
-export const SCENARIOS: readonly Scenario[] = [adminHost, apiHost, revoke, rollingDeploy, usageDurability, redisLoss, globalKey, regionFailover, residency, primaryRegionDown];
+export const SCENARIOS: readonly Scenario[] = [adminHost, apiHost, revoke, rollingDeploy, usageDurability, redisLoss, globalKey, globalBudget, regionFailover, residency, primaryRegionDown];
 
 export interface ScenarioReport extends Outcome {
   id: string;

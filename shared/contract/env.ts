@@ -87,6 +87,11 @@ export const ENV = {
   SKYWAY_LIMITS_HASH_TAG: { default: 'global', roles: api, aws: 'optional', description: 'global | team: cluster slot mapping' },
   SKYWAY_ADMISSION_LEASE_MS: { default: '600000', roles: api, aws: 'optional', description: 'Lifetime of an unsettled reservation' },
   SKYWAY_REDIS_COMMAND_TIMEOUT_MS: { default: '250', roles: api, aws: 'optional', description: 'Slower Redis calls count as Redis down' },
+  // Global budgets (#14, admission/leases.ts; SKYWAY_LEDGER_DATABASE_URL is declared with the stores above).
+  SKYWAY_BUDGET_LEASES: { default: 'auto', roles: api, aws: 'optional', description: 'auto | on | off: budgets as leases of the global ledger (auto: when the ledger is not DATABASE_URL)' },
+  SKYWAY_BUDGET_LEASE_FRACTION: { default: '0.1', roles: api, aws: 'optional', description: 'One budget lease chunk as a fraction of the budget (more = fewer ledger calls, more stranded in idle regions)' },
+  SKYWAY_BUDGET_LEASE_TIMEOUT_MS: { default: '2000', roles: api, aws: 'optional', description: 'A ledger call for a budget lease slower than this fails (the budget failure policy applies)' },
+  SKYWAY_RATE_LIMIT_REGIONS: { default: '1', roles: api, aws: 'optional', description: 'Regions sharing each RPM/TPM limit: every region enforces ceil(limit / n)' },
   // Usage sinks
   SKYWAY_S3_BUCKET: { roles: both, aws: 'required', description: 'Payload archive bucket' },
   SKYWAY_S3_PREFIX: { default: 'usage/', roles: both, aws: 'optional', description: 'Archive key prefix' },

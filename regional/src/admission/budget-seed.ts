@@ -25,8 +25,14 @@ export interface BudgetSeederOptions {
   ledger: SpendLedger | undefined;
   /** A ledger query slower than this fails the seed. */
   timeoutMs: number;
-  /** Run SEED_LUA: add `micro` to the period's counter once, mark it seeded. Errors are Redis errors. */
-  write: (key: string, micro: number, ttlMs: number) => Promise<unknown>;
+  /** Run SEED_LUA: add `micro` to the period's counter once, mark it seeded, raise the lease to `lease` (−1 = not
+   * leased). Errors are Redis errors. */
+  write: (key: string, micro: number, ttlMs: number, lease: number) => Promise<unknown>;
+  /**
+   * With budget leases (leases.ts): this region's spend and lease in the global ledger replace the regional
+   * spend ledger as the seed's source. Errors are ledger errors (the caller's own timeout applies).
+   */
+  regionLease?: (scope: ScopePlan) => Promise<{ spentMicro: number; leaseMicro: number }>;
   retryAfterFailureMs?: number;
   /** Called after each seed that read the ledger (ms spent, micro-USD found). */
   seeded?: (scope: ScopePlan, micro: number, ms: number) => void;
@@ -86,6 +92,7 @@ export class BudgetSeeder {
     if (unavailable.size === 0) return plan;
     onFallback(policy);
     if (policy !== 'open') {
+      if (this.opts.regionLease) throw new ServiceUnavailable('This region\'s budget lease cannot be rebuilt while the global budget ledger is unreachable; retry shortly.', 'budget_ledger_unavailable');
       throw new ServiceUnavailable('Budget spend cannot be rebuilt while the spend ledger is unavailable; retry shortly.', 'limits_unavailable');
     }
     return { ...plan, scopes: plan.scopes.map((s, i) => (unavailable.has(i) ? { ...s, budgetMicro: -1 } : s)) };
@@ -93,6 +100,19 @@ export class BudgetSeeder {
 
   private async run(scope: ScopePlan, key: string, ttlMs: number): Promise<void> {
     let micro = 0;
+    if (this.opts.regionLease) {
+      const started = Date.now();
+      let lease: { spentMicro: number; leaseMicro: number };
+      try {
+        lease = await this.opts.regionLease(scope);
+      } catch (err) {
+        this.opts.failed?.(scope, err);
+        throw new LedgerUnavailable(err);
+      }
+      this.opts.seeded?.(scope, lease.spentMicro, Date.now() - started);
+      await this.opts.write(key, lease.spentMicro, ttlMs, lease.leaseMicro);
+      return;
+    }
     if (this.opts.ledger) {
       const started = Date.now();
       const ac = new AbortController();
@@ -113,6 +133,6 @@ export class BudgetSeeder {
       }
       this.opts.seeded?.(scope, micro, Date.now() - started);
     }
-    await this.opts.write(key, micro, ttlMs);
+    await this.opts.write(key, micro, ttlMs, -1);
   }
 }

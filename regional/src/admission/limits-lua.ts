@@ -10,7 +10,9 @@
  *   bspent HASH   the current budget period (the key name carries the period id): `m` = settled micro-USD,
  *                 `s` = seeded marker, set once the period's spend recorded in the Postgres ledger was added
  *                 (SEED_LUA). A missing marker (Redis restarted empty, the key evicted) makes admission answer
- *                 "seed needed" instead of trusting a counter that forgot the ledger.
+ *                 "seed needed" instead of trusting a counter that forgot the ledger. With budget leases
+ *                 (leases.ts), `g` = this region's lease: micro-USD the global ledger granted it this period;
+ *                 `m` is then this region's spend, and a leased scope admits only within min(budget, g).
  *
  * Invariants: wt = Σ tokens in w; bres = Σ r; every r field has a p member. Expired entries are reaped at the
  * start of each call on the scope, so a replica that dies holding leases frees them when the lease expires.
@@ -20,9 +22,11 @@
 
 /**
  * ARGV: reqId, estTokens, estMicro, leaseMs, windowMs, then per scope: rpm, tpm, maxParallel, budgetMicro,
- * bspentTtlMs (−1 = no such limit; ttl 0 = never expires).
- * Returns {1, rqLimit, rqRemaining, rqResetMs, tkLimit, tkRemaining, tkResetMs} or
- * {0, kind(1 requests, 2 tokens, 3 parallel, 4 budget), scopeIndex(0-based), retryAfterMs, limit, remaining} or
+ * bspentTtlMs (−1 = no such limit; ttl 0 = never expires), leased (1 = check the budget against the lease `g`).
+ * Returns {1, rqLimit, rqRemaining, rqResetMs, tkLimit, tkRemaining, tkResetMs, leaseLeft per scope…} (leaseLeft
+ * = what the scope's lease has left after this reservation, −1 when not leased) or
+ * {0, kind(1 requests, 2 tokens, 3 parallel, 4 budget, 5 lease short), scopeIndex(0-based), retryAfterMs, limit,
+ * remaining} (kind 5: the region's lease cannot hold the request but the budget may: refill, then admit again) or
  * {2, scopeIndex…}: the budget scopes whose spend must be seeded from the ledger first (nothing was written).
  */
 export const ADMIT_LUA = `
@@ -61,16 +65,18 @@ end
 
 local unseeded = {2}
 for i = 1, n do
-  if tonumber(ARGV[5 + (i - 1) * 5 + 4]) >= 0 and not redis.call('HGET', KEYS[(i - 1) * 6 + 6], 's') then
+  if tonumber(ARGV[5 + (i - 1) * 6 + 4]) >= 0 and not redis.call('HGET', KEYS[(i - 1) * 6 + 6], 's') then
     unseeded[#unseeded + 1] = i - 1
   end
 end
 if #unseeded > 1 then return unseeded end
 
+local left = {}
 for i = 1, n do
   local k = (i - 1) * 6
-  local a = 5 + (i - 1) * 5
+  local a = 5 + (i - 1) * 6
   local rpm, tpm, par, bmax = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+  left[i] = -1
   local w, wt, p, r, bres, bspent = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
   if rpm >= 0 or tpm >= 0 then
     reapWindow(w, wt)
@@ -115,12 +121,20 @@ for i = 1, n do
     if bmax >= 0 then
       local spent = tonumber(redis.call('HGET', bspent, 'm') or '0')
       local reserved = tonumber(redis.call('GET', bres) or '0')
-      if spent >= bmax or spent + reserved + estMicro > bmax then
+      local cap = bmax
+      local leased = ARGV[a + 6] == '1'
+      if leased then
+        local g = tonumber(redis.call('HGET', bspent, 'g') or '0')
+        if g < cap then cap = g end
+      end
+      if spent >= cap or spent + reserved + estMicro > cap then
         local ttl = tonumber(ARGV[a + 5])
         local retry = -1
         if ttl > 0 then retry = ttl - 86400000 end
-        return {0, 4, i - 1, retry, bmax, math.max(0, bmax - spent - reserved)}
+        if cap < bmax and spent + reserved + estMicro <= bmax then return {0, 5, i - 1, retry, bmax, math.max(0, cap - spent - reserved)} end
+        return {0, 4, i - 1, retry, bmax, math.max(0, cap - spent - reserved)}
       end
+      if leased then left[i] = cap - spent - reserved - estMicro end
     end
   end
 end
@@ -128,7 +142,7 @@ end
 local member = id .. '|' .. est
 for i = 1, n do
   local k = (i - 1) * 6
-  local a = 5 + (i - 1) * 5
+  local a = 5 + (i - 1) * 6
   local rpm, tpm, par, bmax = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
   if rpm >= 0 or tpm >= 0 then
     redis.call('ZADD', KEYS[k + 1], now, member)
@@ -147,7 +161,9 @@ for i = 1, n do
     end
   end
 end
-return {1, rqL, rqR, rqT, tkL, tkR, tkT}
+local out = {1, rqL, rqR, rqT, tkL, tkR, tkT}
+for i = 1, n do out[7 + i] = left[i] end
+return out
 `;
 
 
@@ -217,16 +233,34 @@ return m
 
 /**
  * Seed one budget period's spend from the ledger, once: KEYS[1] = bspent; ARGV: ledger micro-USD, ttlMs (0 =
- * none). The first task to seed wins (the marker is set with HSETNX); a later seed is a no-op, so several tasks
- * seeding the same budget after a flush count the ledger once. Settlements that arrived before the seed stay
- * in `m` and are added to (conservative: one whose usage row already reached the ledger is counted twice).
+ * none), lease micro-USD (−1 = not leased). The first task to seed wins (the marker is set with HSETNX); a later
+ * seed is a no-op, so several tasks seeding the same budget after a flush count the ledger once. Settlements that
+ * arrived before the seed stay in `m` and are added to (conservative: one whose usage row already reached the
+ * ledger is counted twice). The lease is a total the ledger keeps, only ever raised within a period: `g` takes
+ * the larger of the two, so a seed and a refill racing each other never count a grant twice.
  * Returns 1 when this call seeded, 0 when the period was already seeded.
  */
 export const SEED_LUA = `
+local lease = tonumber(ARGV[3] or '-1')
+if lease >= 0 and lease > tonumber(redis.call('HGET', KEYS[1], 'g') or '0') then redis.call('HSET', KEYS[1], 'g', lease) end
 if redis.call('HSETNX', KEYS[1], 's', 1) == 0 then return 0 end
 local micro = tonumber(ARGV[1])
 if micro > 0 then redis.call('HINCRBY', KEYS[1], 'm', micro) end
 local ttl = tonumber(ARGV[2])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 return 1
+`;
+
+/**
+ * A lease refill: KEYS[1] = bspent; ARGV: the region's lease total as the ledger returned it, ttlMs (0 = none).
+ * `g` = max(g, total) (totals only grow within a period, so concurrent refills in any order end at the newest).
+ * Returns the lease now held.
+ */
+export const LEASE_LUA = `
+local total = tonumber(ARGV[1])
+local g = tonumber(redis.call('HGET', KEYS[1], 'g') or '0')
+if total > g then redis.call('HSET', KEYS[1], 'g', total); g = total end
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return g
 `;

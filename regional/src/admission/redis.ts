@@ -10,7 +10,9 @@ import { ServiceUnavailable } from '../errors/catalogue.js';
 import type { AdmissionConfig } from './config.js';
 import { BudgetSeeder } from './budget-seed.js';
 import type { SpendLedger } from './ledger.js';
-import { ADMIT_LUA, SEED_LUA, SETTLE_MANY_LUA } from './limits-lua.js';
+import type { LeaseLedger } from './lease-ledger.js';
+import { BudgetLeases, type LeaseConfig } from './leases.js';
+import { ADMIT_LUA, LEASE_LUA, SEED_LUA, SETTLE_MANY_LUA } from './limits-lua.js';
 import { MemoryLimitStore } from './memory-store.js';
 import type { AdmissionPlan, ScopePlan } from './plan.js';
 import { connectRedis } from './redis-client.js';
@@ -31,7 +33,7 @@ import type {
 
 const WINDOW_MS = 60_000;
 const DAY = 86_400_000;
-const KIND_CODES: readonly LimitKind[] = ['requests', 'requests', 'tokens', 'parallel', 'budget'];
+const KIND_CODES: readonly LimitKind[] = ['requests', 'requests', 'tokens', 'parallel', 'budget', 'budget'];
 /** Settlements kept while Redis is down, replayed when it returns (oldest dropped beyond this). */
 const MAX_PENDING_SETTLES = 10_000;
 const MAX_LOCAL_TICKETS = 100_000;
@@ -41,6 +43,7 @@ interface LimiterCommands {
   skywayAdmit(...args: (string | number)[]): Promise<number[]>;
   skywaySettleMany(...args: (string | number)[]): Promise<number>;
   skywaySeed(...args: (string | number)[]): Promise<number>;
+  skywayLease(...args: (string | number)[]): Promise<number>;
 }
 
 /** Settlements of one event-loop turn that share a hash slot, sent as one call. */
@@ -63,6 +66,8 @@ export interface RedisAdmissionOptions {
   client?: RedisLike;
   /** Where budget spend is rebuilt from when Redis lost it (ledger.ts); without it budgets restart at 0. */
   ledger?: SpendLedger | undefined;
+  /** Budget leases of the global spend ledger (leases.ts); without them a budget is this Redis's alone. */
+  leases?: { ledger: LeaseLedger; config: LeaseConfig } | undefined;
 }
 
 function kindsOf(s: ScopePlan): LimitKind[] {
@@ -95,6 +100,8 @@ export class RedisAdmission implements Admission {
   private readonly fallbackCounts = new Map<string, number>();
   private closed = false;
   private readonly seeder: BudgetSeeder;
+  /** Present when budgets are leases of the global ledger. */
+  readonly leases: BudgetLeases | undefined;
 
   private constructor(
     private readonly client: RedisLike,
@@ -102,16 +109,21 @@ export class RedisAdmission implements Admission {
     private readonly log: AdmissionLogger,
     private readonly metrics: AdmissionMetrics | undefined,
     ledger: SpendLedger | undefined,
+    leases?: RedisAdmissionOptions['leases'],
   ) {
     client.defineCommand('skywayAdmit', { lua: ADMIT_LUA });
     client.defineCommand('skywaySettleMany', { lua: SETTLE_MANY_LUA });
     client.defineCommand('skywaySeed', { lua: SEED_LUA });
+    client.defineCommand('skywayLease', { lua: LEASE_LUA });
     this.cmd = client as unknown as LimiterCommands;
-    if (!ledger) log.warn({}, 'admission: no spend ledger; budgets restart from 0 when Redis loses their counters');
+    this.leases = leases && new BudgetLeases(leases.ledger, leases.config, (key, micro, ttl) => this.cmd.skywayLease(1, key, micro, ttl), log);
+    if (this.leases) log.info({ region: leases!.config.region, fraction: leases!.config.fraction }, 'admission: budgets are leases of the global spend ledger');
+    else if (!ledger) log.warn({}, 'admission: no spend ledger; budgets restart from 0 when Redis loses their counters');
     this.seeder = new BudgetSeeder({
       ledger,
       timeoutMs: cfg.seedTimeoutMs ?? 5000,
-      write: (key, micro, ttl) => this.cmd.skywaySeed(1, key, micro, ttl),
+      write: (key, micro, ttl, lease) => this.cmd.skywaySeed(1, key, micro, ttl, lease),
+      ...(this.leases ? { regionLease: (s: ScopePlan) => this.leases!.regionLease(s) } : {}),
       // Logged only when there was spend to rebuild (a new period seeds 0 for every budget: no line for those).
       seeded: (s, micro, ms) => micro > 0 && log.info({ scope: s.kind, id: s.id, period: s.period, spentUsd: micro / 1e6, ms }, 'admission: budget spend rebuilt from the ledger'),
       failed: (s, err) => log.warn({ scope: s.kind, id: s.id, period: s.period, err: err instanceof Error ? err.message : String(err), policy: cfg.policy.budget }, 'admission: spend ledger unreadable; the budget failure policy applies'),
@@ -127,7 +139,7 @@ export class RedisAdmission implements Admission {
     const { config } = opts;
     if (!opts.client && !config.redisUrl) throw new Error('RedisAdmission needs REDIS_URL');
     const client = opts.client ?? (await connectRedis({ url: config.redisUrl!, cluster: config.cluster, commandTimeoutMs: config.commandTimeoutMs }));
-    const admission = new RedisAdmission(client, config, opts.logger, opts.metrics, opts.ledger);
+    const admission = new RedisAdmission(client, config, opts.logger, opts.metrics, opts.ledger, opts.leases);
     // Redis unreachable at start: begin degraded (failure policy, recovery probe) rather than refuse to start.
     if (client.status !== 'ready') admission.enterDegraded(new Error(`Redis not reachable at start (${client.status})`));
     return admission;
@@ -151,6 +163,7 @@ export class RedisAdmission implements Admission {
     clearInterval(this.probe);
     clearInterval(this.summary);
     this.local.close();
+    await this.leases?.close();
     this.client.disconnect();
   }
 
@@ -160,9 +173,11 @@ export class RedisAdmission implements Admission {
     const tag = hashTag(this.cfg.hashTag, req.principal);
     const keys: string[] = [];
     const args: (string | number)[] = [req.requestId, plan.estTokens, plan.estMicro, this.cfg.leaseMs, WINDOW_MS];
+    const share = (v: number) => this.regionShare(v);
     for (const s of plan.scopes) {
       keys.push(...scopeKeys(this.cfg.prefix, tag, s));
-      args.push(s.rpm, s.tpm, s.maxParallel, s.budgetMicro, s.budgetMicro >= 0 && s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0);
+      const ttl = s.budgetMicro >= 0 && s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0;
+      args.push(share(s.rpm), share(s.tpm), s.maxParallel, s.budgetMicro, ttl, this.leases && s.budgetMicro >= 0 ? 1 : 0);
     }
     return { keys, args };
   }
@@ -170,13 +185,23 @@ export class RedisAdmission implements Admission {
   private async reserve(plan: AdmissionPlan, req: AdmissionRequest): Promise<Verdict> {
     if (this.degradedSince > 0) return this.fallback(plan, req);
     let r: Reply;
+    const tries = { refills: 0, exhausted: 0 };
     for (let attempt = 0; ; attempt++) {
       const { keys, args } = this.keysAndArgs(plan, req);
       try {
         r = await this.cmd.skywayAdmit(keys.length, ...keys, ...args);
+        if (Number(r[0]) === 0 && Number(r[1]) === 5) {
+          // This region's lease is short (the budget may not be): refill from the ledger, then admit again.
+          const i = Number(r[2]);
+          const next = await this.leases!.whenShort(plan, i, keys[i * 6 + 5]!, Number(r[5]), tries, this.cfg.policy.budget, (p) => this.countFallback('budget', p));
+          if (next === 'refuse') break;
+          plan = next;
+          continue;
+        }
+        if (Number(r[0]) === 1 && this.leases) this.refillLow(plan, r, keys);
         if (Number(r[0]) !== 2) break;
         // Budget periods whose counters Redis lost: rebuild them from the ledger, then admit again.
-        if (attempt >= 2) throw new ServiceUnavailable('Budget spend could not be rebuilt; retry shortly.', 'limits_unavailable');
+        if (attempt - tries.refills >= 2) throw new ServiceUnavailable('Budget spend could not be rebuilt; retry shortly.', 'limits_unavailable');
         plan = await this.seeder.seedAll(plan, r.slice(1).map(Number), (i) => keys[i * 6 + 5]!, this.cfg.policy.budget, (p) => this.countFallback('budget', p));
       } catch (err) {
         if (err instanceof ServiceUnavailable) throw err;
@@ -194,6 +219,20 @@ export class RedisAdmission implements Admission {
     if (kind === 'requests') Object.assign(status, { requestsLimit: n(4), requestsRemaining: n(5), requestsResetMs: Math.max(0, n(3)) });
     if (kind === 'tokens') Object.assign(status, { tokensLimit: n(4), tokensRemaining: n(5), tokensResetMs: Math.max(0, n(3)) });
     return { ok: false, kind, scope: n(2), retryAfterMs: n(3), status };
+  }
+
+  /** This region's share of an RPM/TPM limit (SKYWAY_RATE_LIMIT_REGIONS). */
+  private regionShare(limit: number): number {
+    const n = this.cfg.rateRegions ?? 1;
+    return limit > 0 && n > 1 ? Math.ceil(limit / n) : limit;
+  }
+
+  /** After an admission: refill in the background every leased scope it left with less than half a chunk. */
+  private refillLow(plan: AdmissionPlan, r: Reply, keys: readonly string[]): void {
+    plan.scopes.forEach((s, i) => {
+      const left = Number(r[7 + i] ?? -1);
+      if (s.budgetMicro >= 0 && this.leases!.low(s, left)) void this.leases!.refill(s, keys[i * 6 + 5]!, Math.max(1, plan.estMicro)).catch(() => undefined);
+    });
   }
 
   private settleArgs(plan: AdmissionPlan, req: AdmissionRequest, tokens: number, micro: number): PendingSettle {
@@ -259,6 +298,8 @@ export class RedisAdmission implements Admission {
   }
 
   private async settle(plan: AdmissionPlan, req: AdmissionRequest, tokens: number, micro: number): Promise<void> {
+    // The global ledger counts every cost this region settles, whichever store admitted it.
+    if (this.leases && micro > 0) for (const s of plan.scopes) this.leases.recordSpend(s, micro);
     if (this.localTickets.delete(req.requestId)) {
       this.local.settle(this.localPlan(plan), req.requestId, tokens, micro);
       return;
@@ -285,8 +326,8 @@ export class RedisAdmission implements Admission {
     const p = this.cfg.policy;
     const scopes = plan.scopes.map((s) => ({
       ...s,
-      rpm: p.requests === 'local' ? s.rpm : -1,
-      tpm: p.tokens === 'local' ? s.tpm : -1,
+      rpm: p.requests === 'local' ? this.regionShare(s.rpm) : -1,
+      tpm: p.tokens === 'local' ? this.regionShare(s.tpm) : -1,
       maxParallel: p.parallel === 'local' ? s.maxParallel : -1,
       budgetMicro: -1,
     }));

@@ -15,6 +15,8 @@ export type MigrationStore = 'config' | 'regional' | 'both';
 
 export const MIGRATION_STORES: Readonly<Record<string, Exclude<MigrationStore, 'both'>>> = {
   '1734100000001_config-changes': 'config',
+  // The global spend ledger (budget leases, admission/lease-ledger.ts): written through SKYWAY_LEDGER_DATABASE_URL.
+  '1734200000001_budget-ledger': 'config',
 };
 
 /** The store of a migration by name (file name without extension). */

@@ -53,8 +53,9 @@ function deploymentPrice(d: Pick<Deployment, 'options'> | undefined): ModelPrice
 }
 
 /**
- * Cost in USD of one request's usage at one price: every token kind at its own price. Computed as a sum of
- * micro-dollars (a price per 1M tokens is micro-dollars per token), so the figure matches a provider's bill.
+ * Cost in USD of one request's usage at one price: every token kind at its own price, plus the media units
+ * (seconds of audio, characters, images) at theirs. Computed as a sum of micro-dollars (a price per 1M tokens
+ * is micro-dollars per token), so the figure matches a provider's bill.
  */
 export function costWith(price: ModelPrice, u: Usage): number {
   const prompt = Math.max(0, u.promptTokens);
@@ -71,8 +72,39 @@ export function costWith(price: ModelPrice, u: Usage): number {
     (written - written1h) * writePrice +
     written1h * (price.cacheWrite1h ?? writePrice) +
     (completion - reasoning) * price.output +
-    reasoning * (price.reasoning ?? price.output);
+    reasoning * (price.reasoning ?? price.output) +
+    mediaMicros(price, u);
   return micros / 1_000_000;
+}
+
+/**
+ * Micro-dollars of the media units. Audio is billed per second rounded to the nearest second (OpenAI's rule
+ * for whisper-1); a price per 1M characters is micro-dollars per character.
+ */
+function mediaMicros(price: ModelPrice, u: Usage): number {
+  let m = 0;
+  if (price.perSecond !== undefined && u.audioSeconds) m += Math.round(Math.max(0, u.audioSeconds)) * price.perSecond * 1_000_000;
+  if (price.perMillionCharacters !== undefined && u.characters) m += Math.max(0, u.characters) * price.perMillionCharacters;
+  if (price.perImage !== undefined && u.images) m += Math.max(0, u.images) * imagePrice(price.perImage, u.imageVariant) * 1_000_000;
+  return Math.round(m * 1000) / 1000;
+}
+
+/**
+ * The price of one image of a variant: `<quality>/<size>` first, then `<size>`, `<quality>`, `default`; a
+ * variant the table does not know (or none given) costs the priciest entry, never less than the bill.
+ * @example imagePrice({ '1024x1024': 0.02, '512x512': 0.018 }, '512x512') // 0.018
+ */
+export function imagePrice(table: Readonly<Record<string, number>>, variant: string | undefined): number {
+  if (variant) {
+    const v = variant.toLowerCase();
+    const slash = v.indexOf('/');
+    const candidates = slash < 0 ? [v] : [v, v.slice(slash + 1), v.slice(0, slash)];
+    for (const c of candidates) if (table[c] !== undefined) return table[c]!;
+  }
+  if (table.default !== undefined) return table.default;
+  let worst = 0;
+  for (const k in table) worst = Math.max(worst, table[k]!);
+  return worst;
 }
 
 const clamp = (v: number | undefined, max: number): number => Math.min(Math.max(0, v ?? 0), Math.max(0, max));

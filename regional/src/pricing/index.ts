@@ -1,3 +1,3 @@
 /** Model prices and the cost of a request. */
-export { costWith, formatUsd, PriceBook } from './cost.js';
+export { costWith, formatUsd, imagePrice, PriceBook } from './cost.js';
 export { DEFAULT_PRICES, normaliseModel, priceFromEntry, priceSource, type ModelPrice, type PriceEntry } from './price-table.js';

@@ -43,6 +43,7 @@ function wav(seconds: number): Buffer {
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const UPLOAD_CAP = 150_000;
+const LOOKAHEAD = 100_000;
 
 test('media endpoints through the local edge with the openai SDK', { timeout: 120_000 }, async (t) => {
   const pgh = await postgres(t);
@@ -67,6 +68,7 @@ test('media endpoints through the local edge with the openai SDK', { timeout: 12
       SKYWAY_EDGE_KVS_FILE: '',
       SKYWAY_EDGE_KVS_ARN: '',
       SKYWAY_MEDIA_MAX_UPLOAD_BYTES: String(UPLOAD_CAP),
+      SKYWAY_MEDIA_LOOKAHEAD_BYTES: String(LOOKAHEAD),
     },
   });
   t.after(async () => {
@@ -156,6 +158,17 @@ test('media endpoints through the local edge with the openai SDK', { timeout: 12
     assert.equal(micros(response.headers.get('x-skyway-cost-usd')), 2 * 16_000, 'dall-e-2 256x256: $0.016 an image');
     const row = await usageRow(response.headers.get('x-skyway-request-id'));
     assert.equal(micros(row.cost_usd), 32_000);
+  });
+
+  await t.test("an upload whose 'model' comes after more than the lookahead is refused; with model first it streams through", async () => {
+    const audio = wav(4); // 128 KB: under the cap, over the lookahead
+    await assert.rejects(client.audio.transcriptions.create({ file: await toFile(audio, 'late.wav'), model: 'whisper-1' }), (e: unknown) => {
+      assert.ok(e instanceof OpenAI.BadRequestError, String(e));
+      assert.equal((e.error as { code?: string }).code, 'model_part_too_late');
+      return true;
+    });
+    const r = await client.audio.transcriptions.create({ model: 'whisper-1', file: await toFile(audio, 'early.wav') });
+    assert.equal(r.text, `Transcribed ${audio.length} bytes of early.wav.`);
   });
 
   await t.test('an upload over the cap is refused with 413 in the OpenAI shape, and the upstream never sees it', async () => {

@@ -66,6 +66,9 @@ function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as Promise<T> | undefined)?.then === 'function';
 }
 
+/** Bytes fed to the multipart parser at a time while `model` is not known yet. */
+const PARSE_SLICE = 16 * 1024;
+
 const NO_USAGE = Object.freeze({ promptTokens: 0, completionTokens: 0, costUsd: 0 });
 
 export class MediaRequest extends GuardedRequest implements UpstreamSink {
@@ -177,13 +180,22 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
       if (isLast && this.pending) this.answerNow(this.pending);
       return;
     }
-    this.fields?.push(part, isLast);
+    if (this.model) this.fields?.push(part, isLast);
+    else {
+      // Parsed in slices, so that where `model` starts is known to within a slice, however large the chunk.
+      for (let at = 0; at < part.length || at === 0; at += PARSE_SLICE) {
+        const end = Math.min(part.length, at + PARSE_SLICE);
+        this.fields?.push(part.subarray(at, end), isLast && end === part.length);
+        if (this.discarding) return;
+        if (!this.model && this.heldBytes + end > lookahead) {
+          return this.refuse(new InvalidRequest(`The 'model' part must come within the first ${lookahead} bytes of the body (send it before the file).`, 'model', 'model_part_too_late'));
+        }
+        if (end === part.length) break;
+      }
+    }
     if (this.upload) return this.upload.feed(part, isLast);
     this.held.push(part);
     this.heldBytes += part.length;
-    if (!this.model && this.heldBytes > lookahead) {
-      return this.refuse(new InvalidRequest(`The 'model' part must come within the first ${lookahead} bytes of the body (send it before the file).`, 'model', 'model_part_too_late'));
-    }
     if (isLast && !this.model && !this.discarding) {
       return this.refuse(new InvalidRequest("you must provide a 'model' parameter", 'model', 'missing_required_parameter'));
     }

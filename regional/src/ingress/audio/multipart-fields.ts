@@ -9,6 +9,8 @@ import { InvalidRequest } from '../../errors/catalogue.js';
 
 /** Text fields larger than this are not kept (prompts of image edits are at most 32,000 characters). */
 const FIELD_BYTES = 128 * 1024;
+/** Larger than any chunk the transport hands over, so the parser never waits for a drained file stream. */
+const FILE_HWM = 64 * 1024 * 1024;
 
 export interface MultipartFieldsEvents {
   /** A text field arrived (in body order). */
@@ -26,7 +28,9 @@ export class MultipartFields {
 
   constructor(contentType: string, events: MultipartFieldsEvents) {
     try {
-      this.parser = busboy({ headers: { 'content-type': contentType }, limits: { fieldSize: FIELD_BYTES, fields: 64, parts: 128 } });
+      // fileHwm: a file stream that pushed past its high-water mark stalls the parser until the next tick, and
+      // the fields after it would be parsed late; drained files hold at most one chunk until then.
+      this.parser = busboy({ headers: { 'content-type': contentType }, fileHwm: FILE_HWM, limits: { fieldSize: FIELD_BYTES, fields: 64, parts: 128 } });
     } catch (err) {
       this.broken = true;
       throw new InvalidRequest(`This endpoint takes multipart/form-data: ${(err as Error).message}`, null, 'invalid_content_type');

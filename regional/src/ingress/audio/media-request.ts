@@ -35,9 +35,8 @@ import { adapterFor } from '../../providers/registry.js';
 import { outcomeFromError, type Attempt, type Plan } from '../../routing/index.js';
 import { errorForPlanFailure } from '../../routing/plan-errors.js';
 import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } from '../../upstream/call.js';
-import { MultipartFields, rewriteModelPart } from './multipart-fields.js';
 import { imageEditUsage, transcriptionUsage, worstCaseUsage, type MediaOp } from './media-usage.js';
-import { UploadBody } from './upload-body.js';
+import { UploadIntake } from './upload-intake.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -66,9 +65,6 @@ function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as Promise<T> | undefined)?.then === 'function';
 }
 
-/** Bytes fed to the multipart parser at a time while `model` is not known yet. */
-const PARSE_SLICE = 16 * 1024;
-
 const NO_USAGE = Object.freeze({ promptTokens: 0, completionTokens: 0, costUsd: 0 });
 
 export class MediaRequest extends GuardedRequest implements UpstreamSink {
@@ -92,18 +88,8 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
   private ended = false;
   private streamingOut = false;
 
-  // Uploads
-  private fields: MultipartFields | undefined;
-  private contentType = '';
-  private multipartBoundary = '';
-  private declared: number | undefined;
-  private held: Buffer[] = [];
-  private heldBytes = 0;
-  private bodyEnded = false;
-  private upload: UploadBody | undefined;
-  /** An error to answer once the client has sent its whole body (answering earlier resets many clients). */
-  private pending: GatewayError | undefined;
-  private discarding = false;
+  /** The client's upload (multipart endpoints). */
+  private intake: UploadIntake | undefined;
   private decided = false;
 
   // Speech
@@ -145,80 +131,23 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
   /** Start a multipart upload: `contentType` as the client sent it, `declared` its Content-Length (0: none). */
   startUpload(token: string | undefined, contentType: string, declared: number, limits: UploadLimits): void {
     this.guard(() => {
-      this.contentType = contentType;
-      this.declared = declared > 0 ? declared : undefined;
-      this.ex.streamBody(
-        limits.maxBytes,
+      this.intake = new UploadIntake(
+        this.ex,
+        contentType,
         declared,
-        limits.timeoutMs,
-        this.guard((part: Buffer, isLast: boolean) => this.onUploadChunk(part, isLast, limits.lookaheadBytes)),
-        this.guard((err: GatewayError) => this.answerNow(err)),
-        this.guard(() => this.discard()),
+        limits,
+        {
+          model: (name) => {
+            this.model = name;
+            this.decide();
+          },
+          refuse: (err) => this.failed(err),
+          answer: (err) => this.answer(err),
+        },
+        (fn) => this.guard(fn),
       );
-      const boundary = MultipartFields.boundaryOf(contentType);
-      if (!boundary) return this.refuse(new InvalidRequest('This endpoint takes multipart/form-data with a boundary.', null, 'invalid_content_type'));
-      this.multipartBoundary = boundary;
-      this.fields = new MultipartFields(contentType, {
-        field: (name, value) => {
-          if (name === 'model' && !this.model) {
-            this.model = value;
-            // Guarded here: a throw must not unwind through the parser (it would read as a parse error).
-            this.guard(() => this.decide())();
-          }
-        },
-        malformed: (err) => {
-          if (!this.upload) this.refuse(err);
-        },
-      });
       this.authenticate(token, () => this.decide());
     })();
-  }
-
-  private onUploadChunk(part: Buffer, isLast: boolean, lookahead: number): void {
-    if (isLast) this.bodyEnded = true;
-    if (this.discarding) {
-      if (isLast && this.pending) this.answerNow(this.pending);
-      return;
-    }
-    if (this.model) this.fields?.push(part, isLast);
-    else {
-      // Parsed in slices, so that where `model` starts is known to within a slice, however large the chunk.
-      for (let at = 0; at < part.length || at === 0; at += PARSE_SLICE) {
-        const end = Math.min(part.length, at + PARSE_SLICE);
-        this.fields?.push(part.subarray(at, end), isLast && end === part.length);
-        if (this.discarding) return;
-        if (!this.model && this.heldBytes + end > lookahead) {
-          return this.refuse(new InvalidRequest(`The 'model' part must come within the first ${lookahead} bytes of the body (send it before the file).`, 'model', 'model_part_too_late'));
-        }
-        if (end === part.length) break;
-      }
-    }
-    if (this.upload) return this.upload.feed(part, isLast);
-    this.held.push(part);
-    this.heldBytes += part.length;
-    if (isLast && !this.model && !this.discarding) {
-      return this.refuse(new InvalidRequest("you must provide a 'model' parameter", 'model', 'missing_required_parameter'));
-    }
-  }
-
-  /** Stop forwarding and read the rest of the body to the void (the client gets its answer at the end). */
-  private discard(): void {
-    this.discarding = true;
-    this.held = [];
-    this.heldBytes = 0;
-    this.upload?.destroy();
-    this.stopUpstream(new ClientAborted());
-    this.ex.resumeBody();
-  }
-
-  /** Refuse the request (same as failed). */
-  private refuse(err: GatewayError): void {
-    this.failed(err);
-  }
-
-  private answerNow(err: GatewayError): void {
-    this.pending = undefined;
-    this.answer(err);
   }
 
   private authenticate(token: string | undefined, then: () => void): void {
@@ -227,7 +156,7 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
       this.principal = principal;
       then();
     };
-    if (isPromise(p)) p.then(this.guard(use), this.guard((err: unknown) => this.refuse(toGatewayError(err))));
+    if (isPromise(p)) p.then(this.guard(use), this.guard((err: unknown) => this.failed(err)));
     else use(p);
   }
 
@@ -245,7 +174,7 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
 
   /** Once the key and the model are both known: check the model, admit, and start the plan. */
   private decide(): void {
-    if (this.decided || !this.principal || !this.model || this.pending || this.discarding) return;
+    if (this.decided || !this.principal || !this.model || this.intake?.stopped) return;
     if (this.ex.finished) return this.finish();
     this.decided = true;
     const principal = this.principal;
@@ -259,7 +188,7 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
     const models = servableModels(principal, this.model, this.json ? this.gw.catalog.reachable(this.model) : [this.model], this.gw.estimatePrice);
     // No more body until the upstream takes it: the held bytes stay bounded while admission runs (paused only
     // once the synchronous checks passed, so a refusal never pauses).
-    if (!this.json && !this.bodyEnded) this.ex.pauseBody();
+    if (this.intake && !this.intake.bodyEnded) this.ex.pauseBody();
     const ticket = this.admit(principal, models);
     if (isPromise(ticket)) ticket.then(this.guard((t: AdmissionTicket) => this.start(t, models)), this.guard((err: unknown) => this.failed(err)));
     else this.start(ticket, models);
@@ -272,9 +201,9 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
     let estimatedCostUsd = 0;
     if (needs.cost) {
       const worst = worstCaseUsage(this.op, {
-        uploadBytes: this.declared ?? this.uploadCap,
+        uploadBytes: this.intake?.declared ?? this.uploadCap,
         characters: this.characters(),
-        fields: this.fields?.fields ?? {},
+        fields: this.intake?.fields?.fields ?? {},
       });
       for (const m of models) {
         for (const d of this.gw.catalog.get(m)?.deployments ?? []) estimatedCostUsd = Math.max(estimatedCostUsd, this.gw.prices.costOf(worst, d, m) ?? 0);
@@ -339,19 +268,7 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
   /** The upstream request of an upload: the held head (model renamed if need be), then the live body. */
   private uploadRequest(ctx: RequestContext, d: Deployment): UpstreamRequest | Promise<UpstreamRequest> {
     if (!this.adapter!.buildMediaRequest) throw new InvalidRequest(`The deployment ${d.id} does not serve ${this.op}.`, 'model', 'unsupported_operation');
-    let head = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
-    this.held = [];
-    let length = this.declared;
-    if (d.upstreamModel !== this.model) {
-      const renamed = rewriteModelPart(head, this.multipartBoundary, this.model, d.upstreamModel);
-      if (!renamed) throw new InvalidRequest("The 'model' part could not be renamed for the upstream.", 'model');
-      if (length !== undefined) length += renamed.length - head.length;
-      head = renamed;
-    }
-    const body = new UploadBody(this.ex);
-    this.upload = body;
-    body.feed(head, this.bodyEnded);
-    return this.adapter!.buildMediaRequest(ctx, d, { contentType: this.contentType, contentLength: length, body });
+    return this.adapter!.buildMediaRequest(ctx, d, this.intake!.takeBody(this.model, d.upstreamModel));
   }
 
   private send(req: UpstreamRequest): void {
@@ -373,12 +290,12 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
     const o = outcomeFromError(e, this.streamingOut);
     this.attempt?.fail(o.ok ? { ok: false, kind: 'server' } : o);
     // An upload's body is gone once sent: it has one attempt.
-    if (this.streamingOut || this.ex.finished || !this.json) return this.refuse(e);
+    if (this.streamingOut || this.ex.finished || !this.json) return this.failed(e);
     this.next();
   }
 
   private stopUpstream(reason: Error): void {
-    this.upload?.destroy();
+    this.intake?.destroy();
     this.call?.abort(reason);
   }
 
@@ -419,7 +336,7 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
     const status = this.upstreamStatus;
     if (status < 200 || status >= 300) return this.attemptFailed(this.adapter!.translateError(status, b, this.upstreamHeaders, d));
     const contentType = this.contentTypeOf('application/json');
-    const fields = this.fields?.fields ?? {};
+    const fields = this.intake?.fields?.fields ?? {};
     this.usage = this.op === 'image_edits' ? imageEditUsage(b, fields) : transcriptionUsage(b, contentType);
     this.attempt!.succeed({ ok: true, ttfbMs: elapsed, ...(this.usage.totalTokens ? { tokens: this.usage.totalTokens } : {}) });
     this.firstByteAt = performance.now();
@@ -480,12 +397,13 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
     const e = toGatewayError(err);
     if (!(err instanceof GatewayError)) this.gw.boundary.internal(err, this.ex.requestId);
     if (this.ex.finished) return this.finish();
-    if (this.json || this.bodyEnded || this.streamingOut) return this.answer(e);
-    this.pending ??= e;
-    this.discard();
+    if (!this.intake || this.intake.bodyEnded || this.streamingOut) return this.answer(e);
+    this.stopUpstream(new ClientAborted());
+    this.intake.defer(e);
   }
 
-  private answer(e: GatewayError): void {
+  /** Answer the error now (the body ended, or it was JSON). */
+  answer(e: GatewayError): void {
     this.errorCode = e.code;
     this.ex.resumeBody();
     this.stopUpstream(new ClientAborted());

@@ -49,6 +49,15 @@ export interface UsageEvent {
     /** Prompt tokens served from the provider's prompt cache (included in `prompt`). */
     cached: number;
   };
+  /** Media units of the audio and image endpoints (absent for the token endpoints). */
+  units?: {
+    /** Seconds of audio transcribed or translated. */
+    audioSeconds?: number;
+    /** Characters of text turned into speech. */
+    characters?: number;
+    /** Images generated or edited. */
+    images?: number;
+  };
   /** Cost of the request in USD, from the model's price table (0 for cache hits). */
   costUsd: number;
   /** Answered from the gateway's response cache. */

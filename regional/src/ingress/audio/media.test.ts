@@ -73,3 +73,16 @@ describe('media usage', () => {
     assert.deepEqual([unknown.images, unknown.imageVariant], [10, undefined]);
   });
 });
+
+describe('usage event', () => {
+  test('media units reach the usage event; token requests carry none', async () => {
+    const { recordUsage } = await import('../../usage/usage-event.js');
+    const events: Array<{ units?: unknown }> = [];
+    const to = { usage: { record: (e: { units?: unknown }) => void events.push(e) }, logger: { info: () => undefined }, region: 'local', accessLog: false };
+    const base = { requestId: 'r', model: 'm', principal: undefined, deployment: undefined, status: 200, errorCode: undefined, stream: false, attempts: 1, cacheHit: false, usageCounted: false, costUsd: 0, totalMs: 1, overheadMs: 1, upstreamMs: 0, ttfbMs: null };
+    recordUsage(to, { ...base, op: 'transcriptions', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, audioSeconds: 3 } });
+    recordUsage(to, { ...base, op: 'chat', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 } });
+    assert.deepEqual(events[0]!.units, { audioSeconds: 3 });
+    assert.equal(events[1]!.units, undefined);
+  });
+});

@@ -148,6 +148,20 @@ test('media endpoints through the local edge with the openai SDK', { timeout: 12
     assert.equal(micros(row.cost_usd), input.length * 15);
   });
 
+  await t.test('a client that leaves during speech aborts the upstream call', async () => {
+    const before = mock.stats().aborted;
+    const ac = new AbortController();
+    // The mock's per-request fault (the body passes through): answer after 3 s.
+    const body = { model: 'tts-1', voice: 'alloy', input: 'slow', mock: { delay_ms: 3000 } } as unknown as OpenAI.Audio.SpeechCreateParams;
+    const pending = client.audio.speech.create(body, { signal: ac.signal });
+    const until = Date.now() + 5000;
+    while (mock.stats().inFlight === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    ac.abort();
+    await assert.rejects(pending);
+    while (mock.stats().aborted === before && Date.now() < until + 5000) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(mock.stats().aborted, before + 1, 'the upstream saw the call go away');
+  });
+
   await t.test('images.edit: image and mask, priced per image by size', async () => {
     const { data, response } = await client.images
       .edit({ image: await toFile(PNG, 'in.png', { type: 'image/png' }), mask: await toFile(PNG, 'mask.png', { type: 'image/png' }), prompt: 'add a hat', model: 'dall-e-2', n: 2, size: '256x256' })

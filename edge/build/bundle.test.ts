@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ViewerRequestFunction } from '../local/function-runner.js';
 import { bundle, bundleText, defaultOutFile, defaultSource, FUNCTION_SIZE_LIMIT, minify } from './bundle.js';
+import { ENV } from '../../shared/contract/index.js';
+import { MEDIA_UPLOAD_PATHS } from '../../infra/lib/constructs/skyway-web-acl.js';
 
 test('the built artifact is under the CloudFront 10 KB limit', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'skyway-bundle-'));
@@ -49,4 +51,14 @@ test('the build refuses a function that uses an x-skyway-* header outside shared
   const source = readFileSync(defaultSource(), 'utf8');
   assert.doesNotThrow(() => bundleText(source));
   assert.throws(() => bundleText(source.replace("'x-skyway-edge'", "'x-skyway-edge-typo'")), /x-skyway-edge-typo/);
+});
+
+test('upload paths and cap agree with the gateway (env contract) and the WAF (one list)', () => {
+  const source = readFileSync(defaultSource(), 'utf8');
+  assert.equal(/^const MAX_UPLOAD = (\d+);$/m.exec(source)?.[1], ENV.SKYWAY_MEDIA_MAX_UPLOAD_BYTES.default);
+  assert.equal(/^const MAX_BODY = (\d+);$/m.exec(source)?.[1], ENV.SKYWAY_MAX_BODY_BYTES.default);
+  const uploads = /^const UPLOADS = (\{.*\});$/m.exec(source)?.[1];
+  const paths = Object.keys(JSON.parse(uploads!.replace(/'/g, '"')) as Record<string, number>).map((p) => `/v1/${p}`);
+  assert.deepEqual(paths.sort(), [...MEDIA_UPLOAD_PATHS].sort());
+  assert.match(bundleText(source, { maxUploadBytes: 1000 }), /^const MAX_UPLOAD = 1000;$/m);
 });

@@ -21,6 +21,8 @@ export interface BundleOptions {
   outFile?: string;
   /** Largest declared content-length let through. @default 4194304 (the regional default) */
   maxBodyBytes?: number;
+  /** Largest declared content-length of a multipart upload (audio, image edits). @default 26214400 (SKYWAY_MEDIA_MAX_UPLOAD_BYTES) */
+  maxUploadBytes?: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,7 +56,7 @@ export function undeclaredHeaders(source: string): string[] {
 }
 
 /** Build the artifact text; throws when it would exceed CloudFront's limit or use a header outside the contract. */
-export function bundleText(source: string, opts: Pick<BundleOptions, 'maxBodyBytes'> = {}): string {
+export function bundleText(source: string, opts: Pick<BundleOptions, 'maxBodyBytes' | 'maxUploadBytes'> = {}): string {
   const undeclared = undeclaredHeaders(source);
   if (undeclared.length) throw new Error(`viewer-request function uses headers not declared in shared/contract/headers.ts: ${undeclared.join(', ')}`);
   // Error codes come from shared/errors/codes.ts (the gateway's source too); unknown codes fail the build.
@@ -63,6 +65,12 @@ export function bundleText(source: string, opts: Pick<BundleOptions, 'maxBodyByt
     if (!Number.isInteger(opts.maxBodyBytes) || opts.maxBodyBytes <= 0) throw new RangeError('maxBodyBytes must be a positive integer');
     const replaced = text.replace(/^const MAX_BODY = \d+;$/m, `const MAX_BODY = ${opts.maxBodyBytes};`);
     if (replaced === text && !text.includes(`const MAX_BODY = ${opts.maxBodyBytes};`)) throw new Error('MAX_BODY constant not found in the function source');
+    text = replaced;
+  }
+  if (opts.maxUploadBytes !== undefined) {
+    if (!Number.isInteger(opts.maxUploadBytes) || opts.maxUploadBytes <= 0) throw new RangeError('maxUploadBytes must be a positive integer');
+    const replaced = text.replace(/^const MAX_UPLOAD = \d+;$/m, `const MAX_UPLOAD = ${opts.maxUploadBytes};`);
+    if (replaced === text && !text.includes(`const MAX_UPLOAD = ${opts.maxUploadBytes};`)) throw new Error('MAX_UPLOAD constant not found in the function source');
     text = replaced;
   }
   const size = Buffer.byteLength(text);
@@ -86,7 +94,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const max = opt('--max-body-bytes');
+  const maxUpload = opt('--max-upload-bytes');
   const out = opt('--out');
-  const result = bundle({ ...(out ? { outFile: out } : {}), ...(max ? { maxBodyBytes: Number(max) } : {}) });
+  const result = bundle({ ...(out ? { outFile: out } : {}), ...(max ? { maxBodyBytes: Number(max) } : {}), ...(maxUpload ? { maxUploadBytes: Number(maxUpload) } : {}) });
   console.log(`edge: wrote ${result.outFile} (${result.bytes} bytes of ${FUNCTION_SIZE_LIMIT})`);
 }

@@ -14,6 +14,9 @@ const crypto = require('crypto');
 const kvs = cf.kvs();
 // Replaced by edge/build/bundle.ts from its options.
 const MAX_BODY = 4194304;
+// Multipart uploads (audio transcriptions/translations, image edits) have their own cap (SKYWAY_MEDIA_MAX_UPLOAD_BYTES).
+const MAX_UPLOAD = 26214400;
+const UPLOADS = { 'audio/transcriptions': 1, 'audio/translations': 1, 'images/edits': 1 };
 // Model routes (with or without /v1) and the method each accepts.
 const ROUTES = {
   'chat/completions': 'POST',
@@ -23,6 +26,10 @@ const ROUTES = {
   'responses/*': 'GET,DELETE',
   'responses/*/input_items': 'GET',
   'images/generations': 'POST',
+  'images/edits': 'POST',
+  'audio/speech': 'POST',
+  'audio/transcriptions': 'POST',
+  'audio/translations': 'POST',
   'moderations': 'POST',
   'messages': 'POST',
   'messages/count_tokens': 'POST',
@@ -204,8 +211,9 @@ async function handler(event) {
     return req;
   }
   // 2 declared body size (a body without content-length is capped by the regional gateway)
-  if (h['content-length'] && Number(h['content-length'].value) > MAX_BODY) {
-    return fail(a, 'request_too_large', `The request body exceeds the limit of ${MAX_BODY} bytes.`);
+  const max = UPLOADS[req.uri.replace(/^\/(v1\/)?/, '')] ? MAX_UPLOAD : MAX_BODY;
+  if (h['content-length'] && Number(h['content-length'].value) > max) {
+    return fail(a, 'request_too_large', `The request body exceeds the limit of ${max} bytes.`);
   }
   // 3 key present
   const token = tokenOf(h);

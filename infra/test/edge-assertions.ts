@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { globalSecretNames, hostNames, originHostName, originId } from '../lib/config/environment.js';
-import { SIZE_RESTRICTIONS_BODY_LABEL } from '../lib/constructs/skyway-web-acl.js';
+import { MEDIA_UPLOAD_PATHS, SIZE_RESTRICTIONS_BODY_LABEL, UPLOAD_COUNTED_BODY_RULES } from '../lib/constructs/skyway-web-acl.js';
 import { onlyResource, resourcesOf, type SynthesizedEnvironment } from './synth.js';
 
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
@@ -124,6 +124,16 @@ export function edgeTests(get: () => SynthesizedEnvironment): void {
     assert.equal(managed('AWSManagedRulesKnownBadInputsRuleSet')?.VendorName, 'AWS');
     assert.equal(managed('AWSManagedRulesAmazonIpReputationList')?.VendorName, 'AWS');
     assert.deepEqual(managed('AWSManagedRulesCommonRuleSet')?.RuleActionOverrides, [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
+    // Multipart uploads (audio, image edits): the main Core rule set skips them; its second instance runs only
+    // there, with the body rules counted (binary bytes match XSS/LFI patterns); the gateway caps their size.
+    const mainScope = JSON.stringify(managed('AWSManagedRulesCommonRuleSet')?.ScopeDownStatement);
+    const uploads = (byName.get('CommonRuleSetUploads')!.Statement as any).ManagedRuleGroupStatement;
+    assert.equal(uploads.Name, 'AWSManagedRulesCommonRuleSet');
+    assert.deepEqual(uploads.RuleActionOverrides.map((o: any) => [o.Name, Object.keys(o.ActionToUse)[0]]), UPLOAD_COUNTED_BODY_RULES.map((n) => [n, 'Count']));
+    for (const path of MEDIA_UPLOAD_PATHS) {
+      assert.ok(mainScope.includes('NotStatement') && mainScope.includes(`"${path}"`), `the main rule set skips ${path}`);
+      assert.ok(JSON.stringify(uploads.ScopeDownStatement).includes(`"${path}"`), `the upload rule set covers ${path}`);
+    }
     // The counted label is blocked again everywhere except the API paths.
     const bodyRule = byName.get('BodySizeOutsideApi')!;
     assert.ok(bodyRule.Action?.Block);

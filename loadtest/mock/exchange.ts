@@ -97,6 +97,17 @@ export function sendJson(x: Exchange, status: number, body: string, headers?: Re
   x.finish('completed');
 }
 
+/** A complete answer of any content type (transcripts as text, audio). */
+export function sendBody(x: Exchange, status: number, contentType: string, body: string | Buffer): void {
+  if (x.ended) return;
+  const res = x.res;
+  res.cork(() => {
+    res.writeStatus(statusLine(status)).writeHeader('content-type', contentType).writeHeader('x-request-id', x.requestId);
+    res.end(body);
+  });
+  x.finish('completed');
+}
+
 /**
  * Writes SSE events from `events`: back to back (pausing on backpressure until the socket drains), or one per
  * `chunk_delay_ms`; cuts the connection after `error_after_chunks` events when that fault is set.

@@ -16,8 +16,9 @@ import { completionChunks, completionJson, planCompletion } from './completions.
 import { embeddingsJson, modelsJson } from './embeddings.js';
 import { planResponses, responsesEvents, responsesJson } from './responses.js';
 import { imagesJson, moderationsJson } from './media.js';
+import { imageEditAnswer, parseMultipart, speechAnswer, transcriptionAnswer, type MockAnswer, type Multipart } from './audio.js';
 import { injectedError, MockHttpError, statusLine } from './errors.js';
-import { type Exchange, type Outcome, newExchange, readBody, sendJson, streamEvents } from './exchange.js';
+import { type Exchange, type Outcome, newExchange, readBody, sendBody, sendJson, streamEvents } from './exchange.js';
 import type { Faults, MockStats } from './types.js';
 import { asMockError, parseBody, requestFaults, type Json } from './validate.js';
 
@@ -47,7 +48,7 @@ export interface MockUpstream {
 
 type Handler = (x: Exchange, body: Json | undefined, faults: Faults) => void;
 
-const API_ROUTES: { method: 'get' | 'post'; path: string; handler: Handler }[] = [
+const API_ROUTES: { method: 'get' | 'post'; path: string; handler: Handler; multipart?: boolean }[] = [
   { method: 'post', path: '/v1/chat/completions', handler: chat },
   { method: 'post', path: '/v1/completions', handler: completions },
   { method: 'post', path: '/v1/responses', handler: (x, body, faults) => { const p = planResponses(body!, faults.chunks); if (body!.stream === true) streamEvents(x, responsesEvents(p), faults); else sendJson(x, 200, responsesJson(p)); } },
@@ -55,7 +56,28 @@ const API_ROUTES: { method: 'get' | 'post'; path: string; handler: Handler }[] =
   { method: 'post', path: '/v1/moderations', handler: (x, body) => sendJson(x, 200, moderationsJson(body!)) },
   { method: 'post', path: '/v1/embeddings', handler: (x, body) => sendJson(x, 200, embeddingsJson(body!)) },
   { method: 'get', path: '/v1/models', handler: (x) => sendJson(x, 200, modelsJson()) },
+  { method: 'post', path: '/v1/audio/speech', handler: (x, body) => answer(x, speechAnswer(body!)) },
+  { method: 'post', path: '/v1/audio/transcriptions', multipart: true, handler: (x, body) => answer(x, transcriptionAnswer(multipartOf(body), 'transcribe')) },
+  { method: 'post', path: '/v1/audio/translations', multipart: true, handler: (x, body) => answer(x, transcriptionAnswer(multipartOf(body), 'translate')) },
+  { method: 'post', path: '/v1/images/edits', multipart: true, handler: (x, body) => answer(x, imageEditAnswer(multipartOf(body))) },
 ];
+
+function answer(x: Exchange, a: MockAnswer): void {
+  sendBody(x, 200, a.contentType, a.body);
+}
+
+/** A multipart body as handlers get it: its fields, and its files under `_files` (kept whole for the answer). */
+function multipartOf(body: Json | undefined): Multipart {
+  return (body as unknown as { _multipart: Multipart })._multipart;
+}
+
+/** What stats.lastRequest shows of a multipart body: the fields, and each file's name, type and size. */
+function multipartJson(m: Multipart): Json {
+  const files = m.files.map((f) => ({ field: f.field, filename: f.filename, contentType: f.contentType, size: f.bytes.length }));
+  const out: Json = { ...m.fields, files };
+  Object.defineProperty(out, '_multipart', { value: m, enumerable: false });
+  return out;
+}
 
 function chat(x: Exchange, body: Json | undefined, faults: Faults): void {
   const plan = planChat(body!, faults.chunks);
@@ -99,11 +121,14 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     return merged;
   };
 
-  const respond = (x: Exchange, handler: Handler, raw: Buffer | undefined) => {
+  const respond = (x: Exchange, handler: Handler, raw: Buffer | undefined, parsed?: Json) => {
     let body: Json | undefined;
     let faults: Faults;
     try {
-      if (raw !== undefined) {
+      if (parsed !== undefined) {
+        body = parsed;
+        stats.lastRequest = { method: x.method, path: x.path, headers: x.headers, body: parsed };
+      } else if (raw !== undefined) {
         try {
           body = parseBody(raw);
         } finally {
@@ -154,7 +179,14 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       stats.requests[x.path] = (stats.requests[x.path] ?? 0) + 1;
       stats.inFlight++;
       if (route.method === 'get') respond(x, route.handler, undefined);
-      else readBody(x, (raw) => respond(x, route.handler, raw));
+      else if (route.multipart) {
+        readBody(x, (raw) =>
+          parseMultipart(raw, x.headers['content-type']).then(
+            (m) => respond(x, route.handler, undefined, multipartJson(m)),
+            (err) => answerError(x, err),
+          ),
+        );
+      } else readBody(x, (raw) => respond(x, route.handler, raw));
     });
     app.any(route.path, (res) => {
       res.onAborted(() => undefined);

@@ -44,6 +44,8 @@ export const ENV = {
   SKYWAY_SECRETS_FILE: { roles: api, aws: 'local', description: 'Local secrets file referenced by the config (the local stack)' },
   // Request handling
   SKYWAY_MAX_BODY_BYTES: { default: '4194304', roles: api, aws: 'optional', description: 'Largest request body' },
+  SKYWAY_MEDIA_MAX_UPLOAD_BYTES: { default: '26214400', roles: api, aws: 'optional', description: 'Largest multipart upload (audio transcriptions/translations, image edits), streamed through; 413 above it' },
+  SKYWAY_MEDIA_LOOKAHEAD_BYTES: { default: '4194304', roles: api, aws: 'optional', description: "Bytes of an upload held until its 'model' part arrives (send model before the file to hold nothing)" },
   SKYWAY_BODY_TIMEOUT_MS: { default: '30000', roles: api, aws: 'optional', description: 'Time a client has to send its whole request body (slow bodies get 408)' },
   SKYWAY_UPSTREAM_TIMEOUT_MS: { default: '600000', roles: api, aws: 'optional', description: 'Upstream call timeout' },
   SKYWAY_HEARTBEAT_MS: { default: '15000', roles: api, aws: 'optional', description: 'SSE keep-alive comment interval' },

@@ -176,7 +176,9 @@ const PATHS: Record<Endpoint, string[]> = {
   responses: ['/v1/responses', '/responses'],
 };
 const GET_PATHS = ['/v1/models', '/models', '/health', '/health/liveliness', '/health/liveness', '/health/readiness', '/v1/responses/resp_missing', '/v1/responses/%ZZ/input_items'];
-const ROUTES = [...Object.values(PATHS).flat(), ...GET_PATHS, '/metrics', '/admin/keys', '/'];
+/** The media routes (multipart uploads and speech): their error paths, with bodies of the other endpoints. */
+const MEDIA_PATHS = ['/v1/audio/transcriptions', '/audio/translations', '/v1/images/edits', '/v1/audio/speech'];
+const ROUTES = [...Object.values(PATHS).flat(), ...MEDIA_PATHS, ...GET_PATHS, '/metrics', '/admin/keys', '/'];
 const MODEL_IDS = ['mock-1', 'mock-embed', 'gpt-4o', '%ZZ', '%', '%E0%A4%A', '%C0%AF', '%2F..%2F', '%00', 'mock%2D1', 'é', '\u{1F600}', '..', '.', '%F0%9F%98', 'a'.repeat(5000)];
 
 type PathEdit = (p: string) => string;

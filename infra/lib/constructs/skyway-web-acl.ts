@@ -4,6 +4,12 @@ import { Construct } from 'constructs';
 /** Label the Core rule set puts on requests whose body exceeds its 8 KB limit. */
 export const SIZE_RESTRICTIONS_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
 
+/** Paths of multipart uploads (audio, image edits): binary bodies the Core rule set's body rules must not judge. */
+export const MEDIA_UPLOAD_PATHS: readonly string[] = ['/v1/audio/transcriptions', '/v1/audio/translations', '/v1/images/edits'];
+
+/** Core rule set rules that inspect the body: counted (not blocked) on upload paths, where the body is binary. */
+export const UPLOAD_COUNTED_BODY_RULES: readonly string[] = ['SizeRestrictions_BODY', 'CrossSiteScripting_BODY', 'GenericLFI_BODY', 'GenericRFI_BODY', 'EC2MetaDataSSRF_BODY'];
+
 export interface SkywayWebAclProps {
   /** Name of the web ACL (also its metric name). */
   readonly name: string;
@@ -23,6 +29,12 @@ export interface SkywayWebAclProps {
    * @default ['/v1/']
    */
   readonly apiPathPrefixes?: readonly string[];
+  /**
+   * Paths of multipart uploads: the Core rule set runs there with its body rules counted (random audio and
+   * image bytes match its XSS/LFI patterns); the gateway caps the size (SKYWAY_MEDIA_MAX_UPLOAD_BYTES).
+   * @default MEDIA_UPLOAD_PATHS
+   */
+  readonly uploadPaths?: readonly string[];
   /**
    * Path prefixes of the admin API, blocked on every host except the admin host.
    * @default ['/admin', '/console']
@@ -76,6 +88,9 @@ export class SkywayWebAcl extends Construct {
   constructor(scope: Construct, id: string, props: SkywayWebAclProps) {
     super(scope, id);
     const apiPrefixes = props.apiPathPrefixes ?? ['/v1/'];
+    const uploadPaths = props.uploadPaths ?? MEDIA_UPLOAD_PATHS;
+    if (uploadPaths.length === 0) throw new Error('SkywayWebAcl: uploadPaths must name at least one path');
+    const uploads = anyOf(uploadPaths.map(uriStartsWith));
     const adminPrefixes = props.adminPathPrefixes ?? ['/admin', '/console'];
     const internalPrefixes = props.internalPathPrefixes ?? ['/metrics'];
     const adminHostIs: Statement = {
@@ -160,7 +175,16 @@ export class SkywayWebAcl extends Construct {
       // outside the API paths, where the gateway does not enforce its own body limit.
       managed('AWSManagedRulesCommonRuleSet', 5, {
         ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }],
+        scopeDownStatement: { notStatement: { statement: uploads } },
       }),
+      {
+        ...managed('AWSManagedRulesCommonRuleSet', 8, {
+          ruleActionOverrides: UPLOAD_COUNTED_BODY_RULES.map((name) => ({ name, actionToUse: { count: {} } })),
+          scopeDownStatement: uploads,
+        }),
+        name: 'CommonRuleSetUploads',
+        visibilityConfig: visibility('CommonRuleSetUploads'),
+      },
       {
         name: 'BodySizeOutsideApi',
         priority: 6,

@@ -50,16 +50,26 @@ const price = z.number().nonnegative();
 /** USD per 1M tokens of each kind (see regional/src/pricing/prices.json). */
 const priceSchema = z
   .object({
-    input: price,
-    output: price,
+    input: price.optional(),
+    output: price.optional(),
     cached_input: price.optional(),
     cache_write: price.optional(),
     cache_write_1h: price.optional(),
     reasoning: price.optional(),
+    // Media prices (see regional/src/pricing/price-table.ts): per second (or minute) of audio, per 1M characters
+    // of speech input, per image (one price or by `<quality>/<size>` variant).
+    per_second: price.optional(),
+    per_minute: price.optional(),
+    per_1m_characters: price.optional(),
+    per_image: z.union([price, z.record(z.string(), price)]).optional(),
     source: z.string().optional(),
     as_of: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (p) => (p.input !== undefined && p.output !== undefined) || p.per_second !== undefined || p.per_minute !== undefined || p.per_1m_characters !== undefined || p.per_image !== undefined,
+    { message: 'a price needs input and output (USD per 1M tokens) or a media price (per_second, per_minute, per_1m_characters, per_image)' },
+  );
 
 export const routerSchema = z
   .object({

@@ -19,6 +19,10 @@ export interface Settings {
   metricsPort: number;
   dataDir: string;
   maxBodyBytes: number;
+  /** Largest multipart upload streamed through (media endpoints). */
+  mediaMaxUploadBytes: number;
+  /** Bytes of an upload held until its `model` part arrives. */
+  mediaLookaheadBytes: number;
   /** Time a client has to send its whole body, from the end of its headers (slowloris bound; 408 after). */
   bodyTimeoutMs: number;
   upstreamTimeoutMs: number;
@@ -70,6 +74,8 @@ export function readSettings(env: NodeJS.ProcessEnv, server: RawConfig['server']
     metricsPort: env.SKYWAY_METRICS_PORT === '0' ? 0 : int(env, 'SKYWAY_METRICS_PORT', PORTS.metrics),
     dataDir: resolve(env.SKYWAY_DATA_DIR || ENV.SKYWAY_DATA_DIR.default),
     maxBodyBytes: int(env, 'SKYWAY_MAX_BODY_BYTES', server.max_body_bytes ?? dflt('SKYWAY_MAX_BODY_BYTES')),
+    mediaMaxUploadBytes: int(env, 'SKYWAY_MEDIA_MAX_UPLOAD_BYTES', dflt('SKYWAY_MEDIA_MAX_UPLOAD_BYTES')),
+    mediaLookaheadBytes: int(env, 'SKYWAY_MEDIA_LOOKAHEAD_BYTES', dflt('SKYWAY_MEDIA_LOOKAHEAD_BYTES')),
     bodyTimeoutMs: int(env, 'SKYWAY_BODY_TIMEOUT_MS', dflt('SKYWAY_BODY_TIMEOUT_MS')),
     upstreamTimeoutMs: int(env, 'SKYWAY_UPSTREAM_TIMEOUT_MS', server.upstream_timeout_ms ?? dflt('SKYWAY_UPSTREAM_TIMEOUT_MS')),
     heartbeatMs: int(env, 'SKYWAY_HEARTBEAT_MS', server.heartbeat_interval_ms ?? dflt('SKYWAY_HEARTBEAT_MS')),

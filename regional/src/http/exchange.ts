@@ -77,6 +77,8 @@ export class Exchange implements ClientExchange {
   /** Region that serves (x-skyway-region on every response), when known. */
   region: string | undefined;
   private abortHandlers: Array<() => void> | undefined;
+  /** The socket was paused by pauseBody(): a keep-alive connection must not stay paused past this response. */
+  private bodyPaused = false;
   private writableHandler: (() => void) | undefined;
 
   constructor(
@@ -167,6 +169,102 @@ export class Exchange implements ClientExchange {
         buf.set(new Uint8Array(chunk), at);
       }
       if (isLast) done(buf ? buf.subarray(0, len) : EMPTY);
+    });
+  }
+
+  /**
+   * Stream the body through instead of reading it whole (media uploads): `chunk` gets each piece (a private
+   * copy) as it arrives, `isLast` on the final one. Past `limit` bytes (declared or counted) `overflow` is
+   * called at once (stop forwarding), the rest is read and dropped as in readBody, and `reject` gets the 413
+   * once the body ended (at once past DISCARD_LIMIT). The same body deadline applies. The consumer applies
+   * backpressure with pauseBody()/resumeBody().
+   */
+  streamBody(
+    limit: number,
+    declaredLength: number,
+    timeoutMs: number,
+    chunk: (part: Buffer, isLast: boolean) => void,
+    reject: (err: GatewayError) => void,
+    overflow: () => void,
+  ): void {
+    const discardLimit = Math.max(limit * 4, DISCARD_LIMIT);
+    if (declaredLength > discardLimit) {
+      this.closeConnection = true;
+      reject(new PayloadTooLarge(limit));
+      return;
+    }
+    let len = 0;
+    let tooLarge = declaredLength > limit;
+    let late = false;
+    const deadline: BodyDeadline = {
+      at: performance.now() + timeoutMs,
+      expire: () => {
+        if (this.finished) return;
+        late = true;
+        this.closeConnection = true;
+        reject(new RequestBodyTimeout(timeoutMs));
+      },
+    };
+    watchBody(deadline, timeoutMs);
+    this.onAbort(() => unwatchBody(deadline));
+    if (tooLarge) overflow();
+    this.res.onData((ab, isLast) => {
+      if (isLast) unwatchBody(deadline);
+      if (late) return;
+      len += ab.byteLength;
+      if (!tooLarge && len > limit) {
+        tooLarge = true;
+        overflow();
+      }
+      if (tooLarge) {
+        if (len > discardLimit) this.closeConnection = true;
+        if (isLast || len > discardLimit) reject(new PayloadTooLarge(limit));
+        return;
+      }
+      if (this.finished) return;
+      chunk(Buffer.from(new Uint8Array(ab)), isLast);
+    });
+  }
+
+  /**
+   * Stop reading the request body (backpressure from the upstream); resumeBody() reads on. Neither touches a
+   * response that ended (uWS forbids it); an answer sent while paused resumes first (see sendBody).
+   */
+  pauseBody(): void {
+    if (this.finished || this.bodyPaused) return;
+    this.bodyPaused = true;
+    this.res.pause();
+  }
+
+  resumeBody(): void {
+    if (this.finished || !this.bodyPaused) return;
+    this.bodyPaused = false;
+    this.res.resume();
+  }
+
+  /** Send a complete response of any content type (audio, text, JSON passed through). */
+  sendBody(status: number, contentType: string, body: string | Buffer, headers?: HeaderList): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.status = status;
+    const overhead = this.overheadMs(performance.now());
+    this.res.cork(() => {
+      this.writeHead(status, contentType, headers, overhead);
+      if (this.headOnly) this.endHead(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+      else this.res.end(body, this.closeConnection);
+    });
+  }
+
+  /** Start a streamed response of any content type (binary audio); write() and endStream() as for SSE. */
+  startBinaryStream(contentType: string, headers?: HeaderList): void {
+    if (this.finished) return;
+    this.streaming = true;
+    this.status = 200;
+    const overhead = this.overheadMs(performance.now());
+    this.lastWriteAt = Date.now();
+    this.res.cork(() => {
+      this.writeHead(200, contentType, headers, overhead);
+      if (this.closeConnection) this.res.writeHeader('connection', 'close');
     });
   }
 

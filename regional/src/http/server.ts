@@ -14,6 +14,7 @@ import { anthropicIngress } from '../ingress/anthropic/codec.js';
 import { beginCountTokens } from '../ingress/anthropic/count-tokens.js';
 import { mountResponsesRoutes, type RouteKit } from '../ingress/responses/routes.js';
 import { mountMediaRoutes } from '../ingress/media/index.js';
+import { mountAudioRoutes } from '../ingress/audio/routes.js';
 import type { Ingress } from '../pipeline/ingress.js';
 import { beginModelRequest } from '../pipeline/request.js';
 import { Exchange } from './exchange.js';
@@ -228,6 +229,7 @@ function mountRoutes(app: TemplatedApp, gw: Gateway): void {
   const kit: RouteKit = { mount: (method, p, h) => app[method](p, route(gw, h)), tokenOf, originVerified };
   mountResponsesRoutes(gw, kit); // OpenAI Responses API
   mountMediaRoutes(gw, kit); // images/generations, moderations
+  mountAudioRoutes(gw, kit); // audio transcriptions/translations/speech, images/edits
   for (const p of withPrefixes('/models')) {
     get(p, modelsHandler(gw, false));
     any(p, notAllowed(['GET']));

@@ -29,13 +29,13 @@ export interface FinishedRequest {
   usage: Usage | undefined;
   costUsd: number;
   /** `costUsd` per token kind (undefined: no price known, or a cache hit). */
-  costByKind: CostByKind | undefined;
+  costByKind?: CostByKind | undefined;
   /** performance.now() of the first byte sent (0: none). */
   firstByteAt: number;
   /** Each upstream attempt, in order. */
-  attemptLog: UsageAttempt[] | undefined;
+  attemptLog?: UsageAttempt[] | undefined;
   /** Request and response bodies (opted-in principals only). */
-  payload: UsagePayload | undefined;
+  payload?: UsagePayload | undefined;
 }
 
 /** The targets of one gateway, built once (not per request). */

@@ -63,12 +63,13 @@ function deploymentPrice(d: Pick<Deployment, 'options'> | undefined): ModelPrice
 }
 
 /**
- * Cost in USD of one request's usage at one price: every token kind at its own price. Computed as a sum of
- * micro-dollars (a price per 1M tokens is micro-dollars per token), so the figure matches a provider's bill.
+ * Cost in USD of one request's usage at one price: every token kind at its own price, plus the media units
+ * (seconds of audio, characters, images) at theirs. Computed as a sum of micro-dollars (a price per 1M tokens
+ * is micro-dollars per token), so the figure matches a provider's bill.
  */
 export function costWith(price: ModelPrice, u: Usage): number {
   const m = microsByKind(price, u);
-  return (m.input + m.cachedInput + m.cacheWrite + m.output + m.reasoning) / 1_000_000;
+  return (m.input + m.cachedInput + m.cacheWrite + m.output + m.reasoning + mediaMicros(price, u)) / 1_000_000;
 }
 
 /**
@@ -84,7 +85,10 @@ export interface CostByKind {
   reasoning: number;
 }
 
-export function costByKindWith(price: ModelPrice, u: Usage): CostByKind {
+export function costByKindWith(price: ModelPrice, u: Usage): CostByKind | undefined {
+  // Media units (audio seconds, characters, images) are not token kinds: such a request carries its units in the
+  // event and its cost in costUsd, without a token breakdown that would not add up to it.
+  if (u.audioSeconds || u.characters || u.images) return undefined;
   const m = microsByKind(price, u);
   return { input: m.input / 1e6, cachedInput: m.cachedInput / 1e6, cacheWrite: m.cacheWrite / 1e6, output: m.output / 1e6, reasoning: m.reasoning / 1e6 };
 }
@@ -106,6 +110,36 @@ function microsByKind(price: ModelPrice, u: Usage): CostByKind {
     output: (completion - reasoning) * price.output,
     reasoning: reasoning * (price.reasoning ?? price.output),
   };
+}
+
+/**
+ * Micro-dollars of the media units. Audio is billed per second rounded to the nearest second (OpenAI's rule
+ * for whisper-1); a price per 1M characters is micro-dollars per character.
+ */
+function mediaMicros(price: ModelPrice, u: Usage): number {
+  let m = 0;
+  if (price.perSecond !== undefined && u.audioSeconds) m += Math.round(Math.max(0, u.audioSeconds)) * price.perSecond * 1_000_000;
+  if (price.perMillionCharacters !== undefined && u.characters) m += Math.max(0, u.characters) * price.perMillionCharacters;
+  if (price.perImage !== undefined && u.images) m += Math.max(0, u.images) * imagePrice(price.perImage, u.imageVariant) * 1_000_000;
+  return Math.round(m * 1000) / 1000;
+}
+
+/**
+ * The price of one image of a variant: `<quality>/<size>` first, then `<size>`, `<quality>`, `default`; a
+ * variant the table does not know (or none given) costs the priciest entry, never less than the bill.
+ * @example imagePrice({ '1024x1024': 0.02, '512x512': 0.018 }, '512x512') // 0.018
+ */
+export function imagePrice(table: Readonly<Record<string, number>>, variant: string | undefined): number {
+  if (variant) {
+    const v = variant.toLowerCase();
+    const slash = v.indexOf('/');
+    const candidates = slash < 0 ? [v] : [v, v.slice(slash + 1), v.slice(0, slash)];
+    for (const c of candidates) if (table[c] !== undefined) return table[c]!;
+  }
+  if (table.default !== undefined) return table.default;
+  let worst = 0;
+  for (const k in table) worst = Math.max(worst, table[k]!);
+  return worst;
 }
 
 const clamp = (v: number | undefined, max: number): number => Math.min(Math.max(0, v ?? 0), Math.max(0, max));

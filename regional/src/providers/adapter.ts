@@ -5,10 +5,22 @@
  * The OpenAI-compatible family (OpenAI, vLLM, Ollama, Groq, Together, DeepSeek, OpenRouter…) passes bodies
  * through untouched; other providers translate in their own folder under `providers/<name>/`.
  */
+import type { Readable } from 'node:stream';
 import type { GatewayError } from '../errors/catalogue.js';
 
 /** What the client asked for, by endpoint. */
-export type Operation = 'chat' | 'completions' | 'embeddings' | 'responses' | 'images' | 'moderations';
+export type Operation =
+  | 'chat'
+  | 'completions'
+  | 'embeddings'
+  | 'responses'
+  | 'images'
+  | 'moderations'
+  /** The media endpoints whose bodies are not JSON one way or the other (ingress/audio, ingress/media). */
+  | 'image_edits'
+  | 'speech'
+  | 'transcriptions'
+  | 'translations';
 
 /** A deployment after configuration is resolved (secrets read, defaults applied). */
 export interface Deployment {
@@ -44,7 +56,8 @@ export interface UpstreamRequest {
   readonly path: string;
   readonly method: 'POST' | 'GET';
   readonly headers: Record<string, string>;
-  readonly body: string | Buffer | undefined;
+  /** A Readable for uploads streamed through as they arrive (multipart audio and image uploads). */
+  readonly body: string | Buffer | Readable | undefined;
 }
 
 /**
@@ -65,6 +78,22 @@ export interface Usage {
   cacheWrite1hTokens?: number;
   /** Completion tokens spent on reasoning (OpenAI reasoning_tokens, Gemini thoughtsTokenCount). */
   reasoningTokens?: number;
+  /** Seconds of audio transcribed or translated (priced per second when the price table says so). */
+  audioSeconds?: number;
+  /** Characters of text turned into speech (priced per character). */
+  characters?: number;
+  /** Images generated or edited (priced per image). */
+  images?: number;
+  /** Which per-image price applies: `<quality>/<size>`, `<size>` or `<quality>` as the price table keys them. */
+  imageVariant?: string;
+}
+
+/** A multipart body on its way through: its content type (with the boundary) and, when known, its length. */
+export interface MediaUpload {
+  readonly contentType: string;
+  /** Byte length of `body`, when the client declared one (the upstream then gets a Content-Length). */
+  readonly contentLength: number | undefined;
+  readonly body: Buffer | Readable;
 }
 
 export interface TranslatedResponse {
@@ -109,6 +138,12 @@ export interface ProviderAdapter {
   createStreamTranslator(ctx: RequestContext, deployment: Deployment): StreamTranslator;
   /** Check a deployment's provider settings at config load; throws with a message naming the problem. */
   validateDeployment?(d: Deployment): void;
+  /**
+   * Build the upstream request of a multipart upload (audio transcriptions and translations, image edits): the
+   * body passes through as the client sent it (already rewritten when the upstream knows the model by another
+   * name). Only OpenAI-compatible adapters and Azure have it.
+   */
+  buildMediaRequest?(ctx: RequestContext, deployment: Deployment, upload: MediaUpload): UpstreamRequest | Promise<UpstreamRequest>;
   /** Map a non-2xx upstream response to a catalogue error. */
   translateError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>, deployment: Deployment): GatewayError;
 }

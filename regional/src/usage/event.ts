@@ -47,6 +47,15 @@ export interface UsageEvent {
     ttfbMs: number | null;
   };
   tokens: UsageTokens;
+  /** Media units of the audio and image endpoints (absent for the token endpoints). */
+  units?: {
+    /** Seconds of audio transcribed or translated. */
+    audioSeconds?: number;
+    /** Characters of text turned into speech. */
+    characters?: number;
+    /** Images generated or edited. */
+    images?: number;
+  };
   /** Cost of the request in USD, from the model's price table (0 for cache hits). */
   costUsd: number;
   /**

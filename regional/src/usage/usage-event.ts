@@ -83,6 +83,9 @@ export function recordUsage(to: UsageEventTargets, o: RequestOutcome): void {
       errorCode: o.errorCode ?? null,
       latency: { totalMs: round3(o.totalMs), overheadMs: round3(o.overheadMs), upstreamMs: round3(o.upstreamMs), ttfbMs: o.ttfbMs === null ? null : round3(o.ttfbMs) },
       tokens: eventTokens(u),
+      ...(u && (u.audioSeconds !== undefined || u.characters !== undefined || u.images !== undefined)
+        ? { units: { ...(u.audioSeconds !== undefined ? { audioSeconds: u.audioSeconds } : {}), ...(u.characters !== undefined ? { characters: u.characters } : {}), ...(u.images !== undefined ? { images: u.images } : {}) } }
+        : {}),
       costUsd: o.costUsd,
       ...(o.costByKind ? { costByKind: o.costByKind } : {}),
       cacheHit: o.cacheHit,

@@ -10,6 +10,10 @@ const OPERATION_PATH: Record<Operation, string> = {
   responses: 'responses',
   images: 'images/generations',
   moderations: 'moderations',
+  image_edits: 'images/edits',
+  speech: 'audio/speech',
+  transcriptions: 'audio/transcriptions',
+  translations: 'audio/translations',
 };
 
 /** `/openai/deployments/<name>/chat/completions?api-version=…` or, for api_version v1, `/openai/v1/chat/completions`. */

@@ -3,7 +3,8 @@
  * through untouched — unknown fields included — and are re-serialised only when the upstream knows the model
  * by another name.
  */
-import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, TranslatedResponse, UpstreamRequest } from '../adapter.js';
+import type { Deployment, MediaUpload, Operation, ProviderAdapter, RequestContext, StreamTranslator, TranslatedResponse, UpstreamRequest } from '../adapter.js';
+import { mediaHeaders } from '../common/media-upload.js';
 import { translateOpenAIError } from './errors.js';
 import { SseUsageSniffer, usageFromJson } from './usage.js';
 
@@ -16,6 +17,10 @@ const PATHS: Record<Operation, string> = {
   // OpenAI-compatible deployments only (see ingress/media).
   images: '/images/generations',
   moderations: '/moderations',
+  image_edits: '/images/edits',
+  speech: '/audio/speech',
+  transcriptions: '/audio/transcriptions',
+  translations: '/audio/translations',
 };
 
 interface Target {
@@ -78,6 +83,11 @@ export const openaiAdapter: ProviderAdapter = {
 
   createStreamTranslator(): StreamTranslator {
     return new PassThroughStream();
+  },
+
+  buildMediaRequest(ctx: RequestContext, d: Deployment, upload: MediaUpload): UpstreamRequest {
+    const t = targetOf(d);
+    return { origin: t.origin, path: t.basePath + PATHS[ctx.operation], method: 'POST', headers: mediaHeaders(t.headers, upload), body: upload.body };
   },
 
   translateError: translateOpenAIError,

@@ -26,7 +26,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'skyway-media-'));
   mock = await startMockUpstream({ port: 0 });
   const config =
-    mockConfig(mock.url, ['mock-1', 'gpt-image-1', 'omni-moderation-latest']) +
+    mockConfig(mock.url, ['mock-1', 'gpt-image-1', 'dall-e-3', 'omni-moderation-latest']) +
     '  - name: claude-x\n    deployments:\n      - provider: anthropic\n        model: claude-sonnet-4-5\n        api_key_env: X_KEY\n' +
     `pricing:\n  gpt-image-1: { input: ${IMAGE_PRICE.input}, output: ${IMAGE_PRICE.output} }\n`;
   gw = await startGatewayProcess({ config, env: { X_KEY: 'x' } });
@@ -52,6 +52,13 @@ describe('images and moderations through the local edge', () => {
     const u = r.usage!;
     const expected = (u.input_tokens * IMAGE_PRICE.input + u.output_tokens * IMAGE_PRICE.output) / 1e6;
     assert.equal(Math.round(Number(response.headers.get('x-skyway-cost-usd')) * 1e6), Math.round(expected * 1e6));
+  });
+
+  it('images.generate with dall-e-3: priced per image by quality and size from prices.json, recorded with the images', async () => {
+    const { data: r, response } = await client.images.generate({ model: 'dall-e-3', prompt: 'a red square', n: 1, size: '1024x1792', quality: 'hd' }).withResponse();
+    assert.equal(r.data?.length, 1);
+    // prices.json: dall-e-3 hd/1024x1792 is $0.12 an image.
+    assert.equal(Number(response.headers.get('x-skyway-cost-usd')), 0.12);
   });
 
   it('moderations.create: results come back untouched; the default model is used when none is given', async () => {

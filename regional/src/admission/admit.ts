@@ -8,9 +8,10 @@ import type { LimitSet, Principal } from '../auth/principal.js';
 import type { Operation } from '../providers/adapter.js';
 import { ModelPriceUnknown } from '../errors/catalogue.js';
 import { countPromptTokens, countTextTokens } from '../tokens/index.js';
+import { imagePrice } from '../pricing/cost.js';
 
 /** The price used to estimate a request's worst case (USD per 1M tokens), by public model name. */
-export type PriceLookup = (model: string) => { input: number; output: number } | undefined;
+export type PriceLookup = (model: string) => { input: number; output: number; perImage?: Readonly<Record<string, number>> } | undefined;
 
 function hasLimits(l: LimitSet | undefined): boolean {
   return !!l && (l.rpm !== undefined || l.tpm !== undefined || l.maxParallel !== undefined);
@@ -113,10 +114,32 @@ export function admitRequest(a: AdmitInput): AdmissionTicket | Promise<Admission
       model: a.model,
       estimatedPromptTokens: prompt,
       maxCompletionTokens,
-      estimatedCostUsd: price ? (prompt * price.input + maxCompletionTokens * price.output) / 1_000_000 : 0,
+      estimatedCostUsd: (price ? (prompt * price.input + maxCompletionTokens * price.output) / 1_000_000 : 0) + (needs.cost && a.op === 'images' ? imagesWorstUsd(a) : 0),
     });
   };
   if (!needs.tokens) return admit(0);
   const prompt = promptOf(a.op, a.model, a.body);
   return typeof prompt === 'number' ? admit(prompt) : prompt.then(admit);
+}
+
+/** The most images a generation can return (OpenAI's `n` maximum). */
+const MAX_IMAGES = 10;
+
+/**
+ * The per-image part of an image generation's worst case: `n` images (1 when absent) at the priciest per-image
+ * price of every model the plan may reach, for the request's size and quality when it names both, else the
+ * priciest variant.
+ */
+export function imagesWorstUsd(a: Pick<AdmitInput, 'model' | 'models' | 'body' | 'prices'>): number {
+  const nRaw = a.body.n;
+  const n = typeof nRaw === 'number' && Number.isInteger(nRaw) && nRaw > 0 ? Math.min(nRaw, MAX_IMAGES) : 1;
+  const size = typeof a.body.size === 'string' && a.body.size !== 'auto' ? a.body.size : undefined;
+  const quality = typeof a.body.quality === 'string' && a.body.quality !== 'auto' ? a.body.quality : undefined;
+  const variant = size && quality ? `${quality}/${size}` : undefined;
+  let worst = 0;
+  for (const m of a.models.length ? a.models : [a.model]) {
+    const table = a.prices(m)?.perImage;
+    if (table) worst = Math.max(worst, imagePrice(table, variant));
+  }
+  return n * worst;
 }

@@ -30,7 +30,7 @@ export interface Gateway {
   /** Model prices: request cost from usage, and the worst-case estimate admission reserves. */
   readonly prices: PriceBook;
   /** USD per 1M tokens to reserve for a model before a deployment is chosen (the priciest deployment's). */
-  estimatePrice(model: string): { input: number; output: number } | undefined;
+  estimatePrice(model: string): { input: number; output: number; perImage?: Readonly<Record<string, number>> } | undefined;
   /** The usage pipeline (spend, traces, archive); record() never blocks or throws. */
   readonly usage: { record(e: UsageEvent): void } | undefined;
   readonly metrics: GatewayMetrics | undefined;

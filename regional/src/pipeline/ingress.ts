@@ -4,6 +4,7 @@
  */
 import type { GatewayError } from '../errors/catalogue.js';
 import type { ParsedRequest } from './validate.js';
+import type { Usage } from '../providers/adapter.js';
 
 export interface IngressStream {
   push(openaiSse: Buffer): string;
@@ -22,4 +23,9 @@ export interface Ingress {
   error(e: GatewayError): string;
   /** An error event for a stream that already started. */
   streamError(e: GatewayError): string;
+  /**
+   * The usage of a JSON answer when the endpoint bills more than tokens (images per image): given the canonical
+   * body and the usage the adapter read from it.
+   */
+  usage?(canonical: Buffer | string, parsed: ParsedRequest, usage: Usage | undefined): Usage | undefined;
 }

@@ -233,7 +233,8 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
     this.firstByteAt = performance.now();
     if (this.principal?.archivePayloads) this.archivedResponse = translated.body;
     this.cache?.storeJson(translated.body);
-    this.ex.sendJson(200, out, this.responseHeaders(this.cost(translated.usage)));
+    if (this.ingress?.usage && this.parsed) this.usage = this.ingress.usage(translated.body, this.parsed, translated.usage);
+    this.ex.sendJson(200, out, this.responseHeaders(this.cost(this.usage ?? translated.usage)));
     this.finish();
   }
 

@@ -11,7 +11,8 @@ import type { Ingress, IngressStream } from '../../pipeline/ingress.js';
 import { beginModelRequest } from '../../pipeline/request.js';
 import { parseJsonObject } from '../../validation/index.js';
 import type { ParsedRequest } from '../../pipeline/validate.js';
-import type { Operation } from '../../providers/adapter.js';
+import type { Operation, Usage } from '../../providers/adapter.js';
+import { imageEditUsage } from '../audio/media-usage.js';
 import type { RouteHandler, RouteKit } from '../responses/routes.js';
 
 /** OpenAI's defaults when the client names no model (the SDKs make `model` optional here). */
@@ -57,6 +58,15 @@ class MediaPassThrough implements Ingress {
 
   streamError(e: GatewayError): string {
     return `data: ${e.toJSON()}\n\n`;
+  }
+
+  /** Image generations are billed per image (dall-e) or in tokens (gpt-image): count the images returned. */
+  usage(canonical: Buffer | string, parsed: ParsedRequest, usage: Usage | undefined): Usage | undefined {
+    if (this.op !== 'images') return usage;
+    const b = parsed.body;
+    const field = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const u = imageEditUsage(typeof canonical === 'string' ? Buffer.from(canonical) : canonical, { size: field(b.size), quality: field(b.quality) });
+    return u.images || u.promptTokens || u.completionTokens ? u : usage;
   }
 }
 

@@ -137,3 +137,26 @@ export function configStoreTests(get: () => SynthesizedEnvironment): void {
     }
   });
 }
+
+/** Per role, the plain environment of the role's container. */
+function plainEnv(t: Template): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const [, def] of resourcesOf(t, 'AWS::ECS::TaskDefinition')) {
+    const env = ((def.ContainerDefinitions as Props[])[0]!.Environment as Array<{ Name: string; Value: string }>).reduce<Record<string, string>>((a, e) => ((a[e.Name] = e.Value), a), {});
+    out.set(env.SKYWAY_ROLE!, env);
+  }
+  return out;
+}
+
+export function globalLimitTests(get: () => SynthesizedEnvironment): void {
+  it('every region enforces its share of each RPM/TPM limit, and the admin role counts sign-ins by the viewer behind CloudFront and the ALB', () => {
+    const { config, regions } = get();
+    for (const [region, t] of regions) {
+      const env = plainEnv(t);
+      const api = env.get('api')!;
+      if (config.regions.length > 1) assert.equal(api.SKYWAY_RATE_LIMIT_REGIONS, String(config.regions.length), `${region} api shares limits over ${config.regions.length} regions`);
+      else assert.equal(api.SKYWAY_RATE_LIMIT_REGIONS, undefined, 'one region: the whole limit');
+      assert.equal(env.get('admin')!.SKYWAY_ADMIN_PROXY_HOPS, '2', `${region} admin: two proxies append to X-Forwarded-For`);
+    }
+  });
+}

@@ -3,7 +3,7 @@
  * the infrastructure issue, edge and regions, plus cdk-nag.
  */
 import { after, before, describe } from 'node:test';
-import { configStoreTests } from './config-store-assertions.js';
+import { configStoreTests, globalLimitTests } from './config-store-assertions.js';
 import { consoleTests } from './console-assertions.js';
 import { edgeTests } from './edge-assertions.js';
 import { nagTests } from './nag-assertions.js';
@@ -24,6 +24,7 @@ for (const name of ENVIRONMENTS) {
     describe('edge stack', () => edgeTests(get));
     describe('regional stacks', () => regionalTests(get));
     describe('config store', () => configStoreTests(get));
+    describe('limits across regions', () => globalLimitTests(get));
     describe('console sign-in', () => consoleTests(get));
     describe('cdk-nag', () => nagTests(get));
   });

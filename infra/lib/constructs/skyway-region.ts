@@ -154,6 +154,12 @@ export interface SkywayRegionProps {
    */
   readonly edgeRouting?: { readonly originId: string; readonly weight?: number; readonly near?: readonly string[] };
   /**
+   * Regions that share each key's RPM/TPM limits (SKYWAY_RATE_LIMIT_REGIONS): every region enforces
+   * ceil(limit / n) in its own Redis, so a limit holds across regions (regional/src/admission/README.md).
+   * @default 1
+   */
+  readonly rateLimitRegions?: number;
+  /**
    * Console sign-in through a Cognito user pool created here, whose settings (`SKYWAY_OIDC_*`,
    * `SKYWAY_CONSOLE_URL`) the admin service gets. Give it to the region whose admin service the admin host
    * reaches; `retain` defaults to `retainData`.
@@ -317,7 +323,9 @@ export class SkywayRegion extends Construct {
       cpu: adminSize.cpu,
       memoryMiB: adminSize.memoryMiB,
       desiredCount: adminSize.tasks,
-      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn }), ...this.healthPublisher?.adminEnvironment, ...this.consoleUserPool?.consoleEnvironment() },
+      // The admin host reaches the admin listener through CloudFront and the ALB: two proxies append to
+      // X-Forwarded-For, so the console's sign-in limit counts the viewer's address, not the ALB's.
+      environment: { ...plain, ...contractEnvironment({ SKYWAY_KVS_ARN: props.keyValueStoreArn, SKYWAY_ADMIN_PROXY_HOPS: '2' }), ...this.healthPublisher?.adminEnvironment, ...this.consoleUserPool?.consoleEnvironment() },
       secrets: {},
       priority: 10,
       pathPatterns: ['/admin', '/admin/*', '/console', '/console/*'],
@@ -333,7 +341,7 @@ export class SkywayRegion extends Construct {
       // every task's share within the limit however far the service has scaled out.
       // The usage spool lives in the archive bucket (spool/ prefix, read/write below), so a replaced task's
       // undelivered batches are replayed by any other task (regional/src/usage/README.md).
-      environment: { ...plain, ...contractEnvironment({ SKYWAY_REPLICAS: String(apiSize.maxTasks), SKYWAY_USAGE_SPOOL: 's3' }) },
+      environment: { ...plain, ...contractEnvironment({ SKYWAY_REPLICAS: String(apiSize.maxTasks), SKYWAY_USAGE_SPOOL: 's3', SKYWAY_RATE_LIMIT_REGIONS: props.rateLimitRegions && props.rateLimitRegions > 1 ? String(props.rateLimitRegions) : undefined }) },
       secrets: {},
       priority: 20,
       scaling: apiSize,

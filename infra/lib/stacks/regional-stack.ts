@@ -44,6 +44,7 @@ export class RegionalStack extends Stack {
       natGateways: config.network.natGateways,
       database: config.database,
       ...(config.configStore ? { configStore: configStoreProps(config, region) } : {}),
+      rateLimitRegions: config.regions.length,
       credentialsKey: props.credentialsPrimaryKeyArn ? { kind: 'replica', primaryKeyArn: props.credentialsPrimaryKeyArn } : { kind: config.configStore ? 'multi-region-primary' : 'single' },
       cache: config.cache,
       responseCache: config.responseCache,

@@ -78,6 +78,9 @@ export function connectLoop(port: MessagePort, sharedLimits: boolean): LoopConne
   return {
     parts: { admission, usage, metrics: forwardingMetrics(out), bus },
     close: () => {
+      // In-band end marker: messages on one port arrive in order, so when the owner reads `bye` it has recorded
+      // every usage event and settlement this loop sent (the worker's exit, on another channel, may come first).
+      out.push({ t: 'bye' });
       out.flush();
       port.close();
     },

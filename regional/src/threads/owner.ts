@@ -28,9 +28,14 @@ function refusal(err: unknown): RefusalWire {
   return { name: 'InternalError', message: 'The gateway failed to process your request. It has been logged; retry later.', code: 'internal_error', headers: undefined };
 }
 
-/** One loop's channel; `port` goes to the worker. `close()` settles what the loop left open. */
-export function serveLoop(owned: OwnedParts): { port: MessagePort; close(): void } {
+/**
+ * One loop's channel; `port` goes to the worker. `ended` resolves when the loop's last message (`bye`) was read:
+ * everything it sent was handled. `close()` settles what the loop left open.
+ */
+export function serveLoop(owned: OwnedParts): { port: MessagePort; ended: Promise<void>; close(): void } {
   const { port1: mine, port2: theirs } = new MessageChannel();
+  let sawBye!: () => void;
+  const ended = new Promise<void>((resolve) => (sawBye = resolve));
   const tickets = new Map<number, AdmissionTicket>();
   let replies: OwnerMessage[] = [];
   let scheduled = false;
@@ -77,6 +82,9 @@ export function serveLoop(owned: OwnedParts): { port: MessagePort; close(): void
           void t?.settle(m.usage);
           break;
         }
+        case 'bye':
+          sawBye();
+          break;
       }
     }
   });
@@ -88,6 +96,7 @@ export function serveLoop(owned: OwnedParts): { port: MessagePort; close(): void
   }, 1000).unref();
   return {
     port: theirs,
+    ended,
     close: () => {
       offChange();
       offResync();

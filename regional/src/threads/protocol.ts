@@ -15,7 +15,9 @@ export type LoopMessage =
   | { t: 'usage'; e: UsageEvent }
   | { t: 'metric'; m: ForwardedMetric; a: (string | boolean)[] }
   | { t: 'admit'; id: number; req: AdmissionRequest }
-  | { t: 'settle'; id: number; usage: SettleUsage };
+  | { t: 'settle'; id: number; usage: SettleUsage }
+  /** The loop's last message: everything it sent before is already delivered when the owner reads this. */
+  | { t: 'bye' };
 
 /** A refusal from the main thread's admission, rebuilt as the same catalogue class in the loop. */
 export interface RefusalWire {

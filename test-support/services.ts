@@ -146,6 +146,14 @@ export async function postgres(t: TestContext, opts: { private?: boolean } = {})
       const c = new pg.Client({ connectionString: adminUrl });
       try {
         await c.connect();
+        // A pool's end() resolves before its sessions are gone: wait (up to 1 s) for them to leave, so that the
+        // forced drop does not terminate a connection whose client still listens (an uncaught 'error' event in
+        // the test that owned it). Force is for what a test left open.
+        for (let i = 0; i < 20; i++) {
+          const left = (await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [dbName])).rows[0]!.n;
+          if (left === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
         await c.query(`drop database if exists ${dbName} with (force)`);
       } catch {
         /* server already gone */

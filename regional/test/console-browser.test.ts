@@ -6,19 +6,12 @@
  * Screenshots of every page land in .test-output/console/.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { bundleText, defaultSource } from '../../edge/build/bundle.js';
-import { startLocalEdge } from '../../edge/local/server.js';
-import { startMockUpstream } from '../../loadtest/mock/server.js';
-import { chromium, testOutputDir } from '../../test-support/browser.js';
-import { adminOk, chat, expectOpenAiError, firstRejection, signingSecretsEnv, waitForAdmin } from '../../test-support/e2e-admin.js';
-import { mockConfig, startGatewayProcess } from '../../test-support/gateway.js';
-import { startTestIssuer } from '../../test-support/oidc-issuer.js';
-import { postgres } from '../../test-support/services.js';
+import { startConsoleStack } from '../../test-support/console-stack.js';
+import { adminOk, chat, expectOpenAiError, firstRejection } from '../../test-support/e2e-admin.js';
+import { mockConfig } from '../../test-support/gateway.js';
 
 /** What the functions run inside the page use of the DOM (this project type-checks tests without the DOM lib). */
 interface PageElement {
@@ -40,41 +33,13 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 }
 
 test('console in a real browser: sign in, team and key, traffic through the edge, requests, spend chart, revoke', { timeout: 90_000 }, async (t) => {
-  const browser = await chromium(t);
-  if (!browser) return;
-  const pg = await postgres(t);
-  if (!pg) return;
-  t.after(() => pg.close());
-  const mock = await startMockUpstream({ port: 0 });
-  t.after(() => mock.close());
-  const out = testOutputDir('console');
-  const idp = await startTestIssuer();
-  t.after(() => idp.close());
-
-  const gw = await startGatewayProcess({
+  const stack = await startConsoleStack(t, {
+    output: 'console',
     // Priced (USD per million tokens), so that keys with a budget may use it and the spend chart has values.
-    config: mockConfig(mock.url) + 'pricing:\n  mock-1: { input: 1000, output: 2000 }\n',
-    env: {
-      SKYWAY_ROLE: 'all',
-      DATABASE_URL: pg.url,
-      REDIS_URL: '',
-      SKYWAY_LOCAL: '1',
-      SKYWAY_KEY_SIGNING_SECRETS: signingSecretsEnv(),
-      SKYWAY_ORIGIN_VERIFY_SECRET: 'ov-' + randomBytes(16).toString('hex'),
-      SKYWAY_EDGE_KVS_FILE: '',
-      SKYWAY_EDGE_KVS_ARN: '',
-      SKYWAY_USAGE_FLUSH_MS: '100',
-      SKYWAY_OIDC_ISSUER: idp.issuer,
-      SKYWAY_OIDC_AUDIENCE: idp.clientId,
-    },
+    config: (mockUrl) => mockConfig(mockUrl) + 'pricing:\n  mock-1: { input: 1000, output: 2000 }\n',
   });
-  t.after(() => gw.stop());
-  await waitForAdmin(gw);
-  const functionFile = join(gw.dataDir, 'viewer-request.js');
-  writeFileSync(functionFile, bundleText(readFileSync(defaultSource(), 'utf8')));
-  const edge = await startLocalEdge({ host: '127.0.0.1', port: 0, originUrl: gw.url, kvsFile: join(gw.dataDir, 'edge-kvs.json'), functionFile });
-  t.after(() => edge.close());
-  const edgeUrl = `http://127.0.0.1:${edge.port}`;
+  if (!stack) return;
+  const { browser, gw, idp, edgeUrl, out } = stack;
 
   const page = await browser.newPage();
   const problems: string[] = [];

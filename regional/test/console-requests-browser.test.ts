@@ -7,19 +7,11 @@
  * controls, and the admin API refuses its writes. Screenshots land in .test-output/console-requests/.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bundleText, defaultSource } from '../../edge/build/bundle.js';
-import { startLocalEdge } from '../../edge/local/server.js';
-import { startMockUpstream } from '../../loadtest/mock/server.js';
-import { chromium, testOutputDir } from '../../test-support/browser.js';
-import { adminOk, chat, signingSecretsEnv, waitForAdmin } from '../../test-support/e2e-admin.js';
+import { startConsoleStack } from '../../test-support/console-stack.js';
+import { adminOk, chat } from '../../test-support/e2e-admin.js';
 import { freePort } from '../../test-support/free-port.js';
-import { startGatewayProcess } from '../../test-support/gateway.js';
-import { startTestIssuer } from '../../test-support/oidc-issuer.js';
-import { postgres } from '../../test-support/services.js';
 
 /** What the functions run inside the page use of the DOM (tests type-check without the DOM lib). */
 interface PageElement {
@@ -39,48 +31,23 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 }
 
 test('console request views in a real browser: a fallback request in detail, overview charts, a read-only viewer', { timeout: 120_000 }, async (t) => {
-  const browser = await chromium(t);
-  if (!browser) return;
-  const pg = await postgres(t);
-  if (!pg) return;
-  t.after(() => pg.close());
-  const mock = await startMockUpstream({ port: 0 });
-  t.after(() => mock.close());
-  const idp = await startTestIssuer();
-  t.after(() => idp.close());
-  const out = testOutputDir('console-requests');
-  // Nothing listens here: every attempt on `flaky-a` is refused, and `flaky` falls back to mock-1.
-  const deadPort = await freePort();
-  const config =
-    'router:\n  retry: { max_attempts: 3, same_deployment_retries: 0, base_delay_ms: 1, max_delay_ms: 2 }\n' +
-    'models:\n' +
-    `  - name: mock-1\n    deployments:\n      - { id: mock-a, provider: openai, model: mock-1, api_base: "${mock.url}/v1" }\n` +
-    `  - name: flaky\n    fallbacks: [mock-1]\n    deployments:\n      - { id: flaky-a, provider: openai, model: mock-1, api_base: "http://127.0.0.1:${deadPort}/v1" }\n` +
-    'pricing:\n  mock-1: { input: 1000, output: 2000 }\n';
-  const gw = await startGatewayProcess({
-    config,
-    env: {
-      SKYWAY_ROLE: 'all',
-      DATABASE_URL: pg.url,
-      REDIS_URL: '',
-      SKYWAY_LOCAL: '1',
-      SKYWAY_KEY_SIGNING_SECRETS: signingSecretsEnv(),
-      SKYWAY_ORIGIN_VERIFY_SECRET: 'ov-' + randomBytes(16).toString('hex'),
-      SKYWAY_EDGE_KVS_FILE: '',
-      SKYWAY_EDGE_KVS_ARN: '',
-      SKYWAY_S3_BUCKET: '',
-      SKYWAY_USAGE_FLUSH_MS: '100',
-      SKYWAY_OIDC_ISSUER: idp.issuer,
-      SKYWAY_OIDC_AUDIENCE: idp.clientId,
+  const stack = await startConsoleStack(t, {
+    output: 'console-requests',
+    config: async (mockUrl) => {
+      // Nothing listens here: every attempt on `flaky-a` is refused, and `flaky` falls back to mock-1.
+      const deadPort = await freePort();
+      return (
+        'router:\n  retry: { max_attempts: 3, same_deployment_retries: 0, base_delay_ms: 1, max_delay_ms: 2 }\n' +
+        'models:\n' +
+        `  - name: mock-1\n    deployments:\n      - { id: mock-a, provider: openai, model: mock-1, api_base: "${mockUrl}/v1" }\n` +
+        `  - name: flaky\n    fallbacks: [mock-1]\n    deployments:\n      - { id: flaky-a, provider: openai, model: mock-1, api_base: "http://127.0.0.1:${deadPort}/v1" }\n` +
+        'pricing:\n  mock-1: { input: 1000, output: 2000 }\n'
+      );
     },
+    env: { SKYWAY_S3_BUCKET: '' },
   });
-  t.after(() => gw.stop());
-  await waitForAdmin(gw);
-  const functionFile = join(gw.dataDir, 'viewer-request.js');
-  writeFileSync(functionFile, bundleText(readFileSync(defaultSource(), 'utf8')));
-  const edge = await startLocalEdge({ host: '127.0.0.1', port: 0, originUrl: gw.url, kvsFile: join(gw.dataDir, 'edge-kvs.json'), functionFile });
-  t.after(() => edge.close());
-  const edgeUrl = `http://127.0.0.1:${edge.port}`;
+  if (!stack) return;
+  const { browser, gw, idp, edgeUrl, out } = stack;
 
   const page = await browser.newPage();
   const problems: string[] = [];

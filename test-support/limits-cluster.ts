@@ -33,6 +33,11 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Extra environment for B only (e.g. another region: its own SKYWAY_REGION and Redis key prefix). */
   envB?: Record<string, string>;
+  /**
+   * B is another region: its own regional store (DATABASE_URL: usage, spend), while keys and the spend ledger stay
+   * in the shared database (CONFIG_DATABASE_URL, SKYWAY_LEDGER_DATABASE_URL), as in a deployment.
+   */
+  regionalStoreB?: boolean;
 }
 
 /** Start everything, or return undefined when Postgres or redis-server is missing (the test was skipped). */
@@ -90,7 +95,17 @@ export async function startLimitsCluster(t: TestContext, opts: ClusterOptions): 
     // One after the other: the api role migrates the schema at start.
     const a = await startGatewayProcess({ config, env: { ...env, SKYWAY_ROLE: 'all' } });
     stops.push(() => a.stop());
-    const b = await startGatewayProcess({ config, env: { ...env, ...opts.envB, SKYWAY_ROLE: 'api' } });
+    let storesB: Record<string, string> = {};
+    if (opts.regionalStoreB) {
+      const pgB = await postgres(t);
+      if (!pgB) {
+        await close();
+        return undefined;
+      }
+      stops.push(() => pgB.close());
+      storesB = { DATABASE_URL: pgB.url, CONFIG_DATABASE_URL: pg.url, SKYWAY_LEDGER_DATABASE_URL: pg.url };
+    }
+    const b = await startGatewayProcess({ config, env: { ...env, ...storesB, ...opts.envB, SKYWAY_ROLE: 'api' } });
     stops.push(() => b.stop());
     await waitForAdmin(a);
     const createKey = async (body: Record<string, unknown>): Promise<string> => {

@@ -24,6 +24,8 @@ test('a budget holds across two regions that share only the spend ledger', { tim
     // A loaded test machine must not turn slow Redis answers into "Redis down" (that is limits-e2e's subject).
     env: { SKYWAY_BUDGET_LEASES: 'on', SKYWAY_REGION: 'region-a', SKYWAY_REDIS_COMMAND_TIMEOUT_MS: '3000' },
     envB: { SKYWAY_REGION: 'region-b', SKYWAY_REDIS_PREFIX: 'skyway-region-b:' },
+    // B's spend is in its own regional store, as in a deployment (sharing A's let B count A's spend as its own).
+    regionalStoreB: true,
   });
   if (!c) return;
   try {

@@ -50,7 +50,7 @@ function config(mockUrl: string): string {
 
 const sorted = (ids: string[]) => [...ids].sort();
 
-test('gateway usage: one record per served request in every sink through outages, SIGTERM and restart', { timeout: 90_000 }, async (t) => {
+test('gateway usage: one record per served request in every sink through outages, SIGTERM and restart', { timeout: 180_000 }, async (t) => {
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

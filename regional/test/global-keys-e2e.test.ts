@@ -196,6 +196,10 @@ test('global key store: primary in region A, hot standby in region B', { timeout
     const cached = await adminOk<CreatedKey>(r.a, 'POST', '/admin/keys', { alias: 'replica-outage-cached', models: ['mock-1'] }, 201);
     const cold = await adminOk<CreatedKey>(r.a, 'POST', '/admin/keys', { alias: 'replica-outage-cold', models: ['mock-1'] }, 201);
     await r.pair.waitForReplay();
+    // B's feed delivers each creation event twice (redeliverAfterMs, 1000 ms) and each delivery drops the key from
+    // B's cache: let both pass (a feed poll of 250 ms + 1000 ms) before the key is cached for the outage, or the
+    // second delivery evicts it and the outage finds it uncached (a CI run: 503 key_store_unavailable).
+    await new Promise((res) => setTimeout(res, 1500));
     await until(() => accepted(r.b.url, cached.key), 5000, 'key accepted in B');
     await r.pair.stopStandby();
     try {

@@ -89,9 +89,13 @@ test(`events accepted while Postgres ${outage === 'refused' ? 'refuses connectio
       }
     }
     assert.equal(await exited, 'SIGKILL');
-    // Refused: the sink failed fast and the batches were spooled. Hanging: no delivery has failed yet (the
-    // connection timeout has not passed); the batches reached S3 by write-ahead.
-    assert.equal(last?.healthy, outage === 'hangs', outage === 'refused' ? 'the child saw Postgres as down' : 'still waiting on Postgres');
+    // Refused: the sink failed fast and the batches were spooled. Hanging: normally no delivery has failed yet
+    // (the pool's 5 s connection timeout has not passed) and the batches reached S3 by write-ahead; on a machine
+    // slow enough that feeding the events took longer than that timeout, the failure path spooled the rest (a CI
+    // run at load average 18). Either way everything accepted must be in S3, which is what is asserted below.
+    assert.ok(last, 'the child reported');
+    if (outage === 'refused') assert.equal(last.healthy, false, 'the child saw Postgres as down');
+    else if (!last.healthy) t.diagnostic('hangs: the connection timeout passed before the last batch reached S3 (slow machine): spooled by the failure path');
     assert.equal(last.onDisk, 0, 'nothing on the task disk that dies with it');
     t.diagnostic(`${outage}: last event accepted → in the S3 spool after ${durableAfterMs} ms (flush interval 1000 ms, spill after 1000 ms)`);
     const spoolKeys = await store.listKeys('spool/postgres/');

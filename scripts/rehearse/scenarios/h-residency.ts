@@ -32,7 +32,7 @@ export const residency: Scenario = {
     const [a, b] = [ctx.d.regions[0]!, ctx.d.regions[1]!];
     // Both regions published up (after a previous scenario restored A, its first healthy publication can be an
     // interval away): a pinned call to A while its row still says down is refused at the edge, by design.
-    const both = await untilRows(ctx, (rows) => rows[a.region]?.up === 1 && rows[b.region]?.up === 1, 3 * REGION_HEALTH.intervalMs);
+    const both = await untilRows(ctx, (rows) => rows[a.region]?.up === 1 && rows[b.region]?.up === 1, 6 * REGION_HEALTH.intervalMs);
     const key = await createKey(ctx, { home_region: a.region, alias: 'rehearsal-pinned' });
     const pinnedAt = Date.now();
     let edgeMs: number | undefined;

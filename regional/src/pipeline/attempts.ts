@@ -4,7 +4,7 @@
  * router and try the next attempt (retry, other deployment, fallback model) until the plan ends.
  */
 import { promptOf } from '../admission/admit.js';
-import { GatewayError, UpstreamInvalidResponse, UpstreamResponseTooLarge, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
+import { GatewayError, UpstreamInvalidResponse, UpstreamResponseTooLarge, toGatewayError } from '../errors/catalogue.js';
 import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, TranslatedResponse, UpstreamRequest, Usage } from '../providers/adapter.js';
 import type { CostByKind } from '../pricing/cost.js';
 import { HiddenStreamErrors } from '../providers/common/hidden-stream-errors.js';
@@ -17,6 +17,7 @@ import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } fr
 import type { UsageAttempt } from '../usage/event.js';
 import type { ClientExchange } from './client-exchange.js';
 import type { Gateway } from './context.js';
+import { isPromise, planFor, upstreamError } from './spine.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -56,10 +57,6 @@ function looksLikeJsonObject(b: Buffer): boolean {
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
   }
   return false;
-}
-
-function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
-  return typeof (v as Promise<T> | undefined)?.then === 'function';
 }
 
 export class AttemptRunner implements UpstreamSink {
@@ -104,9 +101,7 @@ export class AttemptRunner implements UpstreamSink {
 
   /** Start the plan. `allow` limits the fallbacks to the models this request may be served by. */
   start(allow: ((model: string) => boolean) | undefined): void {
-    const catalog = this.host.gw.catalog;
-    const deadline = catalog.deadlineMs;
-    this.plan = catalog.router.plan(this.model, { ...(deadline ? { deadline: Date.now() + deadline } : {}), ...(allow ? { allow } : {}) });
+    this.plan = planFor(this.host.gw.catalog, this.model, allow);
     this.iterator = this.plan[Symbol.asyncIterator]();
     this.next();
   }
@@ -270,15 +265,8 @@ export class AttemptRunner implements UpstreamSink {
       this.attempt?.fail({ ok: false, kind: 'client' });
       return h.finish();
     }
-    const d = this.deployment!;
     if (!this.translator) h.ex.upstreamMs += performance.now() - this.upstreamStartedAt;
-    const code = (err as { code?: string }).code;
-    const gwErr =
-      err instanceof GatewayError
-        ? err
-        : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
-          ? new UpstreamTimeout(d.id, d.timeoutMs)
-          : new UpstreamUnavailable(d.id, err.message || code || 'connection failed');
+    const gwErr = upstreamError(err, this.deployment!);
     if (this.translator) {
       // The stream already reached the client: it cannot be retried; end it with an in-band error.
       this.logAttempt(gwErr.code);

@@ -9,15 +9,14 @@ import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTran
 import type { CostByKind } from '../pricing/cost.js';
 import { HiddenStreamErrors } from '../providers/common/hidden-stream-errors.js';
 import { adapterFor } from '../providers/registry.js';
-import { outcomeFromError, type Attempt, type Outcome, type Plan } from '../routing/index.js';
-import { errorForPlanFailure } from '../routing/plan-errors.js';
+import { outcomeFromError, type Attempt, type Outcome } from '../routing/index.js';
 import { CompletionText } from '../stream/completion-text.js';
 import { countTextTokens } from '../tokens/index.js';
 import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
 import type { UsageAttempt } from '../usage/event.js';
 import type { ClientExchange } from './client-exchange.js';
 import type { Gateway } from './context.js';
-import { isPromise, planFor, upstreamError } from './spine.js';
+import { AttemptPlan, isPromise, upstreamError } from './spine.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -70,9 +69,7 @@ export class AttemptRunner implements UpstreamSink {
   completionText: CompletionText | undefined;
   /** The stream translator of a started stream (its usage may arrive late). */
   translator: StreamTranslator | undefined;
-  private plan: Plan | undefined;
-  private iterator: AsyncIterator<Attempt> | undefined;
-  private lastError: GatewayError | undefined;
+  private plan: AttemptPlan | undefined;
   private call: UpstreamCall | undefined;
   private adapter: ProviderAdapter | undefined;
   private ctx: RequestContext | undefined;
@@ -101,8 +98,7 @@ export class AttemptRunner implements UpstreamSink {
 
   /** Start the plan. `allow` limits the fallbacks to the models this request may be served by. */
   start(allow: ((model: string) => boolean) | undefined): void {
-    this.plan = planFor(this.host.gw.catalog, this.model, allow);
-    this.iterator = this.plan[Symbol.asyncIterator]();
+    this.plan = new AttemptPlan(this.host.gw.catalog, this.model, allow);
     this.next();
   }
 
@@ -135,16 +131,7 @@ export class AttemptRunner implements UpstreamSink {
 
   /** Ask the router for the next attempt (the first, or a retry/fallback after a failure). */
   private next(): void {
-    const h = this.host;
-    this.iterator!.next().then(
-      h.guard((r: IteratorResult<Attempt>) => {
-        h.ex.backoffMs = this.plan!.backoffMs;
-        if (h.ex.finished) return h.finish();
-        if (r.done) return h.failed(errorForPlanFailure(this.plan!.failure, this.model, this.lastError));
-        this.begin(r.value);
-      }),
-      h.guard((err: unknown) => h.failed(err)),
-    );
+    this.plan!.next(this.host, (attempt) => this.begin(attempt));
   }
 
   /** Note how the current attempt ended (once per attempt). */
@@ -192,7 +179,7 @@ export class AttemptRunner implements UpstreamSink {
     const h = this.host;
     const e = toGatewayError(err);
     if (!(err instanceof GatewayError)) h.gw.boundary.internal(err, h.ex.requestId, 'attempt');
-    this.lastError = e;
+    this.plan!.lastError = e;
     this.logAttempt(e.code);
     if (this.deployment) h.gw.metrics?.upstreamError(this.deployment.id, e.code);
     this.attempt?.fail(failureOutcome(e, h.ex.streaming));

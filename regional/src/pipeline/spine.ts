@@ -15,8 +15,9 @@ import type { ModelEntry } from '../config/load.js';
 import { GatewayError, InternalError, ModelNotFound, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
 import { formatUsd } from '../pricing/index.js';
 import type { Deployment } from '../providers/adapter.js';
-import type { Plan } from '../routing/index.js';
+import type { Attempt, Plan } from '../routing/index.js';
 import type { ModelCatalog } from '../routing/catalog.js';
+import { errorForPlanFailure } from '../routing/plan-errors.js';
 import type { ClientExchange, HeaderList } from './client-exchange.js';
 import type { Gateway } from './context.js';
 import { ErrorBoundary, GuardedRequest } from './error-boundary.js';
@@ -29,10 +30,51 @@ export function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as Promise<T> | undefined)?.then === 'function';
 }
 
-/** The router's plan for `model` within the catalogue's deadline; `allow` limits the fallbacks. */
-export function planFor(catalog: ModelCatalog, model: string, allow: ((model: string) => boolean) | undefined): Plan {
-  const deadline = catalog.deadlineMs;
-  return catalog.router.plan(model, { ...(deadline ? { deadline: Date.now() + deadline } : {}), ...(allow ? { allow } : {}) });
+/** What a walk through the plan needs from its request. */
+export interface PlanHost {
+  readonly ex: ClientExchange;
+  guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void;
+  failed(err: unknown): void;
+  finish(): void;
+}
+
+/** One request's walk through the router's plan for `model` (within the catalogue's deadline; `allow` limits the fallbacks). */
+export class AttemptPlan {
+  /** The error of the last failed attempt (what the client gets when the plan ends for no other reason). */
+  lastError: GatewayError | undefined;
+  private readonly plan: Plan;
+  private readonly iterator: AsyncIterator<Attempt>;
+
+  constructor(
+    catalog: ModelCatalog,
+    private readonly model: string,
+    allow: ((model: string) => boolean) | undefined,
+  ) {
+    const deadline = catalog.deadlineMs;
+    this.plan = catalog.router.plan(model, { ...(deadline ? { deadline: Date.now() + deadline } : {}), ...(allow ? { allow } : {}) });
+    this.iterator = this.plan[Symbol.asyncIterator]();
+  }
+
+  /** Attempts so far (retries and fallbacks included). */
+  get attempts(): number {
+    return this.plan.attempts;
+  }
+
+  /**
+   * Ask for the next attempt (the first, or a retry or fallback after a failure), inside the host's boundary:
+   * the client left → finish; the plan ended → its error; else `begin` the attempt.
+   */
+  next(host: PlanHost, begin: (attempt: Attempt) => void): void {
+    this.iterator.next().then(
+      host.guard((r: IteratorResult<Attempt>) => {
+        host.ex.backoffMs = this.plan.backoffMs;
+        if (host.ex.finished) return host.finish();
+        if (r.done) return host.failed(errorForPlanFailure(this.plan.failure, this.model, this.lastError));
+        begin(r.value);
+      }),
+      host.guard((err: unknown) => host.failed(err)),
+    );
+  }
 }
 
 /** A transport error of an upstream call as a catalogue error (timeouts apart from refused connections). */

@@ -19,11 +19,10 @@ import { isOpenAICompatible } from '../../config/providers.js';
 import { GatewayError, InvalidRequest, UpstreamResponseTooLarge, toGatewayError } from '../../errors/catalogue.js';
 import type { ClientExchange, HeaderList } from '../../pipeline/client-exchange.js';
 import type { Gateway } from '../../pipeline/context.js';
-import { isPromise, planFor, SpineRequest, upstreamError } from '../../pipeline/spine.js';
+import { AttemptPlan, isPromise, SpineRequest, upstreamError } from '../../pipeline/spine.js';
 import type { Deployment, ProviderAdapter, RequestContext, UpstreamRequest, Usage } from '../../providers/adapter.js';
 import { adapterFor } from '../../providers/registry.js';
-import { outcomeFromError, type Attempt, type Plan } from '../../routing/index.js';
-import { errorForPlanFailure } from '../../routing/plan-errors.js';
+import { outcomeFromError, type Attempt } from '../../routing/index.js';
 import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } from '../../upstream/call.js';
 import { imageEditUsage, transcriptionUsage, worstCaseUsage, type MediaOp } from './media-usage.js';
 import { UploadIntake } from './upload-intake.js';
@@ -53,14 +52,12 @@ export function servesMedia(d: Deployment): boolean {
 
 export class MediaRequest extends SpineRequest implements UpstreamSink {
   declare readonly ex: MediaExchange;
-  private plan: Plan | undefined;
-  private iterator: AsyncIterator<Attempt> | undefined;
+  private plan: AttemptPlan | undefined;
   private attempt: Attempt | undefined;
   private deployment: Deployment | undefined;
   private adapter: ProviderAdapter | undefined;
   private call: UpstreamCall | undefined;
   private attempts = 0;
-  private lastError: GatewayError | undefined;
   private upstreamStatus = 0;
   private upstreamHeaders: Headers = {};
   private upstreamStartedAt = 0;
@@ -176,21 +173,12 @@ export class MediaRequest extends SpineRequest implements UpstreamSink {
   private start(models: readonly string[]): void {
     const catalog = this.gw.catalog;
     const allow = (m: string) => models.includes(m) && (catalog.get(m)?.deployments.some(servesMedia) ?? false);
-    this.plan = planFor(catalog, this.model, allow);
-    this.iterator = this.plan[Symbol.asyncIterator]();
+    this.plan = new AttemptPlan(catalog, this.model, allow);
     this.next();
   }
 
   private next(): void {
-    this.iterator!.next().then(
-      this.guard((r: IteratorResult<Attempt>) => {
-        this.ex.backoffMs = this.plan!.backoffMs;
-        if (this.ex.finished) return this.finish();
-        if (r.done) return this.failed(errorForPlanFailure(this.plan!.failure, this.model, this.lastError));
-        this.begin(r.value);
-      }),
-      this.guard((err: unknown) => this.failed(err)),
-    );
+    this.plan!.next(this, (attempt) => this.begin(attempt));
   }
 
   private begin(attempt: Attempt): void {
@@ -232,7 +220,7 @@ export class MediaRequest extends SpineRequest implements UpstreamSink {
   private attemptFailed(err: unknown): void {
     const e = toGatewayError(err);
     if (!(err instanceof GatewayError)) this.gw.boundary.internal(err, this.ex.requestId, 'attempt');
-    this.lastError = e;
+    this.plan!.lastError = e;
     if (this.deployment) this.gw.metrics?.upstreamError(this.deployment.id, e.code);
     const o = outcomeFromError(e, this.streamingOut);
     this.attempt?.fail(o.ok ? { ok: false, kind: 'server' } : o);

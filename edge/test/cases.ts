@@ -72,7 +72,8 @@ export interface EdgeCase {
   expect: EdgeExpect;
 }
 
-function ev(method: string, uri: string, headers: Record<string, string> = {}): CfEvent {
+/** The viewer-request event CloudFront hands the function for this request (Host included). */
+export function ev(method: string, uri: string, headers: Record<string, string> = {}): CfEvent {
   const h: CfMap = { host: { value: 'api.example.com' } };
   for (const [k, v] of Object.entries(headers)) h[k] = { value: v };
   return {

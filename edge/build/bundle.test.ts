@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { ViewerRequestFunction } from '../local/function-runner.js';
 import { bundle, bundleText, defaultOutFile, defaultSource, FUNCTION_SIZE_LIMIT, minify } from './bundle.js';
 import { ENV } from '../../shared/contract/index.js';
+import { GATEWAY_MAX_HEADER_LINES, HEADER_LINES_ADDED, MAX_VIEWER_HEADER_LINES } from '../../shared/contract/headers.js';
 import { MEDIA_UPLOAD_PATHS } from '../../infra/lib/constructs/skyway-web-acl.js';
 
 test('the built artifact is under the CloudFront 10 KB limit', (t) => {
@@ -61,4 +62,12 @@ test('upload paths and cap agree with the gateway (env contract) and the WAF (on
   const paths = Object.keys(JSON.parse(uploads!.replace(/'/g, '"')) as Record<string, number>).map((p) => `/v1/${p}`);
   assert.deepEqual(paths.sort(), [...MEDIA_UPLOAD_PATHS].sort());
   assert.match(bundleText(source, { maxUploadBytes: 1000 }), /^const MAX_UPLOAD = 1000;$/m);
+});
+
+test('the header-line limit is the one shared/contract/headers.ts derives from the gateway limit and the hops', () => {
+  const source = readFileSync(defaultSource(), 'utf8');
+  assert.equal(Number(/^const MAX_HEADERS = (\d+);$/m.exec(source)?.[1]), MAX_VIEWER_HEADER_LINES);
+  const added = HEADER_LINES_ADDED.edge + HEADER_LINES_ADDED.cloudfront + HEADER_LINES_ADDED.alb + HEADER_LINES_ADDED.margin;
+  assert.equal(MAX_VIEWER_HEADER_LINES + added, GATEWAY_MAX_HEADER_LINES);
+  assert.equal(MAX_VIEWER_HEADER_LINES, 38);
 });

@@ -2,7 +2,7 @@ import cf from 'cloudfront';
 // Skyway viewer-request function (CloudFront Functions, runtime cloudfront-js-2.0).
 // A pre-filter, never the authority: the regional gateway re-checks everything. It answers junk here so it
 // costs nothing in a region, and it chooses the region. Checks run cheapest first:
-//   1 method and path  2 declared content-length  3 key present  4 key shape and checksum
+//   0 header lines  1 method and path  2 declared content-length  3 key present  4 key shape and checksum
 //   5 key MAC (signing secret sig:<version> from the KVS)  6 key state k:<keyId> (revoked, blocked, home region)
 // Restricted language: ES5.1 plus const/let, arrows, templates, async/await. No destructuring, spread, classes,
 // for-of, optional chaining, Map/Set. Only whole-line comments (the build strips them). Must stay under 10 KB
@@ -17,6 +17,10 @@ const MAX_BODY = 4194304;
 // Multipart uploads (audio transcriptions/translations, image edits) have their own cap (SKYWAY_MEDIA_MAX_UPLOAD_BYTES).
 const MAX_UPLOAD = 26214400;
 const UPLOADS = { 'audio/transcriptions': 1, 'audio/translations': 1, 'images/edits': 1 };
+// Header lines a viewer request may have (Host and one Cookie line included; x-skyway-* ones are dropped): the
+// gateway parses at most 48 and never answers past them; CloudFront, the ALB and this function add 10 on the
+// way. MAX_VIEWER_HEADER_LINES in shared/contract/headers.ts derives it (a test checks the two agree).
+const MAX_HEADERS = 38;
 // Model routes (with or without /v1) and the method each accepts.
 const ROUTES = {
   'chat/completions': 'POST',
@@ -39,7 +43,7 @@ const HEALTH = { '/health': 1, '/health/liveness': 1, '/health/liveliness': 1 };
 const KEY_RE = /^sk-sky-([0-9a-z]{12})_[0-9A-Za-z]{32}([0-9a-z]{2})([0-9a-f]{24})([0-9a-f]{8})$/;
 // Error codes shared with the gateway: code -> [status, OpenAI type, Anthropic type]. The build replaces this
 // line with the table from shared/errors/codes.ts and refuses codes not declared there.
-const ERR = {"unknown_url":[404,"invalid_request_error","not_found_error"],"method_not_allowed":[405,"invalid_request_error","invalid_request_error"],"request_too_large":[413,"invalid_request_error","request_too_large"],"missing_api_key":[401,"invalid_request_error","authentication_error"],"invalid_api_key":[401,"invalid_request_error","authentication_error"],"api_key_revoked":[401,"invalid_request_error","authentication_error"],"key_blocked":[403,"permission_error","permission_error"],"home_region_unavailable":[503,"service_unavailable","overloaded_error"]};
+const ERR = {"unknown_url":[404,"invalid_request_error","not_found_error"],"method_not_allowed":[405,"invalid_request_error","invalid_request_error"],"request_too_large":[413,"invalid_request_error","request_too_large"],"missing_api_key":[401,"invalid_request_error","authentication_error"],"invalid_api_key":[401,"invalid_request_error","authentication_error"],"api_key_revoked":[401,"invalid_request_error","authentication_error"],"key_blocked":[403,"permission_error","permission_error"],"home_region_unavailable":[503,"service_unavailable","overloaded_error"],"request_header_fields_too_large":[431,"invalid_request_error","invalid_request_error"]};
 
 // Anthropic clients (paths under /v1/messages) get Anthropic's error shape, everyone else OpenAI's.
 function isAnthropic(uri) {
@@ -187,12 +191,22 @@ async function handler(event) {
   const req = event.request;
   const h = req.headers;
   const a = isAnthropic(req.uri);
-  // The gateway's own headers are set here only.
+  // The gateway's own headers are set here only. 0 header lines: a repeated header is one line per value.
+  let lines = 0;
   let name;
   for (name in h) {
     if (name.indexOf('x-skyway-') === 0) {
       delete h[name];
+    } else {
+      lines += (h[name].multiValue && h[name].multiValue.length) || 1;
     }
+  }
+  for (name in req.cookies) {
+    lines++;
+    break;
+  }
+  if (lines > MAX_HEADERS) {
+    return fail(a, 'request_header_fields_too_large', `The request has ${lines} header lines; at most ${MAX_HEADERS} are accepted.`);
   }
   // 1 method and path
   const method = routeOf(req.uri);

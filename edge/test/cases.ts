@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MAX_VIEWER_HEADER_LINES } from '../../shared/contract/headers.js';
 import { SHARED_ERRORS as E } from '../../shared/errors/codes.js';
 import { buildKey } from '../../shared/keys/key-format.js';
 import type { KeyVectors } from '../../shared/keys/make-vectors.js';
@@ -71,7 +72,8 @@ export interface EdgeCase {
   expect: EdgeExpect;
 }
 
-function ev(method: string, uri: string, headers: Record<string, string> = {}): CfEvent {
+/** The viewer-request event CloudFront hands the function for this request (Host included). */
+export function ev(method: string, uri: string, headers: Record<string, string> = {}): CfEvent {
   const h: CfMap = { host: { value: 'api.example.com' } };
   for (const [k, v] of Object.entries(headers)) h[k] = { value: v };
   return {
@@ -84,6 +86,23 @@ function ev(method: string, uri: string, headers: Record<string, string> = {}): 
 
 const bearer = (key: string, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${key}`, ...extra });
 const chat = (headers: Record<string, string>) => ev('POST', '/v1/chat/completions', { 'content-type': 'application/json', 'content-length': '120', ...headers });
+
+/** `n` headers x-h0 … x-h<n-1>. */
+const filler = (n: number, extra: Record<string, string> = {}) => ({ ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`x-h${i}`, 'v'])), ...extra });
+/** A valid chat request with `lines` header lines in all (host, content-type, content-length, authorization and filler). */
+const chatWithLines = (lines: number, extra: Record<string, string> = {}) => chat(bearer(keys.valid, filler(lines - 4, extra)));
+/** `event` with one more header repeated `times` times (CloudFront's `multiValue`, the first value included). */
+function repeated(event: CfEvent, times: number): CfEvent {
+  const values = Array.from({ length: times }, (_, i) => ({ value: `v${i}` }));
+  event.request.headers['x-repeated'] = { value: values[0]!.value, multiValue: values };
+  return event;
+}
+/** `event` with cookies (CloudFront takes them out of the headers; they reach the origin as one Cookie line). */
+function withCookies(event: CfEvent): CfEvent {
+  event.request.cookies = { a: { value: '1' }, b: { value: '2' } };
+  return event;
+}
+const MAX_LINES = MAX_VIEWER_HEADER_LINES;
 
 export const EDGE_CASES: EdgeCase[] = [
   { name: 'health needs no key and goes to the default origin', event: ev('GET', '/health'), expect: { originId: null, keyId: null } },
@@ -115,6 +134,15 @@ export const EDGE_CASES: EdgeCase[] = [
   { name: 'speech keeps the JSON body limit', event: ev('POST', '/v1/audio/speech', bearer(keys.valid, { 'content-length': '4194305' })), expect: { status: 413, code: 'request_too_large' } },
   { name: 'wrong method on a media route', event: ev('GET', '/v1/audio/translations', bearer(keys.valid)), expect: { status: 405, code: 'method_not_allowed', allow: 'POST' } },
   { name: 'Anthropic path, oversized body: request_too_large', event: ev('POST', '/v1/messages', { 'content-length': '4194305' }), expect: { status: 413, anthropicType: 'request_too_large' } },
+  { name: 'header lines at the limit pass', event: chatWithLines(MAX_LINES), expect: { keyId: 'a1b2c3d4e5f6' } },
+  { name: 'one header line over the limit: 431 (the gateway would never answer)', event: chatWithLines(MAX_LINES + 1), expect: { status: 431, code: E.requestHeaderFieldsTooLarge.code, message: `${MAX_LINES + 1} header lines` } },
+  { name: 'many header lines: 431 before the path and the key are looked at', event: ev('GET', '/nowhere', filler(100)), expect: { status: 431, code: 'request_header_fields_too_large' } },
+  { name: 'a repeated header counts one line per value (multiValue)', event: repeated(chatWithLines(MAX_LINES - 2), 3), expect: { status: 431, code: 'request_header_fields_too_large' } },
+  { name: 'a repeated header within the limit passes', event: repeated(chatWithLines(MAX_LINES - 2), 2), expect: { keyId: 'a1b2c3d4e5f6' } },
+  { name: 'cookies count as one header line', event: withCookies(chatWithLines(MAX_LINES)), expect: { status: 431, code: 'request_header_fields_too_large' } },
+  { name: 'cookies within the limit pass', event: withCookies(chatWithLines(MAX_LINES - 1)), expect: { keyId: 'a1b2c3d4e5f6' } },
+  { name: 'viewer x-skyway-* headers do not count (they are dropped)', event: chatWithLines(MAX_LINES, { 'x-skyway-key-id': 'zzzzzzzzzzzz', 'x-skyway-edge': '1' }), expect: { keyId: 'a1b2c3d4e5f6' } },
+  { name: 'Anthropic path, too many header lines: 431 in Anthropic shape', event: ev('POST', '/v1/messages', filler(MAX_LINES, { 'x-api-key': keys.valid })), expect: { status: 431, anthropicType: E.requestHeaderFieldsTooLarge.anthropicType } },
   { name: 'blocked key', event: chat(bearer(keys.blocked)), expect: { status: 403, code: 'key_blocked' } },
   { name: 'home-region key goes home whatever the viewer', event: chat(bearer(keys.homeEu, { 'cloudfront-viewer-country': 'US' })), expect: { originId: 'regional-eu-west-1', keyId: 'homeeu000001' } },
   { name: 'home region unhealthy: 503 rather than another region', event: chat(bearer(keys.homeDown)), expect: { status: 503, code: 'home_region_unavailable' } },

@@ -14,25 +14,14 @@ import { localChangeBus } from '../../regional/src/keys/events.js';
 import { KeyService } from '../../regional/src/keys/service.js';
 import { parseSigningSecrets } from '../../regional/src/keys/signing-secrets.js';
 import { bundleText, defaultSource } from '../build/bundle.js';
-import { ViewerRequestFunction, type CfEvent } from '../local/function-runner.js';
-import { EDGE_KVS, keys } from './cases.js';
+import { ViewerRequestFunction } from '../local/function-runner.js';
+import { EDGE_KVS, ev, keys } from './cases.js';
 
 const source = readFileSync(defaultSource(), 'utf8');
 const fn = new ViewerRequestFunction(bundleText(source));
 
-function event(method: string, uri: string, headers: Record<string, string>): CfEvent {
-  const h: CfEvent['request']['headers'] = {};
-  for (const [k, v] of Object.entries(headers)) h[k] = { value: v };
-  return {
-    version: '1.0',
-    context: { distributionDomainName: 'd', distributionId: 'd', eventType: 'viewer-request', requestId: 'r' },
-    viewer: { ip: '198.51.100.7' },
-    request: { method, uri, querystring: {}, headers: h, cookies: {} },
-  };
-}
-
 async function edgeAnswer(method: string, uri: string, headers: Record<string, string>, kvs = EDGE_KVS) {
-  const out = await fn.run(event(method, uri, headers), kvs);
+  const out = await fn.run(ev(method, uri, headers), kvs);
   assert.ok(out.response, `the edge passed ${method} ${uri} on`);
   const b = out.response.body;
   return { status: out.response.statusCode, body: JSON.parse(typeof b === 'string' ? b : (b?.data ?? '{}')) as { type?: string; error: { type: string; code?: string; message: string } } };

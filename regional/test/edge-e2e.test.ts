@@ -7,9 +7,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { GATEWAY_MAX_HEADER_LINES, MAX_VIEWER_HEADER_LINES } from '../../shared/contract/headers.js';
 import { SHARED_ERRORS } from '../../shared/errors/codes.js';
 import { bundleText, defaultSource } from '../../edge/build/bundle.js';
 import { startLocalEdge } from '../../edge/local/server.js';
@@ -110,6 +112,44 @@ test('local edge in front of a gateway: revoked, typo\'d and forged keys never r
     assert.equal(res.status, 200, await res.clone().text());
     await res.body?.cancel();
     assert.equal(proxy.seen.length, before + 1);
+  });
+
+  /** GET /v1/models through the edge with exactly `lines` header lines: Host, Connection, Authorization and filler. */
+  function modelsWithLines(lines: number): Promise<{ status: number; edge: string | undefined; body: string }> {
+    const headers: Record<string, string> = { host: '127.0.0.1', connection: 'close', authorization: `Bearer ${a.masterKey}` };
+    for (let i = 0; Object.keys(headers).length < lines; i++) headers[`x-h${i}`] = 'v';
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: edge.port, path: '/v1/models', method: 'GET', headers, agent: false, timeout: 20_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, edge: res.headers['x-skyway-edge'] as string | undefined, body }));
+        res.on('error', reject);
+      });
+      // Bounds the test only: past its header-line limit the gateway never answers, so without the edge's 431 this fires.
+      req.on('timeout', () => req.destroy(new Error(`no answer to a request with ${lines} header lines`)));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  await t.test('header lines: at the edge limit the gateway answers; above it the edge answers 431 instead of a request the gateway would never answer', async () => {
+    let before = proxy.seen.length;
+    const atLimit = await modelsWithLines(MAX_VIEWER_HEADER_LINES);
+    assert.equal(atLimit.status, 200, atLimit.body);
+    assert.equal(atLimit.edge, undefined, 'the edge answered instead of the gateway');
+    assert.equal(proxy.seen.length, before + 1);
+    // One line more, and a count past the gateway's own limit (small lines: under uWS's 4 KB, so it would hold the connection open).
+    for (const lines of [MAX_VIEWER_HEADER_LINES + 1, GATEWAY_MAX_HEADER_LINES + 12]) {
+      before = proxy.seen.length;
+      const res = await modelsWithLines(lines);
+      assert.equal(res.status, SHARED_ERRORS.requestHeaderFieldsTooLarge.status, res.body);
+      assert.equal(res.edge, '1');
+      const err = (JSON.parse(res.body) as { error: { code: string; type: string; message: string; param: unknown } }).error;
+      assert.deepEqual({ code: err.code, type: err.type, param: err.param }, { code: 'request_header_fields_too_large', type: 'invalid_request_error', param: null });
+      assert.match(err.message, new RegExp(`${lines} header lines`));
+      assert.equal(proxy.seen.length, before, 'the request reached the regional gateway');
+    }
   });
 
   await t.test('a typo\'d key is answered by the edge (checksum)', async () => {

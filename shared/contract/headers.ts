@@ -37,3 +37,27 @@ export const EDGE_ANSWER_HEADER: SkywayHeader = 'x-skyway-edge';
 export function isContractHeader(name: string): name is SkywayHeader {
   return Object.prototype.hasOwnProperty.call(HEADERS, name);
 }
+
+/**
+ * Header lines (not `x-skyway-*` ones): the regional gateway's HTTP server (the uWS build, v20.30) parses at most
+ * 48 header lines, Host included. With more no handler runs at all: nothing is answered and the connection hangs
+ * until uWS's idle timeout (regional/test/http-contract.test.ts pins both sides). CloudFront, the ALB and the
+ * edge function add lines on the way, so the edge answers 431 `request_header_fields_too_large` to a viewer
+ * request with more than `MAX_VIEWER_HEADER_LINES` (edge/function/viewer-request.js, `MAX_HEADERS`).
+ */
+export const GATEWAY_MAX_HEADER_LINES = 48;
+
+/** The lines added between the viewer and the gateway (Host is replaced, not added; X-Forwarded-For is appended to once it exists). */
+export const HEADER_LINES_ADDED = {
+  /** `x-skyway-origin-verify` (the same name as CloudFront's origin custom header: one line) and `x-skyway-key-id`. */
+  edge: 2,
+  /** `Via`, `X-Amz-Cf-Id`, `X-Forwarded-For` (origin request policy ALL_VIEWER_EXCEPT_HOST_HEADER: no `CloudFront-*` headers). */
+  cloudfront: 3,
+  /** `X-Forwarded-Proto`, `X-Forwarded-Port`, `X-Amzn-Trace-Id`. */
+  alb: 3,
+  /** Room for a line a hop adds that is not listed above. */
+  margin: 2,
+} as const;
+
+/** The most header lines (Host and one `Cookie` line included) a viewer request may have at the edge: 48 − 10 = 38. */
+export const MAX_VIEWER_HEADER_LINES = GATEWAY_MAX_HEADER_LINES - Object.values(HEADER_LINES_ADDED).reduce((a, b) => a + b, 0);

@@ -29,6 +29,8 @@ export const SHARED_ERRORS = {
   apiKeyRevoked: { code: 'api_key_revoked', status: 401, type: 'invalid_request_error', anthropicType: 'authentication_error' },
   keyBlocked: { code: 'key_blocked', status: 403, type: 'permission_error', anthropicType: 'permission_error' },
   homeRegionUnavailable: { code: 'home_region_unavailable', status: 503, type: 'service_unavailable', anthropicType: 'overloaded_error' },
+  /** Edge only: more header lines than the gateway's HTTP server parses (see shared/contract/headers.ts). */
+  requestHeaderFieldsTooLarge: { code: 'request_header_fields_too_large', status: 431, type: 'invalid_request_error', anthropicType: 'invalid_request_error' },
 } as const satisfies Record<string, SharedError>;
 
 export type SharedErrorName = keyof typeof SHARED_ERRORS;

@@ -3,23 +3,16 @@
  */
 import type pg from 'pg';
 import type { z } from 'zod';
+import { BREAKDOWN_COLUMNS, type Breakdown } from './breakdown-columns.js';
 import type { SpendQuery } from './schemas.js';
 
-export interface SpendTotals {
+/** The sums of a group (the usage breakdown columns included). */
+export interface SpendTotals extends Breakdown {
   requests: number;
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
   cost_usd: number;
-  cached_tokens: number;
-  cache_write_tokens: number;
-  cache_write_1h_tokens: number;
-  reasoning_tokens: number;
-  input_cost_usd: number;
-  cached_input_cost_usd: number;
-  cache_write_cost_usd: number;
-  output_cost_usd: number;
-  reasoning_cost_usd: number;
 }
 
 export interface SpendReport {
@@ -33,15 +26,9 @@ export interface SpendReport {
 
 const GROUP_COLUMN = { key: 'key_id', team: 'team_id', user: 'user_id', model: 'model', day: "to_char(day, 'YYYY-MM-DD')" } as const;
 
-/** The usage breakdown columns of spend_daily (migration 1734400000001). */
-const BREAKDOWN = [
-  'cached_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens',
-  'input_cost_usd', 'cached_input_cost_usd', 'cache_write_cost_usd', 'output_cost_usd', 'reasoning_cost_usd',
-] as const;
-
 const SUMS = `coalesce(sum(requests), 0)::float8 as requests, coalesce(sum(prompt_tokens), 0)::float8 as prompt_tokens,
   coalesce(sum(completion_tokens), 0)::float8 as completion_tokens, coalesce(sum(total_tokens), 0)::float8 as total_tokens,
-  coalesce(sum(cost_usd), 0)::float8 as cost_usd, ${BREAKDOWN.map((c) => `coalesce(sum(${c}), 0)::float8 as ${c}`).join(', ')}`;
+  coalesce(sum(cost_usd), 0)::float8 as cost_usd, ${BREAKDOWN_COLUMNS.map((c) => `coalesce(sum(${c}), 0)::float8 as ${c}`).join(', ')}`;
 
 function isoDay(d: Date): string {
   return d.toISOString().slice(0, 10);

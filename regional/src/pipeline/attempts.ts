@@ -4,19 +4,19 @@
  * router and try the next attempt (retry, other deployment, fallback model) until the plan ends.
  */
 import { promptOf } from '../admission/admit.js';
-import { GatewayError, UpstreamInvalidResponse, UpstreamResponseTooLarge, UpstreamTimeout, UpstreamUnavailable, toGatewayError } from '../errors/catalogue.js';
+import { GatewayError, UpstreamInvalidResponse, UpstreamResponseTooLarge, toGatewayError } from '../errors/catalogue.js';
 import type { Deployment, Operation, ProviderAdapter, RequestContext, StreamTranslator, TranslatedResponse, UpstreamRequest, Usage } from '../providers/adapter.js';
 import type { CostByKind } from '../pricing/cost.js';
 import { HiddenStreamErrors } from '../providers/common/hidden-stream-errors.js';
 import { adapterFor } from '../providers/registry.js';
-import { outcomeFromError, type Attempt, type Outcome, type Plan } from '../routing/index.js';
-import { errorForPlanFailure } from '../routing/plan-errors.js';
+import { outcomeFromError, type Attempt, type Outcome } from '../routing/index.js';
 import { CompletionText } from '../stream/completion-text.js';
 import { countTextTokens } from '../tokens/index.js';
 import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } from '../upstream/call.js';
 import type { UsageAttempt } from '../usage/event.js';
 import type { ClientExchange } from './client-exchange.js';
 import type { Gateway } from './context.js';
+import { AttemptPlan, isPromise, upstreamError } from './spine.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -58,10 +58,6 @@ function looksLikeJsonObject(b: Buffer): boolean {
   return false;
 }
 
-function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
-  return typeof (v as Promise<T> | undefined)?.then === 'function';
-}
-
 export class AttemptRunner implements UpstreamSink {
   deployment: Deployment | undefined;
   attempt: Attempt | undefined;
@@ -73,9 +69,7 @@ export class AttemptRunner implements UpstreamSink {
   completionText: CompletionText | undefined;
   /** The stream translator of a started stream (its usage may arrive late). */
   translator: StreamTranslator | undefined;
-  private plan: Plan | undefined;
-  private iterator: AsyncIterator<Attempt> | undefined;
-  private lastError: GatewayError | undefined;
+  private plan: AttemptPlan | undefined;
   private call: UpstreamCall | undefined;
   private adapter: ProviderAdapter | undefined;
   private ctx: RequestContext | undefined;
@@ -104,10 +98,7 @@ export class AttemptRunner implements UpstreamSink {
 
   /** Start the plan. `allow` limits the fallbacks to the models this request may be served by. */
   start(allow: ((model: string) => boolean) | undefined): void {
-    const catalog = this.host.gw.catalog;
-    const deadline = catalog.deadlineMs;
-    this.plan = catalog.router.plan(this.model, { ...(deadline ? { deadline: Date.now() + deadline } : {}), ...(allow ? { allow } : {}) });
-    this.iterator = this.plan[Symbol.asyncIterator]();
+    this.plan = new AttemptPlan(this.host.gw.catalog, this.model, allow);
     this.next();
   }
 
@@ -140,16 +131,7 @@ export class AttemptRunner implements UpstreamSink {
 
   /** Ask the router for the next attempt (the first, or a retry/fallback after a failure). */
   private next(): void {
-    const h = this.host;
-    this.iterator!.next().then(
-      h.guard((r: IteratorResult<Attempt>) => {
-        h.ex.backoffMs = this.plan!.backoffMs;
-        if (h.ex.finished) return h.finish();
-        if (r.done) return h.failed(errorForPlanFailure(this.plan!.failure, this.model, this.lastError));
-        this.begin(r.value);
-      }),
-      h.guard((err: unknown) => h.failed(err)),
-    );
+    this.plan!.next(this.host, (attempt) => this.begin(attempt));
   }
 
   /** Note how the current attempt ended (once per attempt). */
@@ -197,7 +179,7 @@ export class AttemptRunner implements UpstreamSink {
     const h = this.host;
     const e = toGatewayError(err);
     if (!(err instanceof GatewayError)) h.gw.boundary.internal(err, h.ex.requestId, 'attempt');
-    this.lastError = e;
+    this.plan!.lastError = e;
     this.logAttempt(e.code);
     if (this.deployment) h.gw.metrics?.upstreamError(this.deployment.id, e.code);
     this.attempt?.fail(failureOutcome(e, h.ex.streaming));
@@ -270,15 +252,8 @@ export class AttemptRunner implements UpstreamSink {
       this.attempt?.fail({ ok: false, kind: 'client' });
       return h.finish();
     }
-    const d = this.deployment!;
     if (!this.translator) h.ex.upstreamMs += performance.now() - this.upstreamStartedAt;
-    const code = (err as { code?: string }).code;
-    const gwErr =
-      err instanceof GatewayError
-        ? err
-        : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
-          ? new UpstreamTimeout(d.id, d.timeoutMs)
-          : new UpstreamUnavailable(d.id, err.message || code || 'connection failed');
+    const gwErr = upstreamError(err, this.deployment!);
     if (this.translator) {
       // The stream already reached the client: it cannot be retried; end it with an in-band error.
       this.logAttempt(gwErr.code);

@@ -1,35 +1,26 @@
 /**
  * The request path for the model endpoints, as one chain: authenticate → validate → cache → admit →
  * attempts (attempts.ts) → respond (respond.ts) → settle and record (usage/usage-event.ts). This file only
- * orchestrates; each step's code lives in the step's folder. One ModelRequest per request carries the state,
- * and every continuation runs inside the request's error boundary (an unexpected throw answers 500 to this
- * request only, see error-boundary.ts).
+ * orchestrates; each step's code lives in the step's folder, and the steps every model request shares (the
+ * media requests too) in spine.ts. One ModelRequest per request carries the state, and every continuation runs
+ * inside the request's error boundary (an unexpected throw answers 500 to this request only, see
+ * error-boundary.ts).
  */
 import { admitRequest, servableModels } from '../admission/admit.js';
-import type { AdmissionTicket } from '../admission/index.js';
 import type { Principal } from '../auth/principal.js';
-import { assertModelAllowed } from '../auth/virtual-keys.js';
 import { assertServedHere } from '../auth/residency.js';
 import { CACHE_HEADER, RequestCache, type CachedResponse } from '../cache/index.js';
-import { GatewayError, InternalError, ModelNotFound, toGatewayError } from '../errors/catalogue.js';
-import { formatUsd } from '../pricing/index.js';
+import type { GatewayError } from '../errors/catalogue.js';
 import type { Operation, TranslatedResponse, Usage } from '../providers/adapter.js';
 import { usageFromJson } from '../providers/openai/usage.js';
 import { AttemptRunner, type AttemptHost } from './attempts.js';
 import type { ClientExchange, HeaderList } from './client-exchange.js';
 import type { Gateway } from './context.js';
 import type { Ingress } from './ingress.js';
-import { ErrorBoundary, GuardedRequest } from './error-boundary.js';
 import type { UsagePayload } from '../usage/event.js';
 import { ResponseShaper } from './respond.js';
-import { settleAndRecord } from './settle.js';
+import { SpineRequest } from './spine.js';
 import { parseRequestBody, type ParsedRequest } from './validate.js';
-
-const NO_USAGE = Object.freeze({ promptTokens: 0, completionTokens: 0, costUsd: 0 });
-
-function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
-  return typeof (v as Promise<T> | undefined)?.then === 'function';
-}
 
 /** Whether this client gets no usage chunk (it streams without stream_options.include_usage). */
 function stripsUsage(parsed: ParsedRequest): boolean {
@@ -37,72 +28,42 @@ function stripsUsage(parsed: ParsedRequest): boolean {
   return parsed.stream && so?.include_usage !== true;
 }
 
-export class ModelRequest extends GuardedRequest implements AttemptHost {
-  private principal: Principal | undefined;
-  private model = '';
+export class ModelRequest extends SpineRequest implements AttemptHost {
   private stream = false;
   private parsed: ParsedRequest | undefined;
   private raw: Buffer | undefined;
   /** The models this request may be served by (the requested one first), after the key's list and prices. */
   private models: readonly string[] = [];
-  private ticket: AdmissionTicket | undefined;
   private runner: AttemptRunner | undefined;
   private shaper: ResponseShaper | undefined;
   private usage: Usage | undefined;
   private usageCounted = false;
-  private errorCode: string | undefined;
-  /** performance.now() when the first byte of the response went to the client. */
-  private firstByteAt = 0;
   /** Set when this model caches responses. */
   private cache: RequestCache | undefined;
   /** The request as it came (before any attempt rewrote it) and the canonical JSON answer: kept only when the principal archives payloads. */
   private archivedRequest: Buffer | undefined;
   private archivedResponse: Buffer | string | undefined;
-  private ended = false;
 
   constructor(
-    readonly gw: Gateway,
-    readonly ex: ClientExchange,
+    gw: Gateway,
+    ex: ClientExchange,
     private readonly op: Operation,
     /** The client's API when it is not OpenAI's (requests are translated to canonical OpenAI chat). */
     private readonly ingress: Ingress | undefined,
     /** The request's `cache-control` header. */
     private readonly cacheControl: string | undefined,
   ) {
-    super();
-    gw.inflight.begin();
-    ex.onAbort(() => {
-      try {
-        this.runner?.abort();
-        this.finish();
-      } catch (err) {
-        gw.boundary.internal(err, ex.requestId, 'abort');
-      }
-    });
+    super(gw, ex);
   }
 
-  protected get boundary(): ErrorBoundary {
-    return this.gw.boundary;
-  }
-
-  protected get requestId(): string {
-    return this.ex.requestId;
-  }
-
-  protected lastResort(): void {
+  protected abortUpstream(): void {
     this.runner?.abort();
-    this.ex.sendError(new InternalError(), true);
-    this.finish();
   }
 
   // ── authenticate → validate → cache → admit ───────────────────────────────────────────────────────
 
   run(token: string | undefined, raw: Buffer): void {
-    this.guard(() => {
-      const p = this.gw.auth.authenticate(token);
-      if (isPromise(p)) p.then(this.guard((principal: Principal) => this.validate(principal, raw)), this.guard((err: unknown) => this.failed(err)));
-      else this.validate(p, raw);
-    })();
+    this.guard(() => this.authenticate(token, (principal) => this.validate(principal, raw)))();
   }
 
   /** The request was refused before it was read (too large). */
@@ -119,10 +80,7 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
     if (this.ingress) raw = Buffer.from(JSON.stringify(parsed.body));
     this.model = parsed.model;
     this.stream = parsed.stream;
-    // An unknown model is 404 for every key; 403 only for a model that exists and the key may not use.
-    const entry = this.gw.catalog.get(parsed.model);
-    if (!entry) throw new ModelNotFound(parsed.model);
-    assertModelAllowed(principal, parsed.model);
+    const entry = this.modelEntry(principal, parsed.model);
     this.models = servableModels(principal, parsed.model, this.gw.catalog.reachable(parsed.model), this.gw.estimatePrice);
     this.parsed = parsed;
     this.raw = raw;
@@ -174,19 +132,12 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
       prices: this.gw.estimatePrice,
       defaultMaxTokens: this.gw.settings.defaultMaxTokens,
     });
-    if (isPromise(ticket)) ticket.then(this.guard((t: AdmissionTicket) => this.attempt(t)), this.guard((err: unknown) => this.failed(err)));
-    else this.attempt(ticket);
+    this.afterAdmission(ticket, () => this.attempt());
   }
 
   // ── attempts ─────────────────────────────────────────────────────────────────────────────────────
 
-  private attempt(ticket: AdmissionTicket | undefined): void {
-    this.ticket = ticket;
-    if (this.ex.finished) {
-      // The client left while admission was pending: release the reservation now, not at its lease's end.
-      void ticket?.settle(NO_USAGE);
-      return this.finish();
-    }
+  private attempt(): void {
     const parsed = this.parsed!;
     // A reference, not a copy: the attempts rewrite the parsed body (model, stream options), never these bytes.
     if (this.principal?.archivePayloads) this.archivedRequest = this.raw;
@@ -238,22 +189,13 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
     this.finish();
   }
 
-  private responseHeaders(cost?: number): HeaderList {
+  private responseHeaders(costUsd?: number): HeaderList {
     const r = this.runner!;
-    const h: HeaderList = [
-      ['x-skyway-deployment', r.deployment!.id],
-      ['x-skyway-attempts', String(r.attempts)],
-    ];
-    if (r.servedModel !== this.model) h.push(['x-skyway-fallback-model', r.servedModel]);
-    if (this.cache?.state) h.push([CACHE_HEADER, this.cache.state]);
-    if (cost !== undefined) h.push(['x-skyway-cost-usd', formatUsd(cost)]);
-    if (this.ticket) for (const name in this.ticket.headers) h.push([name, this.ticket.headers[name]!]);
-    return h;
+    return this.answerHeaders({ deployment: r.deployment!, attempts: r.attempts, servedModel: r.servedModel, cacheState: this.cache?.state, costUsd });
   }
 
   failed(err: unknown): void {
-    const e = toGatewayError(err);
-    if (!(err instanceof GatewayError)) this.gw.boundary.internal(err, this.ex.requestId);
+    const e = this.errorOf(err);
     this.errorCode = e.code;
     const shaper = this.shaper ?? new ResponseShaper(this.ingress, this.model, false);
     if (this.ex.streaming) {
@@ -262,10 +204,7 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
       this.ex.endStream(shaper.streamError(e));
     } else {
       // After routing, errors say which deployment answered last and after how many attempts (as successes do).
-      const headers: HeaderList = e.headers ? Object.entries(e.headers) : [];
-      const r = this.runner;
-      if (r?.deployment && r.attempts > 0) headers.push(['x-skyway-deployment', r.deployment.id], ['x-skyway-attempts', String(r.attempts)]);
-      this.ex.sendJson(e.status, shaper.errorBody(e), headers);
+      this.ex.sendJson(e.status, shaper.errorBody(e), this.errorHeaders(e, this.runner?.deployment, this.runner?.attempts ?? 0));
     }
     this.finish();
   }
@@ -276,10 +215,7 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
     return this.runner?.cost(usage);
   }
 
-  finish(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.gw.inflight.end();
+  protected settle(): void {
     const r = this.runner;
     this.usage ??= r?.usage ?? r?.translator?.usage;
     if (!this.usage && r?.completionText && this.parsed) {
@@ -300,7 +236,7 @@ export class ModelRequest extends GuardedRequest implements AttemptHost {
   private settleSafely(): void {
     const r = this.runner;
     const u = this.usage;
-    settleAndRecord(this.gw, this.ex, this.ticket, {
+    this.record({
       op: this.op,
       model: this.model,
       principal: this.principal,

@@ -6,8 +6,12 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BREAKDOWN_COLUMNS, type Breakdown } from '../breakdown-columns.js';
 
-export interface RequestLogRow {
+export { BREAKDOWN_COLUMNS };
+
+/** A request-log row; the usage breakdown columns (issue 16) read 0 in rows written before they existed. */
+export interface RequestLogRow extends Breakdown {
   request_id: string;
   time: string;
   key_id: string;
@@ -27,24 +31,9 @@ export interface RequestLogRow {
   cost_usd: number;
   attempts: number;
   stream: boolean;
-  /** The usage breakdown (issue 16); 0 in rows written before it existed. */
-  cached_tokens: number;
-  cache_write_tokens: number;
-  cache_write_1h_tokens: number;
-  reasoning_tokens: number;
-  input_cost_usd: number;
-  cached_input_cost_usd: number;
-  cache_write_cost_usd: number;
-  output_cost_usd: number;
-  reasoning_cost_usd: number;
 }
 
-/** The breakdown columns of a request-log row, and the value a row written before them reads as. */
-export const BREAKDOWN_COLUMNS = [
-  'cached_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens',
-  'input_cost_usd', 'cached_input_cost_usd', 'cache_write_cost_usd', 'output_cost_usd', 'reasoning_cost_usd',
-] as const;
-
+/** A row written before the breakdown columns existed reads 0 in each. */
 function withBreakdown(r: RequestLogRow): RequestLogRow {
   for (const c of BREAKDOWN_COLUMNS) if (typeof r[c] !== 'number') r[c] = 0;
   return r;

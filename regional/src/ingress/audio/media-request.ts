@@ -8,32 +8,21 @@
  * deployment is chosen the held bytes and then the client's chunks go to undici as they arrive, with the
  * client's socket paused while the upstream is slower (upload-body.ts). A body cannot be sent twice, so an
  * upload gets one attempt (no retry or fallback); speech, whose body is small JSON, follows the router's plan.
+ * The steps it shares with a chat request (authenticate, the model check, admission's ticket, the answer's
+ * headers, settle and record, the error boundary) are pipeline/spine.ts's.
  */
 import { admissionNeeds, servableModels } from '../../admission/admit.js';
 import type { AdmissionTicket } from '../../admission/index.js';
 import type { Principal } from '../../auth/principal.js';
 import { assertServedHere } from '../../auth/residency.js';
-import { assertModelAllowed } from '../../auth/virtual-keys.js';
 import { isOpenAICompatible } from '../../config/providers.js';
-import {
-  GatewayError,
-  InvalidRequest,
-  ModelNotFound,
-  InternalError,
-  UpstreamResponseTooLarge,
-  UpstreamTimeout,
-  UpstreamUnavailable,
-  toGatewayError,
-} from '../../errors/catalogue.js';
+import { GatewayError, InvalidRequest, UpstreamResponseTooLarge, toGatewayError } from '../../errors/catalogue.js';
 import type { ClientExchange, HeaderList } from '../../pipeline/client-exchange.js';
 import type { Gateway } from '../../pipeline/context.js';
-import { ErrorBoundary, GuardedRequest } from '../../pipeline/error-boundary.js';
-import { settleAndRecord } from '../../pipeline/settle.js';
-import { formatUsd } from '../../pricing/index.js';
+import { AttemptPlan, isPromise, SpineRequest, upstreamError } from '../../pipeline/spine.js';
 import type { Deployment, ProviderAdapter, RequestContext, UpstreamRequest, Usage } from '../../providers/adapter.js';
 import { adapterFor } from '../../providers/registry.js';
-import { outcomeFromError, type Attempt, type Plan } from '../../routing/index.js';
-import { errorForPlanFailure } from '../../routing/plan-errors.js';
+import { outcomeFromError, type Attempt } from '../../routing/index.js';
 import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } from '../../upstream/call.js';
 import { imageEditUsage, transcriptionUsage, worstCaseUsage, type MediaOp } from './media-usage.js';
 import { UploadIntake } from './upload-intake.js';
@@ -61,31 +50,18 @@ export function servesMedia(d: Deployment): boolean {
   return isOpenAICompatible(d.provider) || d.provider === 'azure';
 }
 
-function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
-  return typeof (v as Promise<T> | undefined)?.then === 'function';
-}
-
-const NO_USAGE = Object.freeze({ promptTokens: 0, completionTokens: 0, costUsd: 0 });
-
-export class MediaRequest extends GuardedRequest implements UpstreamSink {
-  private principal: Principal | undefined;
-  private model = '';
-  private ticket: AdmissionTicket | undefined;
-  private plan: Plan | undefined;
-  private iterator: AsyncIterator<Attempt> | undefined;
+export class MediaRequest extends SpineRequest implements UpstreamSink {
+  declare readonly ex: MediaExchange;
+  private plan: AttemptPlan | undefined;
   private attempt: Attempt | undefined;
   private deployment: Deployment | undefined;
   private adapter: ProviderAdapter | undefined;
   private call: UpstreamCall | undefined;
   private attempts = 0;
-  private lastError: GatewayError | undefined;
   private upstreamStatus = 0;
   private upstreamHeaders: Headers = {};
   private upstreamStartedAt = 0;
   private usage: Usage | undefined;
-  private errorCode: string | undefined;
-  private firstByteAt = 0;
-  private ended = false;
   private streamingOut = false;
 
   /** The client's upload (multipart endpoints). */
@@ -96,34 +72,17 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
   private json: { body: Record<string, unknown>; raw: Buffer } | undefined;
 
   constructor(
-    readonly gw: Gateway,
-    readonly ex: MediaExchange,
+    gw: Gateway,
+    ex: MediaExchange,
     private readonly op: MediaOp,
   ) {
-    super();
-    gw.inflight.begin();
-    ex.onAbort(() => {
-      try {
-        this.stopUpstream(new ClientAborted());
-        this.finish();
-      } catch (err) {
-        gw.boundary.internal(err, ex.requestId, 'abort');
-      }
-    });
+    super(gw, ex);
   }
 
-  protected get boundary(): ErrorBoundary {
-    return this.gw.boundary;
-  }
-
-  protected get requestId(): string {
-    return this.ex.requestId;
-  }
-
-  protected lastResort(): void {
-    this.stopUpstream(new ClientAborted());
-    this.ex.sendError(new InternalError(), true);
-    this.finish();
+  /** The upload stops being read and the upstream call ends. */
+  protected abortUpstream(): void {
+    this.intake?.destroy();
+    this.call?.abort(new ClientAborted());
   }
 
   // ── uploads: read the leading parts, hold them until the deployment is known ──────────────────────────
@@ -146,18 +105,13 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
         },
         (fn) => this.guard(fn),
       );
-      this.authenticate(token, () => this.decide());
+      this.authenticate(token, (principal) => this.authenticated(principal));
     })();
   }
 
-  private authenticate(token: string | undefined, then: () => void): void {
-    const p = this.gw.auth.authenticate(token);
-    const use = (principal: Principal) => {
-      this.principal = principal;
-      then();
-    };
-    if (isPromise(p)) p.then(this.guard(use), this.guard((err: unknown) => this.failed(err)));
-    else use(p);
+  private authenticated(principal: Principal): void {
+    this.principal = principal;
+    this.decide();
   }
 
   // ── speech: JSON read whole (small) ─────────────────────────────────────────────────────────────────
@@ -166,7 +120,7 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
     this.guard(() => {
       this.json = { body, raw };
       this.model = body.model as string;
-      this.authenticate(token, () => this.decide());
+      this.authenticate(token, (principal) => this.authenticated(principal));
     })();
   }
 
@@ -179,9 +133,7 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
     this.decided = true;
     const principal = this.principal;
     assertServedHere(principal, this.gw.settings.region);
-    const entry = this.gw.catalog.get(this.model);
-    if (!entry) throw new ModelNotFound(this.model);
-    assertModelAllowed(principal, this.model);
+    const entry = this.modelEntry(principal, this.model);
     if (!entry.deployments.some(servesMedia)) {
       throw new InvalidRequest(`The model '${this.model}' does not serve ${this.op}: only OpenAI-compatible and Azure deployments do.`, 'model', 'unsupported_operation');
     }
@@ -189,9 +141,7 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
     // No more body until the upstream takes it: the held bytes stay bounded while admission runs (paused only
     // once the synchronous checks passed, so a refusal never pauses).
     if (this.intake && !this.intake.bodyEnded) this.ex.pauseBody();
-    const ticket = this.admit(principal, models);
-    if (isPromise(ticket)) ticket.then(this.guard((t: AdmissionTicket) => this.start(t, models)), this.guard((err: unknown) => this.failed(err)));
-    else this.start(ticket, models);
+    this.afterAdmission(this.admit(principal, models), () => this.start(models));
   }
 
   /** Reserve the worst case: per second of audio bounded by the upload's size, per character, per image. */
@@ -220,30 +170,15 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
     return typeof input === 'string' ? input.length : undefined;
   }
 
-  private start(ticket: AdmissionTicket | undefined, models: readonly string[]): void {
-    this.ticket = ticket;
-    if (this.ex.finished) {
-      void ticket?.settle(NO_USAGE);
-      return this.finish();
-    }
+  private start(models: readonly string[]): void {
     const catalog = this.gw.catalog;
-    const deadline = catalog.deadlineMs;
     const allow = (m: string) => models.includes(m) && (catalog.get(m)?.deployments.some(servesMedia) ?? false);
-    this.plan = catalog.router.plan(this.model, { ...(deadline ? { deadline: Date.now() + deadline } : {}), allow });
-    this.iterator = this.plan[Symbol.asyncIterator]();
+    this.plan = new AttemptPlan(catalog, this.model, allow);
     this.next();
   }
 
   private next(): void {
-    this.iterator!.next().then(
-      this.guard((r: IteratorResult<Attempt>) => {
-        this.ex.backoffMs = this.plan!.backoffMs;
-        if (this.ex.finished) return this.finish();
-        if (r.done) return this.failed(errorForPlanFailure(this.plan!.failure, this.model, this.lastError));
-        this.begin(r.value);
-      }),
-      this.guard((err: unknown) => this.failed(err)),
-    );
+    this.plan!.next(this, (attempt) => this.begin(attempt));
   }
 
   private begin(attempt: Attempt): void {
@@ -285,18 +220,13 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
   private attemptFailed(err: unknown): void {
     const e = toGatewayError(err);
     if (!(err instanceof GatewayError)) this.gw.boundary.internal(err, this.ex.requestId, 'attempt');
-    this.lastError = e;
+    this.plan!.lastError = e;
     if (this.deployment) this.gw.metrics?.upstreamError(this.deployment.id, e.code);
     const o = outcomeFromError(e, this.streamingOut);
     this.attempt?.fail(o.ok ? { ok: false, kind: 'server' } : o);
     // An upload's body is gone once sent: it has one attempt.
     if (this.streamingOut || this.ex.finished || !this.json) return this.failed(e);
     this.next();
-  }
-
-  private stopUpstream(reason: Error): void {
-    this.intake?.destroy();
-    this.call?.abort(reason);
   }
 
   // ── UpstreamSink ──────────────────────────────────────────────────────────────────────────────────
@@ -350,16 +280,8 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
       this.attempt?.fail({ ok: false, kind: 'client' });
       return this.finish();
     }
-    const d = this.deployment!;
     if (!this.streamingOut) this.ex.upstreamMs += performance.now() - this.upstreamStartedAt;
-    const code = (err as { code?: string }).code;
-    const e =
-      err instanceof GatewayError
-        ? err
-        : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
-          ? new UpstreamTimeout(d.id, d.timeoutMs)
-          : new UpstreamUnavailable(d.id, err.message || code || 'connection failed');
-    this.attemptFailed(e);
+    this.attemptFailed(upstreamError(err, this.deployment!));
   }
 
   onCrash(err: unknown): void {
@@ -376,15 +298,8 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
     return this.gw.prices.costOf(this.usage, this.deployment, this.attempt?.model ?? this.model);
   }
 
-  private responseHeaders(cost: number | undefined): HeaderList {
-    const h: HeaderList = [
-      ['x-skyway-deployment', this.deployment!.id],
-      ['x-skyway-attempts', String(this.attempts)],
-    ];
-    if (this.attempt && this.attempt.model !== this.model) h.push(['x-skyway-fallback-model', this.attempt.model]);
-    if (cost !== undefined) h.push(['x-skyway-cost-usd', formatUsd(cost)]);
-    if (this.ticket) for (const name in this.ticket.headers) h.push([name, this.ticket.headers[name]!]);
-    return h;
+  private responseHeaders(costUsd: number | undefined): HeaderList {
+    return this.answerHeaders({ deployment: this.deployment!, attempts: this.attempts, servedModel: this.attempt?.model ?? this.model, costUsd });
   }
 
   // ── answer errors, settle and record ───────────────────────────────────────────────────────────────
@@ -394,11 +309,10 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
    * rest, which is dropped (many clients report a reset, not the answer, when it comes while they still send).
    */
   failed(err: unknown): void {
-    const e = toGatewayError(err);
-    if (!(err instanceof GatewayError)) this.gw.boundary.internal(err, this.ex.requestId);
+    const e = this.errorOf(err);
     if (this.ex.finished) return this.finish();
     if (!this.intake || this.intake.bodyEnded || this.streamingOut) return this.answer(e);
-    this.stopUpstream(new ClientAborted());
+    this.abortUpstream();
     this.intake.defer(e);
   }
 
@@ -406,24 +320,19 @@ export class MediaRequest extends GuardedRequest implements UpstreamSink {
   answer(e: GatewayError): void {
     this.errorCode = e.code;
     this.ex.resumeBody();
-    this.stopUpstream(new ClientAborted());
+    this.abortUpstream();
     if (this.ex.streaming) {
       // Audio bytes are gone: the only signal left is a cut stream.
       this.ex.endStream();
     } else {
-      const headers: HeaderList = e.headers ? Object.entries(e.headers) : [];
-      if (this.deployment && this.attempts > 0) headers.push(['x-skyway-deployment', this.deployment.id], ['x-skyway-attempts', String(this.attempts)]);
-      this.ex.sendJson(e.status, e.toJSON(), headers);
+      this.ex.sendJson(e.status, e.toJSON(), this.errorHeaders(e, this.deployment, this.attempts));
     }
     this.finish();
   }
 
-  finish(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.gw.inflight.end();
+  protected settle(): void {
     const u = this.usage;
-    settleAndRecord(this.gw, this.ex, this.ticket, {
+    this.record({
       op: this.op,
       model: this.model,
       principal: this.principal,

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { repoRoot } from '../../../../test-support/paths.js';
-import { AudioMeter, MAX_LAG_BYTES, MIN_AUDIO_BYTES_PER_SECOND, plausibleSeconds, type AudioMeasure } from './audio-meter.js';
+import { AudioMeter, MAX_LAG_BYTES, METADATA_ALLOWANCE_BYTES, MIN_AUDIO_BYTES_PER_SECOND, plausibleSeconds, type AudioMeasure } from './audio-meter.js';
 import { MultipartFields } from './multipart-fields.js';
 import { AUDIO_BYTES_PER_SECOND_FLOOR, transcriptionBill } from './media-usage.js';
 
@@ -115,10 +115,36 @@ describe('AudioMeter: files made to break it', () => {
     assert.ok(Math.abs(r.seconds! - 1) < 0.01, String(r.seconds));
   });
 
+  test('ID3v2 tags are skipped, not buffered: a real tag of 300 KB before the audio, a forged one declaring 256 MiB', async () => {
+    const mp3 = fixture('tone-3s-cbr.mp3');
+    const syncsafe = (n: number) => [(n >> 21) & 0x7f, (n >> 14) & 0x7f, (n >> 7) & 0x7f, n & 0x7f];
+    const padding = 300_000; // an ID3v2.3 tag of padding (where a cover picture would be)
+    const tagged = Buffer.concat([Buffer.from([0x49, 0x44, 0x33, 3, 0, 0, ...syncsafe(padding)]), Buffer.alloc(padding), mp3]);
+    const r = await measure(tagged, 'audio/mpeg', 3000);
+    assert.equal(r.bytes, tagged.length);
+    assert.ok(r.seconds! >= 3 && r.seconds! < 3.15, String(r.seconds));
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = before;
+    const forged = Buffer.concat([Buffer.from([0x49, 0x44, 0x33, 4, 0, 0, 0x7f, 0x7f, 0x7f, 0x7f]), Buffer.alloc(500_000, 0x41)]);
+    const m = new AudioMeter('audio/mpeg');
+    for (let at = 0; at < forged.length; at += 8192) {
+      m.write(forged.subarray(at, at + 8192));
+      await new Promise((res) => setImmediate(res));
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }
+    m.end();
+    const f = await m.done();
+    assert.equal(f.seconds, undefined);
+    assert.ok(peak - before < 64 * 1024 * 1024, `the parser allocated ${peak - before} bytes for a tag that never came`);
+  });
+
   test('plausibleSeconds: a header cannot claim more than the bytes hold at the leanest rate, nor less than at the richest', () => {
     assert.equal(plausibleSeconds({ duration: 1e9 }, 10_000), 10_000 / MIN_AUDIO_BYTES_PER_SECOND);
-    assert.equal(plausibleSeconds({ duration: 1, lossless: false }, 6_400_000), 100, 'a forged MP3 tag: 6.4 MB is at least 100 s at 512 kbit/s');
-    assert.equal(plausibleSeconds({ duration: 1, lossless: false, hasVideo: true }, 6_400_000), 1);
+    const big = 6_400_000 + METADATA_ALLOWANCE_BYTES;
+    assert.equal(plausibleSeconds({ duration: 1, lossless: false }, big), 100, 'a forged Xing tag: 6.4 MB of audio is at least 100 s at 512 kbit/s');
+    assert.equal(plausibleSeconds({ duration: 1, lossless: false }, big + 3_200_000, 3_200_000), 100, 'skipped ID3 tags are not audio');
+    assert.equal(plausibleSeconds({ duration: 3, lossless: false }, 900_000), 3, 'a short clip with cover art is not stretched');
+    assert.equal(plausibleSeconds({ duration: 1, lossless: false, hasVideo: true }, big), 1);
     assert.equal(plausibleSeconds({ duration: Number.NaN }, 1000), undefined);
     assert.equal(plausibleSeconds({ duration: -1 }, 1000), undefined);
   });

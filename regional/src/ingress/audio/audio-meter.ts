@@ -26,6 +26,8 @@ export const MIN_AUDIO_BYTES_PER_SECOND = 500;
  */
 export const MAX_LOSSY_BYTES_PER_SECOND = 64_000;
 export const MAX_AUDIO_BYTES_PER_SECOND = 768_000;
+/** Bytes of a file that may be pictures and tags rather than audio (cover art), left out of that lower bound. */
+export const METADATA_ALLOWANCE_BYTES = 1024 * 1024;
 /** Bytes handed to the parser at a time. */
 export const SLICE_BYTES = 2 * 1024;
 /** Bytes that may wait for the parser; beyond that it has fallen behind the upload and the meter gives up. */
@@ -62,6 +64,11 @@ export class AudioMeter {
   private readonly queue: Buffer[] = [];
   private queued = 0;
   private bytes = 0;
+  /** Bytes of leading ID3v2 tags, skipped (see skipTags). */
+  private tagBytes = 0;
+  private skip = 0;
+  private head: Buffer | undefined;
+  private headDone = false;
   private ended = false;
   private wanted = false;
   private sliceAt = 0;
@@ -86,19 +93,54 @@ export class AudioMeter {
   }
 
   /** A copy of the next bytes of the file (never throws, never blocks). */
-  write(chunk: Buffer): void {
-    this.bytes += chunk.length;
+  write(data: Buffer): void {
+    this.bytes += data.length;
     if (this.outcome || this.ended) return;
+    const chunk = this.skipTags(data);
+    if (chunk.length === 0) return;
     if (this.queued + chunk.length > MAX_LAG_BYTES) return this.giveUp('fell_behind');
     this.queue.push(chunk);
     this.queued += chunk.length;
     if (this.wanted) this.pull();
   }
 
+  /**
+   * Leading ID3v2 tags (10-byte header, syncsafe size) are not handed to the parser: it would buffer a tag whole
+   * (a forged header declares up to 256 MiB) and a duration needs none of it. The bytes are counted apart.
+   */
+  private skipTags(chunk: Buffer): Buffer {
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, chunk.length);
+      this.skip -= n;
+      this.tagBytes += n;
+      chunk = chunk.subarray(n);
+      if (this.skip > 0 || chunk.length === 0) return chunk;
+      this.headDone = false; // another tag may follow
+    }
+    if (this.headDone) return chunk;
+    const head = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+    this.head = undefined;
+    if (head.length < 10) {
+      this.head = head;
+      return head.subarray(0, 0);
+    }
+    this.headDone = true;
+    const size = id3v2Size(head);
+    if (size === undefined) return head;
+    this.skip = size;
+    return this.skipTags(head);
+  }
+
   /** The file's last byte went past. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.head) {
+      // Fewer than 10 bytes in all: hand them over as they are.
+      this.queue.push(this.head);
+      this.queued += this.head.length;
+      this.head = undefined;
+    }
     if (this.wanted) this.pull();
   }
 
@@ -121,7 +163,7 @@ export class AudioMeter {
     const o = this.outcome;
     if (!o || (!this.ended && o.reason === undefined)) return { seconds: undefined, bytes: this.bytes, reason: 'pending' };
     if (o.reason !== undefined) return { seconds: undefined, bytes: this.bytes, reason: o.reason };
-    const seconds = plausibleSeconds(o, this.bytes);
+    const seconds = plausibleSeconds(o, this.bytes, this.tagBytes);
     return seconds === undefined ? { seconds, bytes: this.bytes, reason: 'no_duration' } : { seconds, bytes: this.bytes };
   }
 
@@ -203,13 +245,23 @@ export interface ParsedFormat {
  * A parsed duration the bytes can hold: none for a non-finite or non-positive figure; for PCM, exactly the
  * bytes at its bit rate when that is less (a WAV header may declare more data than was sent, up to 4 GiB);
  * for any format, between what the bytes would last at MAX_…_BYTES_PER_SECOND and at MIN_AUDIO_BYTES_PER_SECOND
- * (a tag or header can claim any duration).
+ * (a tag or header can claim any duration), the latter leaving out skipped ID3 tags and
+ * METADATA_ALLOWANCE_BYTES (cover art is not audio).
  */
-export function plausibleSeconds(f: ParsedFormat, bytes: number): number | undefined {
+export function plausibleSeconds(f: ParsedFormat, bytes: number, tagBytes = 0): number | undefined {
   const d = f.duration;
   if (d === undefined || !Number.isFinite(d) || d <= 0) return undefined;
   let max = bytes / MIN_AUDIO_BYTES_PER_SECOND;
   if (f.codec && /^PCM/i.test(f.codec) && f.bitrate && f.bitrate > 0) max = Math.min(max, (bytes * 8) / f.bitrate);
-  const min = f.hasVideo ? 0 : bytes / (f.lossless === false ? MAX_LOSSY_BYTES_PER_SECOND : MAX_AUDIO_BYTES_PER_SECOND);
+  const audioBytes = Math.max(0, bytes - tagBytes - METADATA_ALLOWANCE_BYTES);
+  const min = f.hasVideo ? 0 : audioBytes / (f.lossless === false ? MAX_LOSSY_BYTES_PER_SECOND : MAX_AUDIO_BYTES_PER_SECOND);
   return Math.min(Math.max(d, min), max);
+}
+
+/** The size of the ID3v2 tag `head` starts with (header, body and footer), or undefined. */
+function id3v2Size(head: Buffer): number | undefined {
+  if (head[0] !== 0x49 || head[1] !== 0x44 || head[2] !== 0x33 || head[3]! > 4 || head[4] === 0xff) return undefined;
+  if ((head[6]! | head[7]! | head[8]! | head[9]!) & 0x80) return undefined;
+  const body = (head[6]! << 21) | (head[7]! << 14) | (head[8]! << 7) | head[9]!;
+  return 10 + body + (head[5]! & 0x10 ? 10 : 0);
 }

@@ -114,8 +114,9 @@ export class AudioMeter {
       this.skip -= n;
       this.tagBytes += n;
       chunk = chunk.subarray(n);
-      if (this.skip > 0 || chunk.length === 0) return chunk;
+      if (this.skip > 0) return chunk;
       this.headDone = false; // another tag may follow
+      if (chunk.length === 0) return chunk;
     }
     if (this.headDone) return chunk;
     const head = this.head ? Buffer.concat([this.head, chunk]) : chunk;

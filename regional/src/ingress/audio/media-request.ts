@@ -24,7 +24,8 @@ import type { Deployment, ProviderAdapter, RequestContext, UpstreamRequest, Usag
 import { adapterFor } from '../../providers/registry.js';
 import { outcomeFromError, type Attempt } from '../../routing/index.js';
 import { ClientAborted, MAX_BUFFERED_BYTES, UpstreamCall, type UpstreamSink } from '../../upstream/call.js';
-import { imageEditUsage, transcriptionUsage, worstCaseUsage, type MediaOp } from './media-usage.js';
+import { audioUsage } from './audio-bill.js';
+import { imageEditUsage, worstCaseUsage, type MediaOp } from './media-usage.js';
 import { UploadIntake } from './upload-intake.js';
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -267,7 +268,7 @@ export class MediaRequest extends SpineRequest implements UpstreamSink {
     if (status < 200 || status >= 300) return this.attemptFailed(this.adapter!.translateError(status, b, this.upstreamHeaders, d));
     const contentType = this.contentTypeOf('application/json');
     const fields = this.intake?.fields?.fields ?? {};
-    this.usage = this.op === 'image_edits' ? imageEditUsage(b, fields) : transcriptionUsage(b, contentType);
+    this.usage = this.op === 'image_edits' ? imageEditUsage(b, fields) : audioUsage(this.gw.logger, this.ex.requestId, b, contentType, this.intake);
     this.attempt!.succeed({ ok: true, ttfbMs: elapsed, ...(this.usage.totalTokens ? { tokens: this.usage.totalTokens } : {}) });
     this.firstByteAt = performance.now();
     this.ex.resumeBody();

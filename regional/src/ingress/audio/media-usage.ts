@@ -1,10 +1,11 @@
 /**
- * What a media request used (from the upstream's answer) and the worst case admission reserves before it is
- * sent. Audio is priced per second, speech per character, images per image (see pricing/prices.json); models
+ * What a media request used (from the upstream's answer; for audio, else from the upload, see
+ * transcriptionBill) and the worst case admission reserves before it is sent. Audio is priced per second, speech per character, images per image (see pricing/prices.json); models
  * that report tokens (gpt-4o-transcribe, gpt-image-1) are priced on those tokens as well.
  */
 import type { Usage } from '../../providers/adapter.js';
 import { usageFromJson } from '../../providers/openai/usage.js';
+import type { AudioMeasure } from './audio-meter.js';
 
 export type MediaOp = 'transcriptions' | 'translations' | 'image_edits' | 'speech';
 
@@ -62,28 +63,70 @@ export function lastCueEnd(text: string): number | undefined {
   return last;
 }
 
-/**
- * Usage of a transcription or translation answer: seconds from the `usage` of type `duration` or from
- * verbose_json's `duration`, tokens from a `usage` of type `tokens`; SRT/VTT answers from their last cue. A
- * `text` answer says nothing: it is recorded with no seconds (see the README).
- */
-export function transcriptionUsage(body: Buffer, contentType: string): Usage {
-  const u = empty();
+/** What a transcription answer says about the audio: the upstream's seconds, an SRT/VTT last cue, tokens. */
+interface AnswerFigures {
+  /** `usage` of type `duration`, else verbose_json's `duration`: what the provider bills. */
+  seconds?: number;
+  /** The end of the last SRT/WebVTT cue: the audio lasted at least that long (trailing silence has no cue). */
+  cueEnd?: number;
+  /** A `usage` of type `tokens` (gpt-4o-transcribe): the model is priced on those. */
+  tokens?: Usage;
+}
+
+function answerFigures(body: Buffer, contentType: string): AnswerFigures {
   if (/json/i.test(contentType)) {
+    const out: AnswerFigures = {};
     try {
       const j = JSON.parse(body.toString('utf8')) as { duration?: unknown; usage?: { type?: string; seconds?: unknown } };
       const seconds = typeof j.usage?.seconds === 'number' ? j.usage.seconds : typeof j.duration === 'number' ? j.duration : undefined;
-      if (seconds !== undefined && seconds >= 0) u.audioSeconds = seconds;
+      if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0) out.seconds = seconds;
     } catch {
-      return u;
+      return out;
     }
     const tokens = j2usage(body);
-    if (tokens) Object.assign(u, { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens, totalTokens: tokens.totalTokens });
-    return u;
+    if (tokens) out.tokens = tokens;
+    return out;
   }
   const end = lastCueEnd(body.toString('utf8'));
-  if (end !== undefined) u.audioSeconds = end;
-  return u;
+  return end === undefined ? {} : { cueEnd: end };
+}
+
+/** Where the billed seconds of a transcription come from (logged with each one, see audio-bill.ts). */
+export type AudioSecondsSource = 'upstream' | 'tokens' | 'measured' | 'size_bound';
+
+export interface TranscriptionBill {
+  usage: Usage;
+  source: AudioSecondsSource;
+}
+
+/**
+ * Usage of a transcription or translation answer. The upstream's own figure wins (`usage` of type duration or
+ * verbose_json's `duration`: what the provider bills; a `usage` of type tokens: priced on tokens); otherwise
+ * the duration measured from the upload (`measure`, see audio-meter.ts), at least the last SRT/VTT cue;
+ * otherwise (a file the meter could not read) the size bound the reservation used: `uploadBytes` at
+ * AUDIO_BYTES_PER_SECOND_FLOOR. Never 0 seconds for a file the upstream took, unless it said so.
+ */
+export function transcriptionBill(body: Buffer, contentType: string, measure?: AudioMeasure, uploadBytes = 0): TranscriptionBill {
+  const a = answerFigures(body, contentType);
+  const u = empty();
+  if (a.tokens) Object.assign(u, { promptTokens: a.tokens.promptTokens, completionTokens: a.tokens.completionTokens, totalTokens: a.tokens.totalTokens });
+  if (a.seconds !== undefined) {
+    u.audioSeconds = a.seconds;
+    return { usage: u, source: 'upstream' };
+  }
+  if (a.tokens) return { usage: u, source: 'tokens' };
+  if (measure?.seconds !== undefined) {
+    u.audioSeconds = Math.max(measure.seconds, a.cueEnd ?? 0);
+    return { usage: u, source: 'measured' };
+  }
+  const bytes = measure && measure.bytes > 0 ? measure.bytes : uploadBytes;
+  u.audioSeconds = Math.max(worstCaseUsage('transcriptions', { uploadBytes: bytes }).audioSeconds ?? 0, a.cueEnd ?? 0);
+  return { usage: u, source: 'size_bound' };
+}
+
+/** The usage of a transcription answer (see transcriptionBill). */
+export function transcriptionUsage(body: Buffer, contentType: string, measure?: AudioMeasure, uploadBytes = 0): Usage {
+  return transcriptionBill(body, contentType, measure, uploadBytes).usage;
 }
 
 function j2usage(body: Buffer): Usage | undefined {

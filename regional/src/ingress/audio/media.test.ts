@@ -49,14 +49,16 @@ describe('MultipartFields', () => {
 });
 
 describe('media usage', () => {
-  test('transcriptions: usage seconds first, then verbose duration; tokens when reported; SRT/VTT from the last cue', () => {
+  test('transcriptions: usage seconds first, then verbose duration; tokens when reported; SRT/VTT at least the last cue', () => {
     assert.equal(transcriptionUsage(Buffer.from('{"text":"x","usage":{"type":"duration","seconds":4}}'), 'application/json').audioSeconds, 4);
     assert.equal(transcriptionUsage(Buffer.from('{"text":"x","duration":2.5,"segments":[]}'), 'application/json').audioSeconds, 2.5);
     const tokens = transcriptionUsage(Buffer.from('{"text":"x","usage":{"type":"tokens","input_tokens":12,"output_tokens":3,"total_tokens":15}}'), 'application/json');
     assert.deepEqual([tokens.promptTokens, tokens.completionTokens, tokens.audioSeconds], [12, 3, undefined]);
     assert.equal(lastCueEnd('1\n00:00:00,000 --> 00:00:01,200\na\n\n2\n00:00:01,200 --> 00:01:03,450\nb\n'), 63.45);
     assert.equal(transcriptionUsage(Buffer.from('WEBVTT\n\n00:00.000 --> 00:02.500\nhi\n'), 'text/vtt').audioSeconds, 2.5);
-    assert.equal(transcriptionUsage(Buffer.from('plain words'), 'text/plain').audioSeconds, undefined);
+    // A text answer says nothing: the measured duration, else the size bound (audio-meter.test.ts).
+    assert.equal(transcriptionUsage(Buffer.from('plain words'), 'text/plain', { seconds: 3.2, bytes: 9000 }).audioSeconds, 3.2);
+    assert.equal(transcriptionUsage(Buffer.from('plain words'), 'text/plain', undefined, 9000).audioSeconds, Math.ceil(9000 / AUDIO_BYTES_PER_SECOND_FLOOR));
   });
 
   test('image edits: images counted, variant from the request or the answer', () => {

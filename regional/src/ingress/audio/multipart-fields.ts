@@ -1,11 +1,13 @@
 /**
  * Reads the small text parts of a multipart upload as its bytes stream past (busboy, fed chunk by chunk), so
  * the gateway learns `model` (which decides the deployment) and the fields that price the request (`n`,
- * `size`, `quality`, `response_format`) without holding the files: file parts are drained as they are parsed.
+ * `size`, `quality`, `response_format`) without holding the files: file parts are drained as they are parsed
+ * (the audio `file` through a copy to its duration meter, audio-meter.ts).
  * The bytes themselves go on to the upstream untouched (see media-request.ts).
  */
 import busboy from 'busboy';
 import { InvalidRequest } from '../../errors/catalogue.js';
+import { AudioMeter } from './audio-meter.js';
 
 /** Text fields larger than this are not kept (prompts of image edits are at most 32,000 characters). */
 const FIELD_BYTES = 128 * 1024;
@@ -23,6 +25,8 @@ export class MultipartFields {
   readonly fields: Record<string, string> = {};
   /** File parts seen so far (images of an edit, the audio file). */
   files = 0;
+  /** The duration of the audio: the first part named `file` (transcriptions, translations), as it passes. */
+  audio: AudioMeter | undefined;
   private readonly parser: busboy.Busboy | undefined;
   private broken = false;
 
@@ -40,8 +44,13 @@ export class MultipartFields {
       this.fields[name] = value;
       events.field(name, value);
     });
-    this.parser.on('file', (_name, stream) => {
+    this.parser.on('file', (name, stream, info) => {
       this.files++;
+      if (name === 'file' && !this.audio) {
+        const meter = (this.audio = new AudioMeter(info.mimeType));
+        stream.on('data', (d: Buffer) => meter.write(d));
+        stream.on('end', () => meter.end());
+      }
       stream.resume();
     });
     this.parser.on('error', (err: Error) => {
@@ -55,6 +64,11 @@ export class MultipartFields {
   static boundaryOf(contentType: string): string | undefined {
     const m = /^multipart\/form-data\s*;(?:.*;)?\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
     return m ? (m[1] ?? m[2]) : undefined;
+  }
+
+  /** The request is over: stop measuring. */
+  stop(): void {
+    this.audio?.stop();
   }
 
   /** Feed the next body bytes; never throws (a parse error is reported through `malformed`). */

@@ -26,6 +26,8 @@ export class UploadIntake {
   /** Content-Length the client declared (undefined: chunked). */
   readonly declared: number | undefined;
   bodyEnded = false;
+  /** Body bytes received so far. */
+  received = 0;
   private boundary = '';
   private model = '';
   private held: Buffer[] = [];
@@ -88,6 +90,7 @@ export class UploadIntake {
 
   private onChunk(part: Buffer, isLast: boolean): void {
     if (isLast) this.bodyEnded = true;
+    this.received += part.length;
     if (this.discarding) {
       if (isLast && this.pending) {
         const err = this.pending;
@@ -120,6 +123,7 @@ export class UploadIntake {
   /** Stop forwarding and read the rest of the body to the void. */
   discard(): void {
     this.discarding = true;
+    this.fields?.stop();
     this.held = [];
     this.heldBytes = 0;
     this.upload?.destroy();
@@ -128,6 +132,7 @@ export class UploadIntake {
 
   /** Stop forwarding (the upstream call ended or was cut). */
   destroy(): void {
+    this.fields?.stop();
     this.upload?.destroy();
   }
 

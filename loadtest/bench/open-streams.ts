@@ -8,10 +8,11 @@ import { Agent, request } from 'undici';
 
 export interface OpenStreamsResult {
   requested: number;
-  /** Streams that had delivered their first byte when the sample was taken. */
+  /** Streams answered 200 that had delivered their first byte when the sample was taken. */
   opened: number;
   /** ms until `opened` streams were open. */
   openMs: number;
+  /** Requests that failed or were answered with a status other than 200. */
   errors: number;
 }
 
@@ -55,15 +56,22 @@ export async function openStreams(spec: OpenStreamsSpec): Promise<OpenStreamsRes
         dispatcher: agent,
         signal: controller.signal,
       });
+      // An error answer (a 503 when the limit store times out under the burst) is not an open stream: its body
+      // arrives and ends at once, and counting its first byte would report streams that hold no memory.
+      if (res.statusCode !== 200) {
+        if (++errors + opened === spec.count) allOpen();
+        await res.body.dump();
+        return;
+      }
       let first = true;
       for await (const _chunk of res.body) {
         if (first) {
           first = false;
-          if (++opened === spec.count) allOpen();
+          if (++opened + errors === spec.count) allOpen();
         }
       }
     } catch {
-      if (!controller.signal.aborted) errors++;
+      if (!controller.signal.aborted && ++errors + opened === spec.count) allOpen();
     }
   };
   const all = Array.from({ length: spec.count }, one);

@@ -21,10 +21,10 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { ModelCatalog, cooldownPolicy } from './routing/catalog.js';
 import { RedisHealthStore } from './routing/index.js';
 import { MemoryResponseCache, RedisResponseCache } from './cache/index.js';
-import { connectRedis } from './admission/redis-client.js';
 import { RedisAdmission } from './admission/redis.js';
 import { ErrorBoundary, installLastNet } from './pipeline/error-boundary.js';
 import type { Redis } from 'ioredis';
+import type { connectRedis as ConnectRedis } from './admission/redis-client.js';
 import type { Gateway } from './pipeline/context.js';
 import { PriceBook, priceFromEntry, type ModelPrice } from './pricing/index.js';
 import { responseStoreFor } from './ingress/responses/store.js';
@@ -57,6 +57,8 @@ export interface StartOptions {
   /** Set in an extra event loop (threads/worker.ts): the process-wide parts it must share, not build. */
   loop?: LoopParts;
 }
+
+type RedisConnectOptions = Parameters<typeof ConnectRedis>[0];
 
 function configPrices(table: ModelTable): Record<string, ModelPrice> {
   const out: Record<string, ModelPrice> = {};
@@ -120,7 +122,9 @@ async function buildApi(env: NodeJS.ProcessEnv, settings: Settings, logger: Logg
     onEvent: emf ? [(e) => emf.observe(e)] : [],
     logger,
   });
-  // Cooldowns are shared by every replica through Redis when it is configured.
+  // Cooldowns are shared by every replica through Redis when it is configured. The Redis client module loads
+  // only then: the embedded api has no Redis and never needs ioredis.
+  const connectRedis = async (opts: RedisConnectOptions) => (await import('./admission/redis-client.js')).connectRedis(opts);
   let healthRedis: Redis | undefined;
   if (env.REDIS_URL) {
     healthRedis = (await connectRedis({

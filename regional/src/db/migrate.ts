@@ -8,8 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runner } from 'node-pg-migrate';
-import pg from 'pg';
+import type pg from 'pg';
 import { migrationStore } from './migration-stores.js';
 
 /** Advisory lock id for schema migrations ("skyway" in ASCII, as a bigint). */
@@ -59,7 +58,9 @@ function ignorePatternFor(scope: MigrationScope, recorded: ReadonlySet<string>):
  */
 export async function migrate(databaseUrl: string, opts: { log?: (msg: string) => void; scope?: MigrationScope } = {}): Promise<MigrateResult> {
   const log = opts.log ?? (() => undefined);
-  const client = new pg.Client({ connectionString: databaseUrl });
+  // Loaded here, not at start: a process without a database (the embedded api) never needs them (+3 MB RSS).
+  const { default: pgModule } = await import('pg');
+  const client = new pgModule.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
@@ -72,6 +73,7 @@ export async function migrate(databaseUrl: string, opts: { log?: (msg: string) =
 
 async function runLocked(dbClient: pg.Client, log: (msg: string) => void, scope: MigrationScope): Promise<MigrateResult> {
   const recorded = scope === 'all' ? new Set<string>() : await recordedMigrations(dbClient);
+  const { runner } = await import('node-pg-migrate');
   const ran = await runner({
     dbClient,
     noLock: true,

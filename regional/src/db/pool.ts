@@ -1,5 +1,9 @@
 /** The Postgres connection pool shared by the key store, the admin API and the spend reports. */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
+
+// pg loads with the first pool (DATABASE_URL set): the embedded api, which has no database, never needs it.
+const require = createRequire(import.meta.url);
 
 export interface PoolOptions {
   /** Connections per process. Admin traffic and cache misses are light; keep RDS max_connections in mind. */
@@ -15,7 +19,8 @@ export interface PoolOptions {
  * @example const db = createPool(process.env.DATABASE_URL!, { applicationName: 'skyway-admin' });
  */
 export function createPool(databaseUrl: string, opts: PoolOptions = {}): pg.Pool {
-  const pool = new pg.Pool({
+  const { Pool } = require('pg') as typeof import('pg');
+  const pool = new Pool({
     connectionString: databaseUrl,
     max: opts.max ?? 10,
     idleTimeoutMillis: 30_000,

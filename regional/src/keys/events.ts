@@ -4,7 +4,12 @@
  * a round trip); otherwise in-process only (embedded mode: only components in this same process hear it).
  */
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+
+// ioredis loads with the first Redis bus (REDIS_URL set): the embedded api never needs it (+6 MB of RSS).
+const require = createRequire(import.meta.url);
+const newRedis = (url: string, options: RedisOptions): Redis => new (require('ioredis') as typeof import('ioredis')).Redis(url, options);
 
 export type ChangeEvent =
   | { type: 'key'; id: string; action: 'created' | 'updated' | 'revoked' | 'rotated' | 'deleted'; replacedBy?: string; graceExpiresAt?: string | null; expiresAt?: string | null }
@@ -75,7 +80,7 @@ export class RedisChangeBus implements ChangeBus {
 
   async publish(e: ChangeEvent): Promise<void> {
     if (!this.#pub) {
-      this.#pub = new Redis(this.#url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+      this.#pub = newRedis(this.#url, { lazyConnect: false, maxRetriesPerRequest: 2 });
       // A failed publish rejects to the caller; the connection's own errors need no second report.
       this.#pub.on('error', () => undefined);
     }
@@ -111,7 +116,7 @@ export class RedisChangeBus implements ChangeBus {
 
   #connectSubscriber(): void {
     if (this.#sub) return;
-    const sub = new Redis(this.#url, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 1000) });
+    const sub = newRedis(this.#url, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 1000) });
     this.#sub = sub;
     sub.on('error', () => undefined);
     sub.on('close', () => {

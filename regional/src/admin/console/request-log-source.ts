@@ -3,7 +3,8 @@
  * NDJSON files of the local sink under `npm start`. Both answer the same two questions: a page of rows (newest
  * first) and the period's request count, errors and latency percentiles.
  */
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createRequire } from 'node:module';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { attemptRows, BREAKDOWN_COLUMNS, findLocalRequest, percentile, readRequestLog, type AttemptRow, type RequestFilter, type RequestLogRow } from './request-log.js';
 import { assembleSeries, BUCKET_SECONDS, cellsOfRows, type GroupCell, type RequestSeries, type SeriesQuery, type TotalCell } from './request-series.js';
 
@@ -163,6 +164,8 @@ export function clickHouseSource(client: ClickHouseClient): RequestLogSource {
 /** CLICKHOUSE_URL (+ _USER/_PASSWORD/_DATABASE) as the usage sink uses them, else the local files, else none. */
 export function requestLogFromEnv(env: NodeJS.ProcessEnv, dataDir: string | undefined): RequestLogSource {
   if (env.CLICKHOUSE_URL) {
+    // Loaded only when configured: without CLICKHOUSE_URL the admin role never needs the client.
+    const { ClickHouseLogLevel, createClient } = createRequire(import.meta.url)('@clickhouse/client') as typeof import('@clickhouse/client');
     return clickHouseSource(
       createClient({
         url: env.CLICKHOUSE_URL, username: env.CLICKHOUSE_USER ?? 'default', password: env.CLICKHOUSE_PASSWORD ?? '', database: env.CLICKHOUSE_DATABASE ?? 'default',

@@ -3,12 +3,20 @@
  * [total length u32][headers length u32][prelude CRC][headers][payload][message CRC]. Frames may be split
  * across or share TCP chunks; this splits them and lets the Smithy codec decode and CRC-check each one.
  */
-import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
+import { createRequire } from 'node:module';
+import type { EventStreamCodec, Message } from '@smithy/eventstream-codec';
 
 const toUtf8 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 const fromUtf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
-export const eventStreamCodec = new EventStreamCodec(toUtf8, fromUtf8);
+const require = createRequire(import.meta.url);
+let codec: EventStreamCodec | undefined;
+
+/** The codec, loaded with the first Bedrock stream: a gateway without Bedrock deployments never needs it. */
+export function eventStreamCodec(): EventStreamCodec {
+  codec ??= new (require('@smithy/eventstream-codec') as typeof import('@smithy/eventstream-codec')).EventStreamCodec(toUtf8, fromUtf8);
+  return codec;
+}
 
 /** Largest frame accepted (the AWS limit is 16 MB); a corrupt length must not make us buffer forever. */
 const MAX_FRAME = 16 * 1024 * 1024;
@@ -32,7 +40,7 @@ export class EventStreamSplitter {
       const total = this.buf.readUInt32BE(0);
       if (total < 16 || total > MAX_FRAME) throw new Error(`event-stream frame length ${total} is invalid`);
       if (this.buf.length < total) break;
-      const msg = eventStreamCodec.decode(this.buf.subarray(0, total));
+      const msg = eventStreamCodec().decode(this.buf.subarray(0, total));
       this.buf = this.buf.subarray(total);
       const h = (name: string): string => {
         const v = msg.headers[name];
@@ -54,7 +62,7 @@ export class EventStreamSplitter {
 /** Encode one event frame (used by tests to build recorded transcripts into wire bytes). */
 export function encodeEvent(messageType: 'event' | 'exception', type: string, payload: unknown): Buffer {
   const typeHeader = messageType === 'event' ? ':event-type' : ':exception-type';
-  const bytes = eventStreamCodec.encode({
+  const bytes = eventStreamCodec().encode({
     headers: {
       ':message-type': { type: 'string', value: messageType },
       [typeHeader]: { type: 'string', value: type },

@@ -6,8 +6,10 @@
  * Redis unreachable at start is not fatal: connectRedis returns the client anyway (it keeps reconnecting in
  * the background), so the gateway starts under the limits' failure policy instead of crash-looping through
  * a Redis incident. Callers see `client.status !== 'ready'` and their calls fail fast until it connects.
+ *
+ * ioredis is imported on the first connection: the embedded mode (no REDIS_URL) never loads it.
  */
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export type RedisLike = Redis | Cluster;
 
@@ -15,6 +17,8 @@ export interface RedisClientOptions {
   url: string;
   cluster?: boolean;
   commandTimeoutMs?: number;
+  /** Commands sent at once instead of auto-pipelined (callers that batch themselves: admission). */
+  unpipelined?: string[];
 }
 
 function reconnectDelay(times: number): number {
@@ -33,11 +37,14 @@ export async function connectRedis(opts: RedisClientOptions & { onUnreachable?: 
     lazyConnect: true,
     connectTimeout: 2000,
   } as const;
+  const { Cluster, Redis } = await import('ioredis');
+  const autoPipeliningIgnoredCommands = opts.unpipelined ?? [];
   let client: RedisLike;
   if (opts.cluster) {
     const u = new URL(opts.url);
     client = new Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], {
       enableAutoPipelining: true,
+      autoPipeliningIgnoredCommands,
       enableOfflineQueue: false,
       lazyConnect: true,
       clusterRetryStrategy: reconnectDelay,
@@ -49,7 +56,7 @@ export async function connectRedis(opts: RedisClientOptions & { onUnreachable?: 
       },
     });
   } else {
-    client = new Redis(opts.url, { ...common, enableAutoPipelining: true, retryStrategy: reconnectDelay });
+    client = new Redis(opts.url, { ...common, enableAutoPipelining: true, autoPipeliningIgnoredCommands, retryStrategy: reconnectDelay });
   }
   // Errors surface on the calls that fail; the 'error' event must have a listener or Node crashes.
   client.on('error', () => undefined);

@@ -17,8 +17,6 @@ export interface RedisClientOptions {
   url: string;
   cluster?: boolean;
   commandTimeoutMs?: number;
-  /** Commands sent at once instead of auto-pipelined (callers that batch themselves: admission). */
-  unpipelined?: string[];
 }
 
 function reconnectDelay(times: number): number {
@@ -38,13 +36,11 @@ export async function connectRedis(opts: RedisClientOptions & { onUnreachable?: 
     connectTimeout: 2000,
   } as const;
   const { Cluster, Redis } = await import('ioredis');
-  const autoPipeliningIgnoredCommands = opts.unpipelined ?? [];
   let client: RedisLike;
   if (opts.cluster) {
     const u = new URL(opts.url);
     client = new Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], {
       enableAutoPipelining: true,
-      autoPipeliningIgnoredCommands,
       enableOfflineQueue: false,
       lazyConnect: true,
       clusterRetryStrategy: reconnectDelay,
@@ -56,7 +52,7 @@ export async function connectRedis(opts: RedisClientOptions & { onUnreachable?: 
       },
     });
   } else {
-    client = new Redis(opts.url, { ...common, enableAutoPipelining: true, autoPipeliningIgnoredCommands, retryStrategy: reconnectDelay });
+    client = new Redis(opts.url, { ...common, enableAutoPipelining: true, retryStrategy: reconnectDelay });
   }
   // Errors surface on the calls that fail; the 'error' event must have a listener or Node crashes.
   client.on('error', () => undefined);

@@ -82,9 +82,6 @@ class SettleBatch extends ScriptCall {
   readonly items: PendingSettle[] = [];
 }
 
-/** Batched here already: sent as soon as a turn's batch is complete, not deferred once more by auto-pipelining. */
-export const UNPIPELINED = ['skywayAdmitMany', 'skywaySettleMany'];
-
 /** Requests per call at most (a call holds Redis for its duration). */
 const MAX_BATCH = 256;
 
@@ -172,7 +169,7 @@ export class RedisAdmission implements Admission {
   static async create(opts: RedisAdmissionOptions): Promise<RedisAdmission> {
     const { config } = opts;
     if (!opts.client && !config.redisUrl) throw new Error('RedisAdmission needs REDIS_URL');
-    const client = opts.client ?? (await connectRedis({ url: config.redisUrl!, cluster: config.cluster, commandTimeoutMs: config.commandTimeoutMs, unpipelined: UNPIPELINED }));
+    const client = opts.client ?? (await connectRedis({ url: config.redisUrl!, cluster: config.cluster, commandTimeoutMs: config.commandTimeoutMs }));
     const admission = new RedisAdmission(client, config, opts.logger, opts.metrics, opts.ledger, opts.leases);
     // Redis unreachable at start: begin degraded (failure policy, recovery probe) rather than refuse to start.
     if (client.status !== 'ready') admission.enterDegraded(new Error(`Redis not reachable at start (${client.status})`));
@@ -266,6 +263,9 @@ export class RedisAdmission implements Admission {
 
   private admitBatches = new Map<string, AdmitBatch>();
   private settleBatches = new Map<string, SettleBatch>();
+  /** Tags with a call in flight: their next batch waits for its answer (and grows meanwhile). */
+  private admitsInFlight = new Set<string>();
+  private settlesInFlight = new Set<string>();
   private flushScheduled = false;
 
   private scheduleFlush(): void {
@@ -279,7 +279,7 @@ export class RedisAdmission implements Admission {
     let b = this.admitBatches.get(tag);
     if (b && b.count >= MAX_BATCH) {
       this.admitBatches.delete(tag);
-      void this.sendAdmits(b);
+      void this.sendAdmits(tag, b);
       b = undefined;
     }
     if (!b) {
@@ -300,16 +300,25 @@ export class RedisAdmission implements Admission {
     return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }));
   }
 
-  private async sendAdmits(b: AdmitBatch): Promise<void> {
-    let replies: Reply[];
+  private async sendAdmits(tag: string, b: AdmitBatch): Promise<void> {
+    this.admitsInFlight.add(tag);
+    let replies: Reply[] | undefined;
+    let error: unknown;
     try {
       replies = await this.cmd.skywayAdmitMany(b.keys.length, ...b.keys, b.count, this.cfg.leaseMs, WINDOW_MS, ...b.args);
       if (!Array.isArray(replies) || replies.length !== b.count) throw new Error(`admission script answered ${Array.isArray(replies) ? replies.length : typeof replies} replies for ${b.count} admissions`);
     } catch (err) {
-      for (const w of b.waiters) w.reject(err);
-      return;
+      error = err;
     }
-    for (let i = 0; i < b.waiters.length; i++) b.waiters[i]!.resolve(replies[i]!);
+    this.admitsInFlight.delete(tag);
+    // What queued up while this call was in flight goes now.
+    const next = this.admitBatches.get(tag);
+    if (next) {
+      this.admitBatches.delete(tag);
+      void this.sendAdmits(tag, next);
+    }
+    if (replies && error === undefined) for (let i = 0; i < b.waiters.length; i++) b.waiters[i]!.resolve(replies[i]!);
+    else for (const w of b.waiters) w.reject(error);
   }
 
   private settleArgs(plan: AdmissionPlan, req: AdmissionRequest, tokens: number, micro: number): PendingSettle {
@@ -331,7 +340,7 @@ export class RedisAdmission implements Admission {
     let b = this.settleBatches.get(s.tag);
     if (b && b.count >= MAX_BATCH) {
       this.settleBatches.delete(s.tag);
-      void this.sendSettles(b);
+      void this.sendSettles(s.tag, b);
       b = undefined;
     }
     if (!b) {
@@ -350,22 +359,28 @@ export class RedisAdmission implements Admission {
     return new Promise((resolve) => batch.settled.push(resolve));
   }
 
-  /** Settlements first (what they free counts for the admissions of the same turn), then admissions. */
+  /**
+   * At the end of a turn: settlements first (what they free counts for the admissions of the same turn), then
+   * admissions, one call per tag, except for tags whose previous call is still in flight: their batch keeps
+   * growing and goes when that call answers. One call in flight per tag and kind, as ioredis auto-pipelining
+   * does per connection: under load, batches grow instead of calls multiplying.
+   */
   private flushBatches(): void {
     this.flushScheduled = false;
-    if (this.settleBatches.size > 0) {
-      const settles = [...this.settleBatches.values()];
-      this.settleBatches.clear();
-      for (const b of settles) void this.sendSettles(b);
+    for (const [tag, b] of this.settleBatches) {
+      if (this.settlesInFlight.has(tag)) continue;
+      this.settleBatches.delete(tag);
+      void this.sendSettles(tag, b);
     }
-    if (this.admitBatches.size > 0) {
-      const admits = [...this.admitBatches.values()];
-      this.admitBatches.clear();
-      for (const b of admits) void this.sendAdmits(b);
+    for (const [tag, b] of this.admitBatches) {
+      if (this.admitsInFlight.has(tag)) continue;
+      this.admitBatches.delete(tag);
+      void this.sendAdmits(tag, b);
     }
   }
 
-  private async sendSettles(b: SettleBatch): Promise<void> {
+  private async sendSettles(tag: string, b: SettleBatch): Promise<void> {
+    this.settlesInFlight.add(tag);
     try {
       await this.cmd.skywaySettleMany(b.keys.length, ...b.keys, b.count, WINDOW_MS, ...b.args);
     } catch (err) {
@@ -373,7 +388,13 @@ export class RedisAdmission implements Admission {
       this.enterDegraded(err);
       for (const s of b.items) this.queueSettle(s);
     } finally {
+      this.settlesInFlight.delete(tag);
       for (const done of b.settled) done();
+      const next = this.settleBatches.get(tag);
+      if (next) {
+        this.settleBatches.delete(tag);
+        void this.sendSettles(tag, next);
+      }
     }
   }
 

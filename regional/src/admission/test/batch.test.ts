@@ -9,7 +9,7 @@ import { redis } from '../../../../test-support/services.js';
 import { RateLimited } from '../../errors/catalogue.js';
 import { admissionConfigFromEnv } from '../config.js';
 import type { AdmissionConfig } from '../config.js';
-import { RedisAdmission, UNPIPELINED } from '../redis.js';
+import { RedisAdmission } from '../redis.js';
 import { connectRedis } from '../redis-client.js';
 import type { AdmissionLogger, AdmissionRequest, AdmissionTicket } from '../types.js';
 import { principal, request } from './fixtures.js';
@@ -24,22 +24,23 @@ interface Counted {
 }
 
 /**
- * A RedisAdmission on a real client made as in production (connectRedis, the batched scripts not
- * auto-pipelined), counting the script calls it sends (each still runs in Redis).
+ * A RedisAdmission on a real client made as in production (connectRedis), counting the script calls it makes
+ * (each still runs in Redis).
  */
 async function counted(url: string, prefix: string, over: Partial<AdmissionConfig> = {}): Promise<Counted> {
-  const client = (await connectRedis({ url, unpipelined: UNPIPELINED })) as Redis;
+  const client = (await connectRedis({ url })) as Redis;
   const admission = await RedisAdmission.create({ config: { ...admissionConfigFromEnv({ REDIS_URL: url }), prefix, ...over }, logger: silent, client });
   assert.equal(admission.degraded, false);
-  const scripts = (client as unknown as { scriptsSet: Record<string, { sha: string }> }).scriptsSet;
-  const shas = { [scripts.skywayAdmitMany!.sha]: 'admit', [scripts.skywaySettleMany!.sha]: 'settle' } as const;
   const calls = { admit: 0, settle: 0 };
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = ((command: { name: string; args: unknown[] }, ...rest: unknown[]) => {
-    const which = command.name === 'evalsha' ? shas[String(command.args[0])] : undefined;
-    if (which) calls[which]++;
-    return (send as (...a: unknown[]) => unknown)(command, ...rest);
-  }) as typeof client.sendCommand;
+  const c = client as unknown as Record<string, (this: unknown, ...args: unknown[]) => Promise<unknown>>;
+  for (const [name, field] of [['skywayAdmitMany', 'admit'], ['skywaySettleMany', 'settle']] as const) {
+    const real = c[name]!;
+    // Auto-pipelining copies the command onto its pipeline and calls it there: count the client's calls only.
+    c[name] = function (this: unknown, ...args: unknown[]) {
+      if (this === client) calls[field]++;
+      return real.apply(this, args);
+    };
+  }
   return { admission, client, calls };
 }
 

@@ -184,3 +184,23 @@ test('batched admission: one call per hash tag in a turn (SKYWAY_LIMITS_HASH_TAG
     await a.admission.close();
   }
 });
+
+test('a settlement and an admission of one turn: the settlement goes first, in the same flush, and frees the slot', { timeout: 30_000 }, async (t) => {
+  const r = await redis(t);
+  if (!r) return;
+  const a = await counted(r.url, r.prefix);
+  try {
+    const p = principal(`${r.prefix}k-par`, { key: { maxParallel: 1 } });
+    const first = await a.admission.admit(request(p));
+    await assert.rejects(Promise.resolve().then(() => a.admission.admit(request(p))), (e: RateLimited) => e.code === 'concurrency_limit_exceeded');
+    const settled = first.settle({ promptTokens: 1, completionTokens: 1, costUsd: 0 });
+    const second = a.admission.admit(request(p));
+    assert.equal(a.calls.settle, 0, 'the settlement waits for the end of the turn');
+    await second;
+    assert.equal(a.calls.settle, 1, 'sent with the admission, before it');
+    await settled;
+  } finally {
+    await dropKeys(a.client, r.prefix);
+    await a.admission.close();
+  }
+});

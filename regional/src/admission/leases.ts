@@ -111,7 +111,7 @@ export class BudgetLeases {
   }
 
   /**
-   * The region's lease of scope `i` cannot hold the request (ADMIT_LUA kind 5, `left` = what the lease has
+   * The region's lease of scope `i` cannot hold the request (ADMIT_MANY_LUA kind 5, `left` = what the lease has
    * free): wait for a refill. Returns the plan to admit again with, or 'refuse' when the global budget has no
    * room. The ledger unreachable: the budget failure `policy` (closed → 503 `budget_ledger_unavailable`; open →
    * the plan without that budget). Redis errors (writing the lease) are thrown as they are.

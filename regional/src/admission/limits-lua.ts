@@ -1,5 +1,6 @@
 /**
- * The Lua scripts behind Redis admission: one EVALSHA per admission and one per settlement.
+ * The Lua scripts behind Redis admission: one EVALSHA per event-loop turn's admissions and one per its
+ * settlements (per hash tag), each request applied in order with the semantics of a call of its own.
  *
  * Per scope, 6 KEYS (all inside one hash tag, so one script touches one cluster slot):
  *   w      ZSET   sliding-window log: member `<reqId>|<tokens>`, score = admission time (ms, Redis TIME)
@@ -21,26 +22,37 @@
  */
 
 /**
- * ARGV: reqId, estTokens, estMicro, leaseMs, windowMs, then per scope: rpm, tpm, maxParallel, budgetMicro,
- * bspentTtlMs (−1 = no such limit; ttl 0 = never expires), leased (1 = check the budget against the lease `g`).
- * Returns {1, rqLimit, rqRemaining, rqResetMs, tkLimit, tkRemaining, tkResetMs, leaseLeft per scope…} (leaseLeft
+ * Admission of a batch: every admission one task issued in one event-loop turn (redis.ts), applied one after
+ * the other in argument order, each exactly as if it were alone (checks on every scope first, then writes in
+ * every scope or in none), all at one Redis TIME. So N admissions in one call decide exactly as N calls in that
+ * order would, at the cost of one round trip, one script call and each scope's key names sent once.
+ *
+ * KEYS: six per distinct scope (w, wt, p, r, bres, bspent), each scope once per call.
+ * ARGV: count, leaseMs, windowMs, then per admission: scopeCount, reqId, estTokens, estMicro, then per scope:
+ * keyBase (0-based index of the scope's first KEY), rpm, tpm, maxParallel, budgetMicro, bspentTtlMs (−1 = no
+ * such limit; ttl 0 = never expires), leased (1 = check the budget against the lease `g`).
+ * Returns one reply per admission, in order:
+ * {1, rqLimit, rqRemaining, rqResetMs, tkLimit, tkRemaining, tkResetMs, leaseLeft per scope…} (leaseLeft
  * = what the scope's lease has left after this reservation, −1 when not leased) or
  * {0, kind(1 requests, 2 tokens, 3 parallel, 4 budget, 5 lease short), scopeIndex(0-based), retryAfterMs, limit,
  * remaining} (kind 5: the region's lease cannot hold the request but the budget may: refill, then admit again) or
  * {2, scopeIndex…}: the budget scopes whose spend must be seeded from the ledger first (nothing was written).
+ *
+ * Within one call `now` is fixed, so a window or lease set reaped once has nothing left to reap (entries added
+ * by the call are younger than the window and expire after `now`), and a seeded marker cannot change (this
+ * script never seeds): each is read once per key per call.
  */
-export const ADMIT_LUA = `
+export const ADMIT_MANY_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local id = ARGV[1]
-local est = tonumber(ARGV[2])
-local estMicro = tonumber(ARGV[3])
-local lease = tonumber(ARGV[4])
-local win = tonumber(ARGV[5])
-local n = #KEYS / 6
-local rqL, rqR, rqT, tkL, tkR, tkT = -1, -1, 0, -1, -1, 0
+local m = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+local win = tonumber(ARGV[3])
+local reapedW, reapedP, seeded = {}, {}, {}
 
 local function reapWindow(w, wt)
+  if reapedW[w] then return end
+  reapedW[w] = true
   local old = redis.call('ZRANGEBYSCORE', w, '-inf', now - win)
   if #old > 0 then
     local sum = 0
@@ -51,6 +63,8 @@ local function reapWindow(w, wt)
 end
 
 local function reapLeases(p, r, bres)
+  if reapedP[p] then return end
+  if lease > 0 then reapedP[p] = true end
   local old = redis.call('ZRANGEBYSCORE', p, '-inf', now)
   if #old > 0 then
     local sum = 0
@@ -63,107 +77,133 @@ local function reapLeases(p, r, bres)
   end
 end
 
-local unseeded = {2}
-for i = 1, n do
-  if tonumber(ARGV[5 + (i - 1) * 6 + 4]) >= 0 and not redis.call('HGET', KEYS[(i - 1) * 6 + 6], 's') then
-    unseeded[#unseeded + 1] = i - 1
+local function isSeeded(bspent)
+  local s = seeded[bspent]
+  if s == nil then
+    s = redis.call('HGET', bspent, 's') ~= false
+    seeded[bspent] = s
   end
+  return s
 end
-if #unseeded > 1 then return unseeded end
 
-local left = {}
-for i = 1, n do
-  local k = (i - 1) * 6
-  local a = 5 + (i - 1) * 6
-  local rpm, tpm, par, bmax = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
-  left[i] = -1
-  local w, wt, p, r, bres, bspent = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
-  if rpm >= 0 or tpm >= 0 then
-    reapWindow(w, wt)
-    local count = redis.call('ZCARD', w)
-    local reset = win
-    if count > 0 then
-      local oldest = redis.call('ZRANGE', w, 0, 0, 'WITHSCORES')
-      reset = tonumber(oldest[2]) + win - now
+local function admitOne(ab)
+  local n = tonumber(ARGV[ab + 1])
+  local id = ARGV[ab + 2]
+  local est = tonumber(ARGV[ab + 3])
+  local estMicro = tonumber(ARGV[ab + 4])
+  local rqL, rqR, rqT, tkL, tkR, tkT = -1, -1, 0, -1, -1, 0
+
+  local unseeded = {2}
+  for i = 1, n do
+    local a = ab + 4 + (i - 1) * 7
+    if tonumber(ARGV[a + 5]) >= 0 and not isSeeded(KEYS[tonumber(ARGV[a + 1]) + 6]) then
+      unseeded[#unseeded + 1] = i - 1
     end
-    if rpm >= 0 then
-      if count + 1 > rpm then
-        local retry = win
-        if rpm > 0 then
-          local e = redis.call('ZRANGE', w, count - rpm, count - rpm, 'WITHSCORES')
-          if e[2] then retry = tonumber(e[2]) + win - now end
-        end
-        return {0, 1, i - 1, retry, rpm, 0}
+  end
+  if #unseeded > 1 then return unseeded end
+
+  local left = {}
+  for i = 1, n do
+    local a = ab + 4 + (i - 1) * 7
+    local k = tonumber(ARGV[a + 1])
+    local rpm, tpm, par, bmax = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+    left[i] = -1
+    local w, wt, p, r, bres, bspent = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
+    if rpm >= 0 or tpm >= 0 then
+      reapWindow(w, wt)
+      local count = redis.call('ZCARD', w)
+      local reset = win
+      if count > 0 then
+        local oldest = redis.call('ZRANGE', w, 0, 0, 'WITHSCORES')
+        reset = tonumber(oldest[2]) + win - now
       end
-      if rqL < 0 or rpm - count - 1 < rqR then rqL, rqR, rqT = rpm, rpm - count - 1, reset end
-    end
-    if tpm >= 0 then
-      local sum = tonumber(redis.call('GET', wt) or '0')
-      if sum + est > tpm then
-        local retry = -1
-        if est <= tpm then
-          retry = win
-          local entries = redis.call('ZRANGE', w, 0, 9999, 'WITHSCORES')
-          local freed = 0
-          for j = 1, #entries, 2 do
-            freed = freed + (tonumber(string.match(entries[j], '|(%d+)$')) or 0)
-            if sum - freed + est <= tpm then retry = tonumber(entries[j + 1]) + win - now; break end
+      if rpm >= 0 then
+        if count + 1 > rpm then
+          local retry = win
+          if rpm > 0 then
+            local e = redis.call('ZRANGE', w, count - rpm, count - rpm, 'WITHSCORES')
+            if e[2] then retry = tonumber(e[2]) + win - now end
           end
+          return {0, 1, i - 1, retry, rpm, 0}
         end
-        return {0, 2, i - 1, retry, tpm, math.max(0, tpm - sum)}
+        if rqL < 0 or rpm - count - 1 < rqR then rqL, rqR, rqT = rpm, rpm - count - 1, reset end
       end
-      if tkL < 0 or tpm - sum - est < tkR then tkL, tkR, tkT = tpm, tpm - sum - est, reset end
+      if tpm >= 0 then
+        local sum = tonumber(redis.call('GET', wt) or '0')
+        if sum + est > tpm then
+          local retry = -1
+          if est <= tpm then
+            retry = win
+            local entries = redis.call('ZRANGE', w, 0, 9999, 'WITHSCORES')
+            local freed = 0
+            for j = 1, #entries, 2 do
+              freed = freed + (tonumber(string.match(entries[j], '|(%d+)$')) or 0)
+              if sum - freed + est <= tpm then retry = tonumber(entries[j + 1]) + win - now; break end
+            end
+          end
+          return {0, 2, i - 1, retry, tpm, math.max(0, tpm - sum)}
+        end
+        if tkL < 0 or tpm - sum - est < tkR then tkL, tkR, tkT = tpm, tpm - sum - est, reset end
+      end
+    end
+    if par >= 0 or bmax >= 0 then
+      reapLeases(p, r, bres)
+      if par >= 0 and redis.call('ZCARD', p) + 1 > par then return {0, 3, i - 1, 1000, par, 0} end
+      if bmax >= 0 then
+        local spent = tonumber(redis.call('HGET', bspent, 'm') or '0')
+        local reserved = tonumber(redis.call('GET', bres) or '0')
+        local cap = bmax
+        local leased = ARGV[a + 7] == '1'
+        if leased then
+          local g = tonumber(redis.call('HGET', bspent, 'g') or '0')
+          if g < cap then cap = g end
+        end
+        if spent >= cap or spent + reserved + estMicro > cap then
+          local ttl = tonumber(ARGV[a + 6])
+          local retry = -1
+          if ttl > 0 then retry = ttl - 86400000 end
+          if cap < bmax and spent + reserved + estMicro <= bmax then return {0, 5, i - 1, retry, bmax, math.max(0, cap - spent - reserved)} end
+          return {0, 4, i - 1, retry, bmax, math.max(0, cap - spent - reserved)}
+        end
+        if leased then left[i] = cap - spent - reserved - estMicro end
+      end
     end
   end
-  if par >= 0 or bmax >= 0 then
-    reapLeases(p, r, bres)
-    if par >= 0 and redis.call('ZCARD', p) + 1 > par then return {0, 3, i - 1, 1000, par, 0} end
-    if bmax >= 0 then
-      local spent = tonumber(redis.call('HGET', bspent, 'm') or '0')
-      local reserved = tonumber(redis.call('GET', bres) or '0')
-      local cap = bmax
-      local leased = ARGV[a + 6] == '1'
-      if leased then
-        local g = tonumber(redis.call('HGET', bspent, 'g') or '0')
-        if g < cap then cap = g end
+
+  local member = id .. '|' .. est
+  for i = 1, n do
+    local a = ab + 4 + (i - 1) * 7
+    local k = tonumber(ARGV[a + 1])
+    local rpm, tpm, par, bmax = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+    if rpm >= 0 or tpm >= 0 then
+      redis.call('ZADD', KEYS[k + 1], now, member)
+      redis.call('PEXPIRE', KEYS[k + 1], win + 1000)
+      redis.call('INCRBY', KEYS[k + 2], est)
+      redis.call('PEXPIRE', KEYS[k + 2], win + 1000)
+    end
+    if par >= 0 or bmax >= 0 then
+      redis.call('ZADD', KEYS[k + 3], now + lease, id)
+      redis.call('PEXPIRE', KEYS[k + 3], lease + 1000)
+      if bmax >= 0 and estMicro > 0 then
+        redis.call('HSET', KEYS[k + 4], id, estMicro)
+        redis.call('PEXPIRE', KEYS[k + 4], lease + 1000)
+        redis.call('INCRBY', KEYS[k + 5], estMicro)
+        redis.call('PEXPIRE', KEYS[k + 5], lease + 1000)
       end
-      if spent >= cap or spent + reserved + estMicro > cap then
-        local ttl = tonumber(ARGV[a + 5])
-        local retry = -1
-        if ttl > 0 then retry = ttl - 86400000 end
-        if cap < bmax and spent + reserved + estMicro <= bmax then return {0, 5, i - 1, retry, bmax, math.max(0, cap - spent - reserved)} end
-        return {0, 4, i - 1, retry, bmax, math.max(0, cap - spent - reserved)}
-      end
-      if leased then left[i] = cap - spent - reserved - estMicro end
     end
   end
+  local out = {1, rqL, rqR, rqT, tkL, tkR, tkT}
+  for i = 1, n do out[7 + i] = left[i] end
+  return out
 end
 
-local member = id .. '|' .. est
-for i = 1, n do
-  local k = (i - 1) * 6
-  local a = 5 + (i - 1) * 6
-  local rpm, tpm, par, bmax = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
-  if rpm >= 0 or tpm >= 0 then
-    redis.call('ZADD', KEYS[k + 1], now, member)
-    redis.call('PEXPIRE', KEYS[k + 1], win + 1000)
-    redis.call('INCRBY', KEYS[k + 2], est)
-    redis.call('PEXPIRE', KEYS[k + 2], win + 1000)
-  end
-  if par >= 0 or bmax >= 0 then
-    redis.call('ZADD', KEYS[k + 3], now + lease, id)
-    redis.call('PEXPIRE', KEYS[k + 3], lease + 1000)
-    if bmax >= 0 and estMicro > 0 then
-      redis.call('HSET', KEYS[k + 4], id, estMicro)
-      redis.call('PEXPIRE', KEYS[k + 4], lease + 1000)
-      redis.call('INCRBY', KEYS[k + 5], estMicro)
-      redis.call('PEXPIRE', KEYS[k + 5], lease + 1000)
-    end
-  end
+local replies = {}
+local ab = 3
+for j = 1, m do
+  replies[j] = admitOne(ab)
+  ab = ab + 4 + tonumber(ARGV[ab + 1]) * 7
 end
-local out = {1, rqL, rqR, rqT, tkL, tkR, tkT}
-for i = 1, n do out[7 + i] = left[i] end
-return out
+return replies
 `;
 
 
@@ -174,28 +214,28 @@ return out
  *
  * Many settlements in one call: the request path settles every response, and one call per response was the
  * largest single cost of the gateway with limits on. All KEYS of one call share a hash slot (callers group by
- * hash tag). ARGV: count, then per settlement: scopeCount, reqId, estTokens, actualTokens, actualMicro,
- * windowMs, then per scope hasTpm (0/1), hasLease (0/1), hasBudget (0/1), bspentTtlMs. KEYS: six per scope, in
- * the same order as ADMIT_LUA's. Applied in order. Returns the count.
+ * hash tag); six per distinct scope, each scope once per call (as ADMIT_MANY_LUA's). ARGV: count, windowMs,
+ * then per settlement: scopeCount, reqId, estTokens, actualTokens, actualMicro, then per scope keyBase (0-based
+ * index of the scope's first KEY), hasTpm (0/1), hasLease (0/1), hasBudget (0/1), bspentTtlMs. Applied in
+ * order. Returns the count.
  */
 export const SETTLE_MANY_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local m = tonumber(ARGV[1])
-local kb = 0
-local ab = 1
+local win = tonumber(ARGV[2])
+local ab = 2
 for j = 1, m do
   local nsc = tonumber(ARGV[ab + 1])
   local id = ARGV[ab + 2]
   local est = tonumber(ARGV[ab + 3])
   local actual = tonumber(ARGV[ab + 4])
   local micro = tonumber(ARGV[ab + 5])
-  local win = tonumber(ARGV[ab + 6])
   for i = 1, nsc do
-    local k = kb + (i - 1) * 6
-    local a = ab + 6 + (i - 1) * 4
+    local a = ab + 5 + (i - 1) * 5
+    local k = tonumber(ARGV[a + 1])
     local w, wt, p, r, bres, bspent = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
-    if ARGV[a + 1] == '1' then
+    if ARGV[a + 2] == '1' then
       local old = id .. '|' .. est
       local score = redis.call('ZSCORE', w, old)
       if score and tonumber(score) > now - win then
@@ -211,7 +251,7 @@ for j = 1, m do
         redis.call('PEXPIRE', wt, win + 1000)
       end
     end
-    if ARGV[a + 2] == '1' then
+    if ARGV[a + 3] == '1' then
       redis.call('ZREM', p, id)
       local v = redis.call('HGET', r, id)
       if v then
@@ -219,14 +259,13 @@ for j = 1, m do
         redis.call('DECRBY', bres, tonumber(v))
       end
     end
-    if ARGV[a + 3] == '1' and micro > 0 then
+    if ARGV[a + 4] == '1' and micro > 0 then
       redis.call('HINCRBY', bspent, 'm', micro)
-      local ttl = tonumber(ARGV[a + 4])
+      local ttl = tonumber(ARGV[a + 5])
       if ttl > 0 then redis.call('PEXPIRE', bspent, ttl) end
     end
   end
-  kb = kb + nsc * 6
-  ab = ab + 6 + nsc * 4
+  ab = ab + 5 + nsc * 5
 end
 return m
 `;

@@ -36,8 +36,20 @@ export function toMicro(usd: number, roundUp: boolean): number {
   return roundUp ? Math.ceil(usd * 1e6 - 1e-9) : Math.round(usd * 1e6);
 }
 
+/** The last period computed per kind: [start, end) and its id. Every admission and settlement asks, twice per request. */
+const lastPeriod = new Map<BudgetSpec['period'], { start: number; end: number; id: string }>();
+
 /** The period bucket a budget counts into at `now`, and how long until it ends (UTC calendar periods). */
 export function budgetPeriod(period: BudgetSpec['period'], now: number): { id: string; remainingMs: number } {
+  if (period === 'none') return { id: 'all', remainingMs: 0 };
+  const last = lastPeriod.get(period);
+  if (last && now >= last.start && now < last.end) return { id: last.id, remainingMs: last.end - now };
+  const p = computePeriod(period, now);
+  lastPeriod.set(period, { start: p.start, end: now + p.remainingMs, id: p.id });
+  return { id: p.id, remainingMs: p.remainingMs };
+}
+
+function computePeriod(period: Exclude<BudgetSpec['period'], 'none'>, now: number): { id: string; remainingMs: number; start: number } {
   const d = new Date(now);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth();
@@ -46,19 +58,17 @@ export function budgetPeriod(period: BudgetSpec['period'], now: number): { id: s
   switch (period) {
     case 'daily': {
       const start = Date.UTC(y, m, day);
-      return { id: `d${y}${pad(m + 1)}${pad(day)}`, remainingMs: start + DAY - now };
+      return { id: `d${y}${pad(m + 1)}${pad(day)}`, remainingMs: start + DAY - now, start };
     }
     case 'weekly': {
       // ISO weeks start on Monday.
       const dow = (d.getUTCDay() + 6) % 7;
       const start = Date.UTC(y, m, day - dow);
       const s = new Date(start);
-      return { id: `w${s.getUTCFullYear()}${pad(s.getUTCMonth() + 1)}${pad(s.getUTCDate())}`, remainingMs: start + 7 * DAY - now };
+      return { id: `w${s.getUTCFullYear()}${pad(s.getUTCMonth() + 1)}${pad(s.getUTCDate())}`, remainingMs: start + 7 * DAY - now, start };
     }
     case 'monthly':
-      return { id: `m${y}${pad(m + 1)}`, remainingMs: Date.UTC(y, m + 1, 1) - now };
-    case 'none':
-      return { id: 'all', remainingMs: 0 };
+      return { id: `m${y}${pad(m + 1)}`, remainingMs: Date.UTC(y, m + 1, 1) - now, start: Date.UTC(y, m, 1) };
   }
 }
 

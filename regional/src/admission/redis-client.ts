@@ -6,8 +6,10 @@
  * Redis unreachable at start is not fatal: connectRedis returns the client anyway (it keeps reconnecting in
  * the background), so the gateway starts under the limits' failure policy instead of crash-looping through
  * a Redis incident. Callers see `client.status !== 'ready'` and their calls fail fast until it connects.
+ *
+ * ioredis is imported on the first connection: the embedded mode (no REDIS_URL) never loads it.
  */
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export type RedisLike = Redis | Cluster;
 
@@ -33,6 +35,7 @@ export async function connectRedis(opts: RedisClientOptions & { onUnreachable?: 
     lazyConnect: true,
     connectTimeout: 2000,
   } as const;
+  const { Cluster, Redis } = await import('ioredis');
   let client: RedisLike;
   if (opts.cluster) {
     const u = new URL(opts.url);

@@ -32,3 +32,26 @@ export function scopeKeys(prefix: string, tag: string, s: ScopePlan): string[] {
   // `bs:` (a hash since spend is seeded from the ledger; the older string counters were `b:`, left to expire).
   return [base + 'w', base + 'wt', base + 'p', base + 'r', base + 'bres', base + 'bs:' + (s.period || '-')];
 }
+
+/** Entries kept by a ScopeKeyCache before it starts over (one per scope and budget period in use). */
+const MAX_CACHED_SCOPES = 50_000;
+
+/**
+ * The 6 keys of each scope, built once per scope and budget period instead of per admission and settlement.
+ * The same scope always gets the same array: batches use it to send each scope's keys once (redis.ts).
+ */
+export class ScopeKeyCache {
+  private readonly map = new Map<string, readonly string[]>();
+  constructor(private readonly prefix: string) {}
+
+  get(tag: string, s: ScopePlan): readonly string[] {
+    const id = `${tag}\n${s.kind}\n${s.id}\n${s.period}`;
+    let keys = this.map.get(id);
+    if (!keys) {
+      if (this.map.size >= MAX_CACHED_SCOPES) this.map.clear();
+      keys = Object.freeze(scopeKeys(this.prefix, tag, s));
+      this.map.set(id, keys);
+    }
+    return keys;
+  }
+}

@@ -1,6 +1,7 @@
 /**
- * Admission against Redis: one EVALSHA per admission (limits-lua.ts), auto-pipelined so that concurrent
- * admissions share a round trip; the settlements of one event-loop turn go in one call per hash slot. While Redis is unreachable each limit kind follows its
+ * Admission against Redis: the admissions of one event-loop turn go in one EVALSHA per hash tag
+ * (ADMIT_MANY_LUA: applied in order, each as if alone), and so do the settlements (SETTLE_MANY_LUA); each
+ * scope's key names are built once per budget period (ScopeKeyCache) and sent once per call. While Redis is unreachable each limit kind follows its
  * failure policy (config.ts): `local` = the in-process limiter with limits divided by the replica count,
  * `open` = not enforced, `closed` = 503. Every such decision is counted (metrics.fallback) and logged
  * (when degraded mode starts, every 10 s while it lasts, and when it ends) — never a silent bypass.
@@ -12,12 +13,12 @@ import { BudgetSeeder } from './budget-seed.js';
 import type { SpendLedger } from './ledger.js';
 import type { LeaseLedger } from './lease-ledger.js';
 import { BudgetLeases, type LeaseConfig } from './leases.js';
-import { ADMIT_LUA, LEASE_LUA, SEED_LUA, SETTLE_MANY_LUA } from './limits-lua.js';
+import { ADMIT_MANY_LUA, LEASE_LUA, SEED_LUA, SETTLE_MANY_LUA } from './limits-lua.js';
 import { MemoryLimitStore } from './memory-store.js';
 import type { AdmissionPlan, ScopePlan } from './plan.js';
 import { connectRedis } from './redis-client.js';
 import type { RedisLike } from './redis-client.js';
-import { hashTag, scopeKeys } from './redis-keys.js';
+import { hashTag, ScopeKeyCache } from './redis-keys.js';
 import { admitWith } from './ticket.js';
 import type { LimiterBackend } from './ticket.js';
 import type {
@@ -39,24 +40,50 @@ const MAX_PENDING_SETTLES = 10_000;
 const MAX_LOCAL_TICKETS = 100_000;
 
 type Reply = (string | number)[];
+type Arg = string | number;
+/** The 6 keys of one scope (redis-keys.ts), the same array for the same scope and period. */
+type ScopeKeys = readonly string[];
 interface LimiterCommands {
-  skywayAdmit(...args: (string | number)[]): Promise<number[]>;
+  skywayAdmitMany(...args: (string | number)[]): Promise<Reply[]>;
   skywaySettleMany(...args: (string | number)[]): Promise<number>;
   skywaySeed(...args: (string | number)[]): Promise<number>;
   skywayLease(...args: (string | number)[]): Promise<number>;
 }
 
-/** Settlements of one event-loop turn that share a hash slot, sent as one call. */
-interface SettleBatch {
-  keys: string[];
-  args: (string | number)[];
-  count: number;
-  settled: Array<() => void>;
-  items: PendingSettle[];
+/**
+ * One script call's KEYS and ARGV: each scope's six keys once (`base` = the index of its first key), the
+ * requests' arguments in order.
+ */
+class ScriptCall {
+  readonly keys: string[] = [];
+  readonly args: Arg[] = [];
+  count = 0;
+  private readonly bases = new Map<ScopeKeys, number>();
+
+  base(k: ScopeKeys): number {
+    let b = this.bases.get(k);
+    if (b === undefined) {
+      b = this.keys.length;
+      for (let i = 0; i < k.length; i++) this.keys.push(k[i]!);
+      this.bases.set(k, b);
+    }
+    return b;
+  }
 }
 
-/** Settlements per call at most (a call holds Redis for its duration). */
-const MAX_SETTLE_BATCH = 256;
+/** Admissions of one event-loop turn that share a hash tag, sent as one call. */
+class AdmitBatch extends ScriptCall {
+  readonly waiters: Array<{ resolve: (r: Reply) => void; reject: (err: unknown) => void }> = [];
+}
+
+/** Settlements of one event-loop turn that share a hash tag, sent as one call. */
+class SettleBatch extends ScriptCall {
+  readonly settled: Array<() => void> = [];
+  readonly items: PendingSettle[] = [];
+}
+
+/** Requests per call at most (a call holds Redis for its duration). */
+const MAX_BATCH = 256;
 
 export interface RedisAdmissionOptions {
   config: AdmissionConfig;
@@ -80,11 +107,13 @@ function kindsOf(s: ScopePlan): LimitKind[] {
 }
 
 interface PendingSettle {
-  keys: string[];
-  args: (string | number)[];
+  /** reqId, estTokens, actualTokens, actualMicro. */
+  head: Arg[];
+  /** Per scope: its keys, and hasTpm, hasLease, hasBudget, bspentTtlMs. */
+  scopes: ScopeKeys[];
+  flags: Arg[];
   /** Hash tag of the keys: settlements are batched per tag (one slot per call in cluster mode). */
   tag: string;
-  scopes: number;
 }
 
 export class RedisAdmission implements Admission {
@@ -100,6 +129,7 @@ export class RedisAdmission implements Admission {
   private readonly fallbackCounts = new Map<string, number>();
   private closed = false;
   private readonly seeder: BudgetSeeder;
+  private readonly scopeKeys: ScopeKeyCache;
   /** Present when budgets are leases of the global ledger. */
   readonly leases: BudgetLeases | undefined;
 
@@ -111,11 +141,12 @@ export class RedisAdmission implements Admission {
     ledger: SpendLedger | undefined,
     leases?: RedisAdmissionOptions['leases'],
   ) {
-    client.defineCommand('skywayAdmit', { lua: ADMIT_LUA });
+    client.defineCommand('skywayAdmitMany', { lua: ADMIT_MANY_LUA });
     client.defineCommand('skywaySettleMany', { lua: SETTLE_MANY_LUA });
     client.defineCommand('skywaySeed', { lua: SEED_LUA });
     client.defineCommand('skywayLease', { lua: LEASE_LUA });
     this.cmd = client as unknown as LimiterCommands;
+    this.scopeKeys = new ScopeKeyCache(cfg.prefix);
     this.leases = leases && new BudgetLeases(leases.ledger, leases.config, (key, micro, ttl) => this.cmd.skywayLease(1, key, micro, ttl), log);
     if (this.leases) log.info({ region: leases!.config.region, fraction: leases!.config.fraction }, 'admission: budgets are leases of the global spend ledger');
     else if (!ledger) log.warn({}, 'admission: no spend ledger; budgets restart from 0 when Redis loses their counters');
@@ -169,31 +200,26 @@ export class RedisAdmission implements Admission {
 
   // ── Redis path ─────────────────────────────────────────────────────────────────────────────────────────
 
-  private keysAndArgs(plan: AdmissionPlan, req: AdmissionRequest): { keys: string[]; args: (string | number)[] } {
-    const tag = hashTag(this.cfg.hashTag, req.principal);
-    const keys: string[] = [];
-    const args: (string | number)[] = [req.requestId, plan.estTokens, plan.estMicro, this.cfg.leaseMs, WINDOW_MS];
-    const share = (v: number) => this.regionShare(v);
-    for (const s of plan.scopes) {
-      keys.push(...scopeKeys(this.cfg.prefix, tag, s));
-      const ttl = s.budgetMicro >= 0 && s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0;
-      args.push(share(s.rpm), share(s.tpm), s.maxParallel, s.budgetMicro, ttl, this.leases && s.budgetMicro >= 0 ? 1 : 0);
-    }
-    return { keys, args };
+  /** The keys of each scope of the plan (cached per scope and period). */
+  private keysOf(plan: AdmissionPlan, tag: string): ScopeKeys[] {
+    const out: ScopeKeys[] = new Array(plan.scopes.length);
+    for (let i = 0; i < plan.scopes.length; i++) out[i] = this.scopeKeys.get(tag, plan.scopes[i]!);
+    return out;
   }
 
   private async reserve(plan: AdmissionPlan, req: AdmissionRequest): Promise<Verdict> {
     if (this.degradedSince > 0) return this.fallback(plan, req);
     let r: Reply;
     const tries = { refills: 0, exhausted: 0 };
+    const tag = hashTag(this.cfg.hashTag, req.principal);
     for (let attempt = 0; ; attempt++) {
-      const { keys, args } = this.keysAndArgs(plan, req);
+      const keys = this.keysOf(plan, tag);
       try {
-        r = await this.cmd.skywayAdmit(keys.length, ...keys, ...args);
+        r = await this.admitBatched(tag, plan, req, keys);
         if (Number(r[0]) === 0 && Number(r[1]) === 5) {
           // This region's lease is short (the budget may not be): refill from the ledger, then admit again.
           const i = Number(r[2]);
-          const next = await this.leases!.whenShort(plan, i, keys[i * 6 + 5]!, Number(r[5]), tries, this.cfg.policy.budget, (p) => this.countFallback('budget', p));
+          const next = await this.leases!.whenShort(plan, i, keys[i]![5]!, Number(r[5]), tries, this.cfg.policy.budget, (p) => this.countFallback('budget', p));
           if (next === 'refuse') break;
           plan = next;
           continue;
@@ -202,7 +228,7 @@ export class RedisAdmission implements Admission {
         if (Number(r[0]) !== 2) break;
         // Budget periods whose counters Redis lost: rebuild them from the ledger, then admit again.
         if (attempt - tries.refills >= 2) throw new ServiceUnavailable('Budget spend could not be rebuilt; retry shortly.', 'limits_unavailable');
-        plan = await this.seeder.seedAll(plan, r.slice(1).map(Number), (i) => keys[i * 6 + 5]!, this.cfg.policy.budget, (p) => this.countFallback('budget', p));
+        plan = await this.seeder.seedAll(plan, r.slice(1).map(Number), (i) => keys[i]![5]!, this.cfg.policy.budget, (p) => this.countFallback('budget', p));
       } catch (err) {
         if (err instanceof ServiceUnavailable) throw err;
         this.metrics?.redisError?.('admit');
@@ -228,79 +254,154 @@ export class RedisAdmission implements Admission {
   }
 
   /** After an admission: refill in the background every leased scope it left with less than half a chunk. */
-  private refillLow(plan: AdmissionPlan, r: Reply, keys: readonly string[]): void {
+  private refillLow(plan: AdmissionPlan, r: Reply, keys: readonly ScopeKeys[]): void {
     plan.scopes.forEach((s, i) => {
       const left = Number(r[7 + i] ?? -1);
-      if (s.budgetMicro >= 0 && this.leases!.low(s, left)) void this.leases!.refill(s, keys[i * 6 + 5]!, Math.max(1, plan.estMicro)).catch(() => undefined);
+      if (s.budgetMicro >= 0 && this.leases!.low(s, left)) void this.leases!.refill(s, keys[i]![5]!, Math.max(1, plan.estMicro)).catch(() => undefined);
     });
+  }
+
+  private admitBatches = new Map<string, AdmitBatch>();
+  private settleBatches = new Map<string, SettleBatch>();
+  /** Tags with a call in flight: their next batch waits for its answer (and grows meanwhile). */
+  private admitsInFlight = new Set<string>();
+  private settlesInFlight = new Set<string>();
+  private flushScheduled = false;
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushBatches());
+  }
+
+  /** Add an admission to this turn's call for its hash tag; resolves with its own reply. */
+  private admitBatched(tag: string, plan: AdmissionPlan, req: AdmissionRequest, keys: readonly ScopeKeys[]): Promise<Reply> {
+    let b = this.admitBatches.get(tag);
+    if (b && b.count >= MAX_BATCH) {
+      this.admitBatches.delete(tag);
+      void this.sendAdmits(tag, b);
+      b = undefined;
+    }
+    if (!b) {
+      b = new AdmitBatch();
+      this.admitBatches.set(tag, b);
+    }
+    const args = b.args;
+    args.push(plan.scopes.length, req.requestId, plan.estTokens, plan.estMicro);
+    const leased = this.leases ? 1 : 0;
+    for (let i = 0; i < plan.scopes.length; i++) {
+      const s = plan.scopes[i]!;
+      const ttl = s.budgetMicro >= 0 && s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0;
+      args.push(b.base(keys[i]!), this.regionShare(s.rpm), this.regionShare(s.tpm), s.maxParallel, s.budgetMicro, ttl, s.budgetMicro >= 0 ? leased : 0);
+    }
+    b.count++;
+    this.scheduleFlush();
+    const batch = b;
+    return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }));
+  }
+
+  private async sendAdmits(tag: string, b: AdmitBatch): Promise<void> {
+    this.admitsInFlight.add(tag);
+    let replies: Reply[] | undefined;
+    let error: unknown;
+    try {
+      replies = await this.cmd.skywayAdmitMany(b.keys.length, ...b.keys, b.count, this.cfg.leaseMs, WINDOW_MS, ...b.args);
+      if (!Array.isArray(replies) || replies.length !== b.count) throw new Error(`admission script answered ${Array.isArray(replies) ? replies.length : typeof replies} replies for ${b.count} admissions`);
+    } catch (err) {
+      error = err;
+    }
+    this.admitsInFlight.delete(tag);
+    // What queued up while this call was in flight goes now.
+    const next = this.admitBatches.get(tag);
+    if (next) {
+      this.admitBatches.delete(tag);
+      void this.sendAdmits(tag, next);
+    }
+    if (replies && error === undefined) for (let i = 0; i < b.waiters.length; i++) b.waiters[i]!.resolve(replies[i]!);
+    else for (const w of b.waiters) w.reject(error);
   }
 
   private settleArgs(plan: AdmissionPlan, req: AdmissionRequest, tokens: number, micro: number): PendingSettle {
     const tag = hashTag(this.cfg.hashTag, req.principal);
-    const keys: string[] = [];
-    const args: (string | number)[] = [req.requestId, plan.estTokens, tokens, micro, WINDOW_MS];
+    const flags: Arg[] = [];
     for (const s of plan.scopes) {
-      keys.push(...scopeKeys(this.cfg.prefix, tag, s));
-      args.push(
+      flags.push(
         s.tpm >= 0 ? 1 : 0,
         s.maxParallel >= 0 || s.budgetMicro >= 0 ? 1 : 0,
         s.budgetMicro >= 0 ? 1 : 0,
         s.budgetMicro >= 0 && s.periodRemainingMs > 0 ? s.periodRemainingMs + DAY : 0,
       );
     }
-    return { keys, args, tag, scopes: plan.scopes.length };
+    return { head: [req.requestId, plan.estTokens, tokens, micro], scopes: this.keysOf(plan, tag), flags, tag };
   }
-
-  private batches = new Map<string, SettleBatch>();
-  private flushScheduled = false;
 
   /** Queue a settlement for this turn's batch; resolves once the batch was sent (or queued after a failure). */
   private settleBatched(s: PendingSettle): Promise<void> {
-    let b = this.batches.get(s.tag);
-    if (b && b.count >= MAX_SETTLE_BATCH) {
-      this.batches.delete(s.tag);
-      void this.sendBatch(b);
+    let b = this.settleBatches.get(s.tag);
+    if (b && b.count >= MAX_BATCH) {
+      this.settleBatches.delete(s.tag);
+      void this.sendSettles(s.tag, b);
       b = undefined;
     }
     if (!b) {
-      b = { keys: [], args: [], count: 0, settled: [], items: [] };
-      this.batches.set(s.tag, b);
+      b = new SettleBatch();
+      this.settleBatches.set(s.tag, b);
     }
-    b.keys.push(...s.keys);
-    b.args.push(s.scopes, ...s.args);
+    const args = b.args;
+    args.push(s.scopes.length, s.head[0]!, s.head[1]!, s.head[2]!, s.head[3]!);
+    for (let i = 0; i < s.scopes.length; i++) {
+      args.push(b.base(s.scopes[i]!), s.flags[i * 4]!, s.flags[i * 4 + 1]!, s.flags[i * 4 + 2]!, s.flags[i * 4 + 3]!);
+    }
     b.count++;
     b.items.push(s);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flushBatches());
-    }
+    this.scheduleFlush();
     const batch = b;
     return new Promise((resolve) => batch.settled.push(resolve));
   }
 
+  /**
+   * At the end of a turn: settlements first (what they free counts for the admissions of the same turn), then
+   * admissions, one call per tag, except for tags whose previous call is still in flight: their batch keeps
+   * growing and goes when that call answers. One call in flight per tag and kind, as ioredis auto-pipelining
+   * does per connection: under load, batches grow instead of calls multiplying.
+   */
   private flushBatches(): void {
     this.flushScheduled = false;
-    const all = [...this.batches.values()];
-    this.batches.clear();
-    for (const b of all) void this.sendBatch(b);
+    for (const [tag, b] of this.settleBatches) {
+      if (this.settlesInFlight.has(tag)) continue;
+      this.settleBatches.delete(tag);
+      void this.sendSettles(tag, b);
+    }
+    for (const [tag, b] of this.admitBatches) {
+      if (this.admitsInFlight.has(tag)) continue;
+      this.admitBatches.delete(tag);
+      void this.sendAdmits(tag, b);
+    }
   }
 
-  private async sendBatch(b: SettleBatch): Promise<void> {
+  private async sendSettles(tag: string, b: SettleBatch): Promise<void> {
+    this.settlesInFlight.add(tag);
     try {
-      await this.cmd.skywaySettleMany(b.keys.length, ...b.keys, b.count, ...b.args);
+      await this.cmd.skywaySettleMany(b.keys.length, ...b.keys, b.count, WINDOW_MS, ...b.args);
     } catch (err) {
       this.metrics?.redisError?.('settle');
       this.enterDegraded(err);
       for (const s of b.items) this.queueSettle(s);
     } finally {
+      this.settlesInFlight.delete(tag);
       for (const done of b.settled) done();
+      const next = this.settleBatches.get(tag);
+      if (next) {
+        this.settleBatches.delete(tag);
+        void this.sendSettles(tag, next);
+      }
     }
   }
 
   private async settle(plan: AdmissionPlan, req: AdmissionRequest, tokens: number, micro: number): Promise<void> {
     // The global ledger counts every cost this region settles, whichever store admitted it.
     if (this.leases && micro > 0) for (const s of plan.scopes) this.leases.recordSpend(s, micro);
-    if (this.localTickets.delete(req.requestId)) {
+    if (this.localTickets.size > 0 && this.localTickets.delete(req.requestId)) {
       this.local.settle(this.localPlan(plan), req.requestId, tokens, micro);
       return;
     }

@@ -45,11 +45,21 @@ on conflict (day, key_id, team_id, user_id, model) do update set
   ${KINDS.map((k) => `${k} = s.${k} + excluded.${k}`).join(',\n  ')},
   updated_at = now()`;
 
-/** The breakdown columns of one event (0 where an older event carries no breakdown). */
-function kindColumns(e: UsageEvent): Record<(typeof KINDS)[number], number> {
+/** One event as a ledger row (one object per event: this runs for every request's usage). */
+function row(e: UsageEvent): Record<string, string | number> {
   const t = tokenBreakdown(e);
   const c = costBreakdown(e);
   return {
+    request_id: e.requestId,
+    time: new Date(e.time).toISOString(),
+    key_id: e.keyId ?? '',
+    team_id: e.teamId ?? '',
+    user_id: e.userId ?? '',
+    model: e.model,
+    status: e.status,
+    prompt_tokens: e.tokens.prompt,
+    completion_tokens: e.tokens.completion,
+    cost_usd: e.costUsd,
     cached_tokens: t.cached,
     cache_write_tokens: t.cacheWrite,
     cache_write_1h_tokens: t.cacheWrite1h,
@@ -59,7 +69,7 @@ function kindColumns(e: UsageEvent): Record<(typeof KINDS)[number], number> {
     cache_write_cost_usd: c.cacheWrite,
     output_cost_usd: c.output,
     reasoning_cost_usd: c.reasoning,
-  };
+  } satisfies Record<(typeof KINDS)[number], number> & Record<string, string | number>;
 }
 
 export interface PostgresSpendSinkOptions {
@@ -79,19 +89,7 @@ export class PostgresSpendSink implements UsageSink {
   ) {}
 
   async write(batch: readonly UsageEvent[], _signal?: AbortSignal): Promise<void> {
-    const rows = batch.map((e) => ({
-      request_id: e.requestId,
-      time: new Date(e.time).toISOString(),
-      key_id: e.keyId ?? '',
-      team_id: e.teamId ?? '',
-      user_id: e.userId ?? '',
-      model: e.model,
-      status: e.status,
-      prompt_tokens: e.tokens.prompt,
-      completion_tokens: e.tokens.completion,
-      cost_usd: e.costUsd,
-      ...kindColumns(e),
-    }));
+    const rows = batch.map(row);
     await this.pool.query(UPSERT, [JSON.stringify(rows)]);
     if (Date.now() - this.lastPrune > 3_600_000) {
       this.lastPrune = Date.now();

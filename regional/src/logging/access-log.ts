@@ -8,6 +8,7 @@
  * itself (tests pass their own).
  */
 import { pino, type Logger } from 'pino';
+import { jsonValue } from './json-text.js';
 import type { LineBuffer } from './line-buffer.js';
 
 export interface InfoWriter {
@@ -26,37 +27,13 @@ function prefixOf(key: string): string {
   return p;
 }
 
-/** Characters a JSON string cannot hold as they are (quote, backslash, controls) or that JSON.stringify escapes (surrogates). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** The JSON text of a field's value, or undefined to leave the field out (as JSON.stringify and pino do). */
-function valueJson(v: unknown): string | undefined {
-  switch (typeof v) {
-    case 'string':
-      // Ids, model names and codes are plain ASCII: quoting them is enough (JSON.stringify gives the same text).
-      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
-    case 'number':
-      return Number.isFinite(v) ? String(v) : 'null';
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    case 'bigint':
-      return JSON.stringify(String(v));
-    default:
-      return JSON.stringify(v);
-  }
-}
-
 /** One pino-compatible info line for `obj` (without the trailing newline). */
 export function infoLine(bindings: string, time: number, obj: object): string {
   let line = `{"level":30,"time":${time}${bindings}`;
   const o = obj as Record<string, unknown>;
   for (const key in o) {
     if (!Object.prototype.hasOwnProperty.call(o, key)) continue;
-    const json = valueJson(o[key]);
+    const json = jsonValue(o[key]);
     if (json !== undefined) line += prefixOf(key) + json;
   }
   return line + '}';

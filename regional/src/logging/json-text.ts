@@ -1,0 +1,43 @@
+/**
+ * JSON text of single values, the same characters `JSON.stringify` writes, for lines built by hand (the access
+ * log, the usage pipeline's NDJSON rows): ids, model names and numbers need no escaping pass beyond one regex
+ * test, and no object has to be built just to be stringified.
+ */
+
+/** Characters a JSON string cannot hold as they are (quote, backslash, controls) or that JSON.stringify escapes (surrogates). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(s)` for a string. */
+export function jsonString(s: string): string {
+  // Ids, model names and codes are plain ASCII: quoting them is enough (JSON.stringify gives the same text).
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** `JSON.stringify(n)` for a number (non-finite numbers are `null`, as in JSON.stringify). */
+export function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
+ * The JSON text of a value as a field of an object, or undefined when JSON.stringify leaves the field out
+ * (undefined, functions, symbols). Objects and arrays go through JSON.stringify.
+ */
+export function jsonValue(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return jsonString(v);
+    case 'number':
+      return jsonNumber(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'bigint':
+      // pino's and the access log's rule (JSON.stringify itself throws on a bigint).
+      return JSON.stringify(String(v));
+    default:
+      return JSON.stringify(v);
+  }
+}

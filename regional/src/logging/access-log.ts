@@ -4,6 +4,9 @@
  * appended to the logger's own line buffer. pino's general path (hooks, serializers, a character loop per
  * string) is the cost this skips; lines stay in order with pino's because both append to one buffer.
  *
+ * `infoFields(text)` takes the fields already as JSON text, for a caller that writes them straight from its own
+ * state (usage-event.ts: no object per line, no lookup per key).
+ *
  * `accessLogOf(logger)` returns the writer registered for a logger made by createLogger, else the logger
  * itself (tests pass their own).
  */
@@ -13,6 +16,12 @@ import type { LineBuffer } from './line-buffer.js';
 
 export interface InfoWriter {
   info(obj: object): void;
+  /**
+   * The same line from the object's fields already as JSON text: each member preceded by a comma
+   * (`,"requestId":"r1","status":200`), members JSON.stringify would leave out absent. Only the registered
+   * writer has it: the caller builds the text without building the object (usage-event.ts).
+   */
+  infoFields?(fields: string): void;
 }
 
 const INFO = 30;
@@ -46,6 +55,10 @@ export function registerAccessLog(logger: Logger, dest: LineBuffer): void {
     info(obj: object): void {
       if (logger.levelVal > INFO) return;
       dest.write(infoLine(bindings, Date.now(), obj) + '\n');
+    },
+    infoFields(fields: string): void {
+      if (logger.levelVal > INFO) return;
+      dest.write('{"level":30,"time":' + Date.now() + bindings + fields + '}\n');
     },
   });
 }

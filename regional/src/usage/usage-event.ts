@@ -4,6 +4,8 @@
  * queues the event and the logger buffers the line.
  */
 import type { Principal } from '../auth/principal.js';
+import type { InfoWriter } from '../logging/access-log.js';
+import { jsonValue } from '../logging/json-text.js';
 import type { Deployment, Operation, Usage } from '../providers/adapter.js';
 import type { CostByKind, UsageAttempt, UsageEvent, UsagePayload, UsageTokens } from './event.js';
 
@@ -52,7 +54,8 @@ export interface RequestOutcome extends RequestFacts, RequestEnd {}
 
 export interface UsageEventTargets {
   usage: { record(e: UsageEvent): void } | undefined;
-  logger: { info(obj: object): void };
+  /** The access log (logging/access-log.ts's writer: `infoFields` when registered, else any logger's `info`). */
+  logger: InfoWriter;
   region: string;
   accessLog: boolean;
 }
@@ -125,7 +128,14 @@ export function recordUsage(to: UsageEventTargets, o: RequestFacts, end: Request
     });
   }
   if (!to.accessLog) return;
-  to.logger.info({
+  if (to.logger.infoFields) to.logger.infoFields(accessLogFields(o, end));
+  else to.logger.info(accessLogObject(o, end));
+}
+
+/** The access-log line's fields (undefined ones are left out of the line). */
+export function accessLogObject(o: RequestFacts, end: RequestEnd): object {
+  const u = o.usage;
+  return {
     requestId: end.requestId,
     op: o.op,
     model: o.model || undefined,
@@ -145,5 +155,40 @@ export function recordUsage(to: UsageEventTargets, o: RequestFacts, end: Request
     costUsd: o.costUsd || undefined,
     cacheHit: o.cacheHit || undefined,
     usageCounted: o.usageCounted || undefined,
-  });
+  };
+}
+
+/** `,"key":json` of a field, or nothing when the line leaves it out. */
+function member(prefix: string, v: unknown): string {
+  const json = jsonValue(v);
+  return json === undefined ? '' : prefix + json;
+}
+
+/**
+ * `accessLogObject(o, end)` as the JSON text of its members (`,"requestId":…`), written straight from the
+ * request's state: the text the access log's `infoLine` makes of that object (usage-event.test.ts compares them).
+ */
+export function accessLogFields(o: RequestFacts, end: RequestEnd): string {
+  const u = o.usage;
+  return (
+    member(',"requestId":', end.requestId) +
+    member(',"op":', o.op) +
+    member(',"model":', o.model || undefined) +
+    member(',"deployment":', o.deployment?.id) +
+    member(',"keyId":', o.principal?.keyId ?? undefined) +
+    member(',"status":', end.status) +
+    member(',"error":', o.errorCode) +
+    member(',"stream":', o.stream) +
+    member(',"attempts":', o.attempts) +
+    member(',"latencyMs":', round3(end.totalMs)) +
+    member(',"overheadMs":', round3(end.overheadMs)) +
+    member(',"promptTokens":', u?.promptTokens) +
+    member(',"completionTokens":', u?.completionTokens) +
+    member(',"cachedTokens":', u?.cachedPromptTokens || undefined) +
+    member(',"cacheWriteTokens":', u?.cacheWriteTokens || undefined) +
+    member(',"reasoningTokens":', u?.reasoningTokens || undefined) +
+    member(',"costUsd":', o.costUsd || undefined) +
+    member(',"cacheHit":', o.cacheHit || undefined) +
+    member(',"usageCounted":', o.usageCounted || undefined)
+  );
 }

@@ -11,7 +11,7 @@
  * itself (tests pass their own).
  */
 import { pino, type Logger } from 'pino';
-import { jsonValue } from './json-text.js';
+import { flatString, jsonValue } from './json-text.js';
 import type { LineBuffer } from './line-buffer.js';
 
 export interface InfoWriter {
@@ -54,11 +54,11 @@ export function registerAccessLog(logger: Logger, dest: LineBuffer): void {
   writers.set(logger, {
     info(obj: object): void {
       if (logger.levelVal > INFO) return;
-      dest.write(infoLine(bindings, Date.now(), obj) + '\n');
+      dest.write(flatString(infoLine(bindings, Date.now(), obj) + '\n'));
     },
     infoFields(fields: string): void {
       if (logger.levelVal > INFO) return;
-      dest.write('{"level":30,"time":' + Date.now() + bindings + fields + '}\n');
+      dest.write(flatString('{"level":30,"time":' + Date.now() + bindings + fields + '}\n'));
     },
   });
 }

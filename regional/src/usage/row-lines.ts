@@ -18,7 +18,8 @@ function field(prefix: string, v: unknown): string {
 }
 
 /** A span attribute's value: its String() as a JSON string (the `traces` table's Map(String, String)). */
-const attr = (v: unknown): string => jsonString(String(v));
+const attr = (v: unknown): string =>
+  typeof v === 'string' ? jsonString(v) : typeof v === 'number' || typeof v === 'boolean' ? '"' + v + '"' : jsonString(String(v));
 
 let cachedSecond = NaN;
 let cachedPrefix = '';
@@ -47,7 +48,7 @@ export function requestLogLine(e: UsageEvent, ids: SpanIds = spanIds(e)): string
   if (id === undefined) return JSON.stringify(requestLogRow(e, ids)); // no request id: not an event the gateway writes
   return flatString(
     '{"request_id":' + id +
-    field(',"time":', typeof e.time === 'number' ? dateTime(e.time) : chDateTime(e.time)) +
+    ',"time":"' + (typeof e.time === 'number' ? dateTime(e.time) : chDateTime(e.time)) + '"' +
     field(',"key_id":', e.keyId ?? '') +
     field(',"team_id":', e.teamId ?? '') +
     field(',"user_id":', e.userId ?? '') +
@@ -78,7 +79,7 @@ export function requestLogLine(e: UsageEvent, ids: SpanIds = spanIds(e)): string
     field(',"cache_hit":', e.cacheHit) +
     field(',"attempts":', e.attempts) +
     field(',"stream":', e.stream) +
-    field(',"trace_id":', ids.traceId) +
+    ',"trace_id":"' + ids.traceId + '"' + // hex digits: nothing to escape
     '}'
   );
 }
@@ -129,10 +130,11 @@ export function traceLine(e: UsageEvent, serviceName: string, ids: SpanIds = spa
   const timestamp = whole === start ? dateTime(whole) + '000000' : dateTime(whole) + Math.round((start - whole) * 1e6).toString().padStart(6, '0');
   const service = attr(serviceName);
   return flatString(
-    '{"Timestamp":' + jsonString(timestamp) +
-    ',"TraceId":' + jsonString(ids.traceId) +
-    ',"SpanId":' + jsonString(ids.spanId) +
-    ',"ParentSpanId":"","TraceState":"","SpanName":' + jsonString(`${op} ${e.model}`) +
+    // The time (digits, separators) and the hex ids need no escaping.
+    '{"Timestamp":"' + timestamp +
+    '","TraceId":"' + ids.traceId +
+    '","SpanId":"' + ids.spanId +
+    '","ParentSpanId":"","TraceState":"","SpanName":' + jsonString(`${op} ${e.model}`) +
     ',"SpanKind":"Client","ServiceName":' + service +
     ',"ResourceAttributes":{"service.name":' + service + ',"cloud.provider":"aws","cloud.region":' + attr(e.region) +
     '},"ScopeName":"skyway.usage","ScopeVersion":"1","SpanAttributes":{' + a +

@@ -13,9 +13,27 @@ export function jsonString(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
+/** `.d`, `.dd`, `.ddd` of 0..999 thousandths, trailing zeros dropped ('' for 0): the fraction of a millisecond figure. */
+const THOUSANDTHS: readonly string[] = Array.from({ length: 1000 }, (_, i) => (i === 0 ? '' : ('.' + String(i).padStart(3, '0')).replace(/0+$/, '')));
+
+/**
+ * `String(n)` for a finite number. Timings are rounded to thousandths (`Math.round(ms * 1000) / 1000`), and
+ * V8's shortest-digits conversion of such a double costs several times the integer path: for a value that is
+ * exactly the double nearest some k / 1000 (|k| < 2^31), the text is k's digits with the point put back, which
+ * is what String() writes (the shortest decimal that reads back as n is unique below 2^42).
+ */
+export function numberText(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  const k = Math.round(n * 1000);
+  if (k / 1000 !== n || k > 2_147_483_647 || k < -2_147_483_647) return String(n);
+  const a = k < 0 ? -k : k;
+  const frac = a % 1000;
+  return (k < 0 ? '-' : '') + String((a - frac) / 1000) + THOUSANDTHS[frac];
+}
+
 /** `JSON.stringify(n)` for a number (non-finite numbers are `null`, as in JSON.stringify). */
 export function jsonNumber(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
+  return Number.isFinite(n) ? numberText(n) : 'null';
 }
 
 /**

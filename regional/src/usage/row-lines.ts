@@ -7,7 +7,7 @@
  * JSON.stringify's rules are kept for odd events too (fields missing from an old spooled event are left out of
  * the request-log line and read "undefined" in span attributes, as the object path writes them).
  */
-import { flatString, jsonNumber, jsonString, jsonValue } from '../logging/json-text.js';
+import { flatString, jsonNumber, jsonString, jsonValue, numberText } from '../logging/json-text.js';
 import { costBreakdown, tokenBreakdown, type UsageEvent } from './event.js';
 import { chDateTime, requestLogRow, spanIds, spanOperation, spanProvider } from './rows.js';
 
@@ -19,7 +19,13 @@ function field(prefix: string, v: unknown): string {
 
 /** A span attribute's value: its String() as a JSON string (the `traces` table's Map(String, String)). */
 const attr = (v: unknown): string =>
-  typeof v === 'string' ? jsonString(v) : typeof v === 'number' || typeof v === 'boolean' ? '"' + v + '"' : jsonString(String(v));
+  typeof v === 'string'
+    ? jsonString(v)
+    : typeof v === 'number'
+      ? '"' + (Number.isFinite(v) ? numberText(v) : String(v)) + '"'
+      : typeof v === 'boolean'
+        ? '"' + v + '"'
+        : jsonString(String(v));
 
 let cachedSecond = NaN;
 let cachedPrefix = '';

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { UsageEvent } from './event.js';
 import { requestLogLine, traceLine } from './row-lines.js';
-import { genAiSpan, requestLogRow, spanIds, traceRow } from './rows.js';
+import { createHash } from 'node:crypto';
+import { batchToken, genAiSpan, requestLogRow, spanIds, traceRow } from './rows.js';
 import { makeEvent } from './test/events.js';
 
 const T0 = Date.UTC(2026, 10, 30, 14, 0, 0, 7);
@@ -136,4 +137,13 @@ test('row lines: an event without a time fails as the row objects do (the batch 
   assert.throws(() => requestLogRow(e), RangeError);
   assert.throws(() => requestLogLine(e), RangeError);
   assert.throws(() => traceLine(e, 'x'), RangeError);
+});
+
+test('batch token: the sha256 of the request ids, each followed by a newline (object keys and dedup tokens stay as they were)', () => {
+  const batch = Array.from({ length: 500 }, (_, i) => makeEvent(i, 'tok'));
+  const h = createHash('sha256');
+  for (const e of batch) h.update(e.requestId).update('\n');
+  assert.equal(batchToken(batch), h.digest('hex').slice(0, 32));
+  assert.equal(batchToken([]), createHash('sha256').digest('hex').slice(0, 32));
+  assert.equal(batchToken([{ ...base, requestId: 'ключ "x"' }]), createHash('sha256').update('ключ "x"').update('\n').digest('hex').slice(0, 32));
 });

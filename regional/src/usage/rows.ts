@@ -3,14 +3,15 @@
  * GenAI semantic conventions, `gen_ai.*`) and deterministic ids. Derivations are pure, so a replayed event
  * produces byte-identical rows, span ids and batch tokens.
  */
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { costBreakdown, tokenBreakdown, type UsageEvent } from './event.js';
 
 /** A token naming a batch by its contents: the same batch always gets the same token (dedup, object keys). */
 export function batchToken(batch: readonly UsageEvent[]): string {
-  const h = createHash('sha256');
-  for (const e of batch) h.update(e.requestId).update('\n');
-  return h.digest('hex').slice(0, 32);
+  // sha256 of every id followed by a newline: one native call for the batch, not two per event.
+  let ids = '';
+  for (const e of batch) ids += e.requestId + '\n';
+  return hash('sha256', ids, 'hex').slice(0, 32);
 }
 
 /** W3C ids for the request's span: the client's trace id when it sent one, else derived from the request id. */

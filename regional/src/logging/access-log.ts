@@ -4,14 +4,24 @@
  * appended to the logger's own line buffer. pino's general path (hooks, serializers, a character loop per
  * string) is the cost this skips; lines stay in order with pino's because both append to one buffer.
  *
+ * `infoFields(text)` takes the fields already as JSON text, for a caller that writes them straight from its own
+ * state (usage-event.ts: no object per line, no lookup per key).
+ *
  * `accessLogOf(logger)` returns the writer registered for a logger made by createLogger, else the logger
  * itself (tests pass their own).
  */
 import { pino, type Logger } from 'pino';
+import { flatString, jsonValue } from './json-text.js';
 import type { LineBuffer } from './line-buffer.js';
 
 export interface InfoWriter {
   info(obj: object): void;
+  /**
+   * The same line from the object's fields already as JSON text: each member preceded by a comma
+   * (`,"requestId":"r1","status":200`), members JSON.stringify would leave out absent. Only the registered
+   * writer has it: the caller builds the text without building the object (usage-event.ts).
+   */
+  infoFields?(fields: string): void;
 }
 
 const INFO = 30;
@@ -26,37 +36,13 @@ function prefixOf(key: string): string {
   return p;
 }
 
-/** Characters a JSON string cannot hold as they are (quote, backslash, controls) or that JSON.stringify escapes (surrogates). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** The JSON text of a field's value, or undefined to leave the field out (as JSON.stringify and pino do). */
-function valueJson(v: unknown): string | undefined {
-  switch (typeof v) {
-    case 'string':
-      // Ids, model names and codes are plain ASCII: quoting them is enough (JSON.stringify gives the same text).
-      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
-    case 'number':
-      return Number.isFinite(v) ? String(v) : 'null';
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    case 'bigint':
-      return JSON.stringify(String(v));
-    default:
-      return JSON.stringify(v);
-  }
-}
-
 /** One pino-compatible info line for `obj` (without the trailing newline). */
 export function infoLine(bindings: string, time: number, obj: object): string {
   let line = `{"level":30,"time":${time}${bindings}`;
   const o = obj as Record<string, unknown>;
   for (const key in o) {
     if (!Object.prototype.hasOwnProperty.call(o, key)) continue;
-    const json = valueJson(o[key]);
+    const json = jsonValue(o[key]);
     if (json !== undefined) line += prefixOf(key) + json;
   }
   return line + '}';
@@ -68,7 +54,11 @@ export function registerAccessLog(logger: Logger, dest: LineBuffer): void {
   writers.set(logger, {
     info(obj: object): void {
       if (logger.levelVal > INFO) return;
-      dest.write(infoLine(bindings, Date.now(), obj) + '\n');
+      dest.write(flatString(infoLine(bindings, Date.now(), obj) + '\n'));
+    },
+    infoFields(fields: string): void {
+      if (logger.levelVal > INFO) return;
+      dest.write(flatString('{"level":30,"time":' + Date.now() + bindings + fields + '}\n'));
     },
   });
 }

@@ -3,39 +3,22 @@
  * usage and cost, and hand the outcome to the usage pipeline and the access log. Never throws: a failure
  * here is logged and counted by the error boundary (the response is already gone).
  *
- * Per request this builds one outcome object (no spread copies: this runs once per request on the loop that
- * answers), and the access-log line goes through the logger's fast line writer (logging/access-log.ts).
+ * Per request this passes the request's facts on as they are (no copy: this runs once per request on the loop
+ * that answers), and the access-log line goes through the logger's fast line writer (logging/access-log.ts).
  */
 import type { AdmissionTicket } from '../admission/index.js';
 import { accessLogOf } from '../logging/access-log.js';
-import type { Principal } from '../auth/principal.js';
-import type { Deployment, Operation, Usage } from '../providers/adapter.js';
-import type { CostByKind, UsageAttempt, UsagePayload } from '../usage/event.js';
-import { recordUsage, type UsageEventTargets } from '../usage/usage-event.js';
+import { recordUsage, type RequestFacts, type UsageEventTargets } from '../usage/usage-event.js';
 import type { ClientExchange } from './client-exchange.js';
 import type { Gateway } from './context.js';
 
-/** What the request knows at its end; timings and status come from the exchange. */
-export interface FinishedRequest {
-  op: Operation;
-  model: string;
-  principal: Principal | undefined;
-  deployment: Deployment | undefined;
-  errorCode: string | undefined;
-  stream: boolean;
-  attempts: number;
-  cacheHit: boolean;
-  usageCounted: boolean;
-  usage: Usage | undefined;
-  costUsd: number;
-  /** `costUsd` per token kind (undefined: no price known, or a cache hit). */
-  costByKind?: CostByKind | undefined;
+/**
+ * What the request knows at its end (usage/usage-event.ts's `RequestFacts`, the one description of a finished
+ * request), plus when its first byte went out; id, status and timings come from the exchange.
+ */
+export interface FinishedRequest extends RequestFacts {
   /** performance.now() of the first byte sent (0: none). */
   firstByteAt: number;
-  /** Each upstream attempt, in order. */
-  attemptLog?: UsageAttempt[] | undefined;
-  /** Request and response bodies (opted-in principals only). */
-  payload?: UsagePayload | undefined;
 }
 
 /** The targets of one gateway, built once (not per request). */
@@ -52,23 +35,10 @@ export function settleAndRecord(gw: Gateway, ex: ClientExchange, ticket: Admissi
     const u = r.usage;
     if (ticket) void ticket.settle({ promptTokens: u?.promptTokens ?? 0, completionTokens: u?.completionTokens ?? 0, costUsd: r.costUsd });
     const now = performance.now();
-    recordUsage(targets(gw), {
+    // The request's facts go as they are; only the exchange's end is a new (small) object.
+    recordUsage(targets(gw), r, {
       requestId: ex.requestId,
-      op: r.op,
-      model: r.model,
-      principal: r.principal,
-      deployment: r.deployment,
       status: ex.status,
-      errorCode: r.errorCode,
-      stream: r.stream,
-      attempts: r.attempts,
-      cacheHit: r.cacheHit,
-      usageCounted: r.usageCounted,
-      usage: u,
-      costUsd: r.costUsd,
-      costByKind: r.costByKind,
-      attemptLog: r.attemptLog,
-      payload: r.payload,
       totalMs: now - ex.startedAt,
       overheadMs: ex.overheadMs(now),
       upstreamMs: ex.upstreamMs,

@@ -24,6 +24,9 @@ interface ModelChildren {
   completion: LightCounterChild;
   cached: LightCounterChild;
   cost: LightCounterChild;
+  /** `requests_total` children by status, for cache misses and hits (numbers as keys: no string per request). */
+  byStatus: Map<number, LightCounterChild>;
+  byStatusHit: Map<number, LightCounterChild>;
 }
 
 export interface GatewayMetrics {
@@ -109,7 +112,6 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
   gauge('usage_sink_up', '1 when the sink accepted its last batch.', (s) => (s.healthy ? 1 : 0));
 
   const byModel = new Map<string, ModelChildren>();
-  const byStatus = new Map<string, LightCounterChild>();
   const children = (model: string): ModelChildren => {
     let c = byModel.get(model);
     if (!c) {
@@ -121,6 +123,8 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
         completion: tokens.labels(model, 'completion'),
         cached: tokens.labels(model, 'cached'),
         cost: cost.labels(model),
+        byStatus: new Map(),
+        byStatusHit: new Map(),
       };
       byModel.set(model, c);
     }
@@ -130,11 +134,11 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
   return {
     registry,
     observeUsage(e) {
-      const key = e.model + '\0' + e.status + (e.cacheHit ? '\0h' : '');
-      let r = byStatus.get(key);
-      if (!r) byStatus.set(key, (r = requests.labels(e.model, String(e.status), e.cacheHit ? 'true' : 'false')));
-      r.inc();
       const c = children(e.model);
+      const byStatus = e.cacheHit ? c.byStatusHit : c.byStatus;
+      let r = byStatus.get(e.status);
+      if (!r) byStatus.set(e.status, (r = requests.labels(e.model, String(e.status), e.cacheHit ? 'true' : 'false')));
+      r.inc();
       c.latency.observe(e.latency.totalMs / 1000);
       c.overhead.observe(e.latency.overheadMs / 1000);
       if (e.latency.ttfbMs !== null) c.ttft.observe(e.latency.ttfbMs / 1000);

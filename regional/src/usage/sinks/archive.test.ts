@@ -8,7 +8,7 @@ import { s3 } from '../../../../test-support/s3.js';
 import type { UsageEvent } from '../event.js';
 import { FileObjectStore, S3ObjectStore } from '../object-store.js';
 import { makeEvent } from '../test/events.js';
-import { ArchiveSink } from './archive.js';
+import { ArchiveSink, archivePartition } from './archive.js';
 
 const hour = 3_600_000;
 const signal = new AbortController().signal;
@@ -64,4 +64,19 @@ test('archive to files (embedded default) uses the same layout', async () => {
   const lines = gunzipSync(readFileSync(join(dir, file!))).toString().trim().split('\n');
   assert.equal(lines.length, 10);
   rmSync(root, { recursive: true, force: true });
+});
+
+test('archive partitions: the cached hour and region give the path a fresh Date gives, across hours, days, regions and odd times', () => {
+  const fresh = (e: UsageEvent) => {
+    const iso = new Date(e.time).toISOString();
+    return `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/region=${encodeURIComponent(e.region)}/`;
+  };
+  const base = Date.UTC(2030, 0, 1, 22, 59, 59, 990);
+  const times = [base, base + 9, base + 10, base + 11, base - hour, base + hour, -1, 0, -hour - 1, base + 0.5, base + 10.5, -0.5, 1.5, base];
+  for (const region of ['eu-west-1', 'eu-west-1', 'us-east-1', 'a/b c']) {
+    for (const time of times) {
+      const e = { ...makeEvent(1, 'part'), time, region };
+      assert.equal(archivePartition(e), fresh(e), `${time} ${region}`);
+    }
+  }
 });

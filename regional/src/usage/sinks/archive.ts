@@ -28,10 +28,20 @@ export interface ArchiveSinkOptions {
   redaction?: RedactionRules | undefined;
 }
 
+const HOUR = 3_600_000;
+/** The last partition made: events of a batch share one hour and region, so nearly all reuse it. */
+let last = { start: NaN, region: '', path: '' };
+
 /** Partition path of an event: `dt=…/hour=…/region=…/`. */
 export function archivePartition(e: UsageEvent): string {
-  const iso = new Date(e.time).toISOString();
-  return `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/region=${encodeURIComponent(e.region)}/`;
+  const t = e.time;
+  // Whole milliseconds only (what the gateway writes): Date truncates a fraction toward zero, not down.
+  const whole = Number.isInteger(t);
+  if (whole && t >= last.start && t < last.start + HOUR && e.region === last.region) return last.path;
+  const iso = new Date(t).toISOString();
+  const path = `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/region=${encodeURIComponent(e.region)}/`;
+  if (whole) last = { start: t - (((t % HOUR) + HOUR) % HOUR), region: e.region, path };
+  return path;
 }
 
 export class ArchiveSink implements UsageSink {

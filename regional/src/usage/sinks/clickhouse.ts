@@ -5,7 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { UsageEvent } from '../event.js';
-import { batchToken, genAiSpan, requestLogRow, traceRow } from '../rows.js';
+import { batchToken, genAiSpan, requestLogRow, spanIds, traceRow } from '../rows.js';
 import type { UsageSink } from '../sink.js';
 import { migrateClickHouse, type DdlOptions } from './clickhouse-ddl.js';
 
@@ -57,16 +57,17 @@ export class ClickHouseSink implements UsageSink {
   async write(batch: readonly UsageEvent[], signal: AbortSignal): Promise<void> {
     const token = batchToken(batch);
     const client = await this.client();
+    const ids = batch.map((e) => spanIds(e)); // one sha256 per event for both tables
     await client.insert({
       table: 'request_log',
-      values: batch.map(requestLogRow),
+      values: batch.map((e, i) => requestLogRow(e, ids[i])),
       format: 'JSONEachRow',
       clickhouse_settings: { insert_deduplication_token: `rl-${token}` },
       abort_signal: signal,
     });
     await client.insert({
       table: 'traces',
-      values: batch.map((e) => traceRow(genAiSpan(e, this.serviceName), e.requestId)),
+      values: batch.map((e, i) => traceRow(genAiSpan(e, this.serviceName, ids[i]), e.requestId)),
       format: 'JSONEachRow',
       clickhouse_settings: { insert_deduplication_token: `tr-${token}` },
       abort_signal: signal,

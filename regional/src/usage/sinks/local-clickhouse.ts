@@ -11,7 +11,8 @@
  */
 import type { UsageEvent } from '../event.js';
 import { FileObjectStore } from '../object-store.js';
-import { batchToken, genAiSpan, requestLogRow, traceRow } from '../rows.js';
+import { requestLogLine, traceLine } from '../row-lines.js';
+import { batchToken, spanIds } from '../rows.js';
 import type { UsageSink } from '../sink.js';
 
 let lastDay = { start: 0, end: 0, text: '' };
@@ -50,8 +51,9 @@ export class LocalClickHouseFilesSink implements UsageSink {
       let spans = '';
       for (let i = 0; i < events.length; i++) {
         const e = events[i]!;
-        log += JSON.stringify(requestLogRow(e)) + '\n';
-        spans += JSON.stringify(traceRow(genAiSpan(e, this.serviceName), e.requestId)) + '\n';
+        const ids = spanIds(e);
+        log += requestLogLine(e, ids) + '\n';
+        spans += traceLine(e, this.serviceName, ids) + '\n';
         // Encoding runs on the event loop: yield between slices so a big batch never stalls requests (p99).
         if (i % ENCODE_SLICE === ENCODE_SLICE - 1) await yieldToRequests();
       }

@@ -16,7 +16,8 @@
  * SKYWAY_USAGE_SPOOL_BUCKET (SKYWAY_S3_BUCKET), SKYWAY_USAGE_SPOOL_PREFIX (spool/), SKYWAY_USAGE_SPOOL_SCAN_MS (15000).
  */
 import { join, resolve } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
+import { createPool } from '../db/pool.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { UsageEvent } from './event.js';
 import { TieredSpool, S3Spool } from './durable-spool.js';
@@ -55,8 +56,7 @@ export function usageSinksFromEnv(env: NodeJS.ProcessEnv, pool?: pg.Pool): Usage
 
   if (pool) sinks.push(new PostgresSpendSink(pool, { ledgerRetentionDays: num(env.SKYWAY_USAGE_LEDGER_DAYS) }));
   else if (env.DATABASE_URL) {
-    const own = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2, application_name: 'skyway-usage', connectionTimeoutMillis: 5000 });
-    own.on('error', () => undefined);
+    const own = createPool(env.DATABASE_URL, { max: 2, applicationName: 'skyway-usage' });
     sinks.push(new PostgresSpendSink(own, { ownsPool: true, ledgerRetentionDays: num(env.SKYWAY_USAGE_LEDGER_DAYS) }));
   }
 

@@ -14,6 +14,8 @@ export interface OpenStreamsResult {
   openMs: number;
   /** Requests that failed or were answered with a status other than 200. */
   errors: number;
+  /** The errors by status and error code (`503 limits_unavailable`), or `transport` when no answer came. */
+  errorKinds: Record<string, number>;
 }
 
 export interface OpenStreamsSpec {
@@ -44,6 +46,8 @@ export async function openStreams(spec: OpenStreamsSpec): Promise<OpenStreamsRes
   });
   let opened = 0;
   let errors = 0;
+  const errorKinds: Record<string, number> = {};
+  const kind = (k: string) => (errorKinds[k] = (errorKinds[k] ?? 0) + 1);
   let allOpen: () => void = () => undefined;
   const allOpened = new Promise<void>((r) => (allOpen = r));
   const t0 = performance.now();
@@ -60,7 +64,8 @@ export async function openStreams(spec: OpenStreamsSpec): Promise<OpenStreamsRes
       // arrives and ends at once, and counting its first byte would report streams that hold no memory.
       if (res.statusCode !== 200) {
         if (++errors + opened === spec.count) allOpen();
-        await res.body.dump();
+        const text = await res.body.text().catch(() => '');
+        kind(`${res.statusCode} ${/"code":"([a-z_]+)"/.exec(text)?.[1] ?? '-'}`);
         return;
       }
       let first = true;
@@ -71,7 +76,10 @@ export async function openStreams(spec: OpenStreamsSpec): Promise<OpenStreamsRes
         }
       }
     } catch {
-      if (!controller.signal.aborted && ++errors + opened === spec.count) allOpen();
+      if (!controller.signal.aborted) {
+        kind('transport');
+        if (++errors + opened === spec.count) allOpen();
+      }
     }
   };
   const all = Array.from({ length: spec.count }, one);
@@ -83,5 +91,5 @@ export async function openStreams(spec: OpenStreamsSpec): Promise<OpenStreamsRes
   controller.abort();
   await Promise.allSettled(all);
   await agent.destroy();
-  return { requested: spec.count, opened: openedAtSample, openMs, errors };
+  return { requested: spec.count, opened: openedAtSample, openMs, errors, errorKinds };
 }

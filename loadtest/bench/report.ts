@@ -38,6 +38,8 @@ export interface OpenStreamsRow {
   rssMb: number | null;
   peakRssMb: number | null;
   errors: number;
+  /** The errors by status and code (see open-streams.ts). */
+  errorKinds?: Record<string, number>;
 }
 
 /** Fills the ratio columns of every row from the `floor` row with the same kind, body and concurrency. */
@@ -81,7 +83,7 @@ export function formatTable(rows: LoadRow[], open: OpenStreamsRow[]): string {
   const out = [row(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)];
   for (const o of open) {
     out.push(
-      `${o.target}: ${o.opened}/${o.requested} streams open after ${f(o.openMs, 0)} ms; RSS ${f(o.rssMb, 1)} MB, peak ${f(o.peakRssMb, 1)} MB; errors ${o.errors}`,
+      `${o.target}: ${o.opened}/${o.requested} streams open after ${f(o.openMs, 0)} ms; RSS ${f(o.rssMb, 1)} MB, peak ${f(o.peakRssMb, 1)} MB; errors ${o.errors}${o.errors ? ` (${Object.entries(o.errorKinds ?? {}).map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}`,
     );
   }
   return out.join('\n');

@@ -176,7 +176,7 @@ async function openPhase(t: Target): Promise<OpenStreamsRow> {
     holdMs: 3000,
     sample: () => void (rss = rssMb(t.pid!)),
   });
-  return { target: t.name, requested: r.requested, opened: r.opened, openMs: r.openMs, rssMb: rss, peakRssMb: peakRssMb(t.pid!), errors: r.errors };
+  return { target: t.name, requested: r.requested, opened: r.opened, openMs: r.openMs, rssMb: rss, peakRssMb: peakRssMb(t.pid!), errors: r.errors, errorKinds: r.errorKinds };
 }
 
 async function main(): Promise<void> {

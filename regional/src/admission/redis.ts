@@ -17,6 +17,7 @@ import { ADMIT_MANY_LUA, LEASE_LUA, SEED_LUA, SETTLE_MANY_LUA } from './limits-l
 import { MemoryLimitStore } from './memory-store.js';
 import type { AdmissionPlan, ScopePlan } from './plan.js';
 import { connectRedis } from './redis-client.js';
+import { backstopTimeoutMs, withDeadline } from './deadline.js';
 import type { RedisLike } from './redis-client.js';
 import { hashTag, ScopeKeyCache } from './redis-keys.js';
 import { admitWith } from './ticket.js';
@@ -145,7 +146,16 @@ export class RedisAdmission implements Admission {
     client.defineCommand('skywaySettleMany', { lua: SETTLE_MANY_LUA });
     client.defineCommand('skywaySeed', { lua: SEED_LUA });
     client.defineCommand('skywayLease', { lua: LEASE_LUA });
-    this.cmd = client as unknown as LimiterCommands;
+    // Each limiter call gets the command timeout as a deadline that tolerates the gateway's own event-loop
+    // lag (deadline.ts); ioredis' timer, started at write time, is only a backstop behind it.
+    const raw = client as unknown as LimiterCommands;
+    const ms = cfg.commandTimeoutMs ?? 250;
+    this.cmd = {
+      skywayAdmitMany: (...a) => withDeadline(raw.skywayAdmitMany(...a), ms, 'Redis admission call'),
+      skywaySettleMany: (...a) => withDeadline(raw.skywaySettleMany(...a), ms, 'Redis settlement call'),
+      skywaySeed: (...a) => withDeadline(raw.skywaySeed(...a), ms, 'Redis budget seed'),
+      skywayLease: (...a) => withDeadline(raw.skywayLease(...a), ms, 'Redis lease write'),
+    };
     this.scopeKeys = new ScopeKeyCache(cfg.prefix);
     this.leases = leases && new BudgetLeases(leases.ledger, leases.config, (key, micro, ttl) => this.cmd.skywayLease(1, key, micro, ttl), log);
     if (this.leases) log.info({ region: leases!.config.region, fraction: leases!.config.fraction }, 'admission: budgets are leases of the global spend ledger');
@@ -169,7 +179,7 @@ export class RedisAdmission implements Admission {
   static async create(opts: RedisAdmissionOptions): Promise<RedisAdmission> {
     const { config } = opts;
     if (!opts.client && !config.redisUrl) throw new Error('RedisAdmission needs REDIS_URL');
-    const client = opts.client ?? (await connectRedis({ url: config.redisUrl!, cluster: config.cluster, commandTimeoutMs: config.commandTimeoutMs }));
+    const client = opts.client ?? (await connectRedis({ url: config.redisUrl!, cluster: config.cluster, commandTimeoutMs: backstopTimeoutMs(config.commandTimeoutMs ?? 250) }));
     const admission = new RedisAdmission(client, config, opts.logger, opts.metrics, opts.ledger, opts.leases);
     // Redis unreachable at start: begin degraded (failure policy, recovery probe) rather than refuse to start.
     if (client.status !== 'ready') admission.enterDegraded(new Error(`Redis not reachable at start (${client.status})`));

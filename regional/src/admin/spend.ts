@@ -3,7 +3,7 @@
  */
 import type pg from 'pg';
 import type { z } from 'zod';
-import { BREAKDOWN_COLUMNS, type Breakdown } from './breakdown-columns.js';
+import { BREAKDOWN_COLUMNS, type Breakdown } from '../usage/breakdown-columns.js';
 import type { SpendQuery } from './schemas.js';
 
 /** The sums of a group (the usage breakdown columns included). */

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BREAKDOWN_COLUMNS, type Breakdown } from '../breakdown-columns.js';
+import { BREAKDOWN_COLUMNS, type Breakdown } from '../../usage/breakdown-columns.js';
 
 export { BREAKDOWN_COLUMNS };
 

@@ -7,14 +7,12 @@
  * Empty strings stand for "no key/team/user" (`key_id` '' is the master key), matching spend_daily's primary key.
  */
 import type pg from 'pg';
+import { BREAKDOWN_COLUMNS } from '../breakdown-columns.js';
 import { costBreakdown, tokenBreakdown, type UsageEvent } from '../event.js';
 import type { UsageSink } from '../sink.js';
 
 /** Token kinds and cost parts beyond the totals (issue 16), in the ledger and the aggregates alike. */
-const KINDS = [
-  'cached_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens',
-  'input_cost_usd', 'cached_input_cost_usd', 'cache_write_cost_usd', 'output_cost_usd', 'reasoning_cost_usd',
-] as const;
+const KINDS = BREAKDOWN_COLUMNS;
 const KIND_TYPES = KINDS.map((k) => `${k} ${k.endsWith('_usd') ? 'numeric' : 'integer'}`).join(', ');
 const COLUMNS = KINDS.join(', ');
 

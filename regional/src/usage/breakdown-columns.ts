@@ -1,8 +1,8 @@
 /**
  * The usage breakdown columns (issue 16: cached, cache-write and reasoning tokens, and the cost of each token
- * kind), as the admin reports read them: the spend report sums them from `spend_daily` (migration
- * 1734400000001), the console's request log reads them from request-log rows. One list for both, so a new
- * kind is added in one place.
+ * kind): the Postgres spend sink writes them to `usage_events` and `spend_daily` (migration 1734400000001), the
+ * spend report sums them, the console's request log reads them from request-log rows. One list for all three,
+ * so a new kind is added in one place.
  */
 export const BREAKDOWN_COLUMNS = [
   'cached_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens',

@@ -12,26 +12,7 @@ import { repoRoot } from '../../../../test-support/paths.js';
 import { AudioMeter, MAX_LAG_BYTES, METADATA_ALLOWANCE_BYTES, MIN_AUDIO_BYTES_PER_SECOND, plausibleSeconds, type AudioMeasure } from './audio-meter.js';
 import { MultipartFields } from './multipart-fields.js';
 import { AUDIO_BYTES_PER_SECOND_FLOOR, transcriptionBill } from './media-usage.js';
-
-/** A PCM WAV file: 16-bit mono at `rate`, a 440 Hz tone of `seconds`; `declared` overrides the data size. */
-function wav(seconds: number, rate = 16_000, declared?: number): Buffer {
-  const samples = Math.round(seconds * rate);
-  const b = Buffer.alloc(44 + samples * 2);
-  b.write('RIFF', 0, 'ascii');
-  b.writeUInt32LE(36 + samples * 2, 4);
-  b.write('WAVEfmt ', 8, 'ascii');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(rate * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'ascii');
-  b.writeUInt32LE(declared ?? samples * 2, 40);
-  for (let i = 0; i < samples; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
-  return b;
-}
+import { wav } from '../../../../test-support/wav.js';
 
 const fixture = (name: string) => readFileSync(join(repoRoot(), 'regional/test/fixtures/audio', name));
 

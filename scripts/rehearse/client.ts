@@ -46,8 +46,8 @@ export interface StreamResult {
 }
 
 /** POST a streaming chat completion and read every event. */
-export async function stream(base: string, host: string, token: string, model: string): Promise<StreamResult> {
-  const res = await call(base, host, 'POST', '/v1/chat/completions', { token, body: chatBody(model, true) });
+export async function stream(base: string, host: string, token: string, model: string, headers: Record<string, string> = {}): Promise<StreamResult> {
+  const res = await call(base, host, 'POST', '/v1/chat/completions', { token, body: chatBody(model, true), headers });
   const events = res.text.split('\n\n').filter((e) => e.startsWith('data: '));
   return { status: res.status, complete: events.at(-1)?.trim() === 'data: [DONE]', chunks: events.length, text: res.text };
 }

@@ -43,6 +43,18 @@ export function servingRegion(ctx: ScenarioContext): RegionRuntime {
   return ctx.d.regions.find((r) => origin.domainName.startsWith(`origin-${r.region}.`)) ?? ctx.d.regions[0]!;
 }
 
+/**
+ * Headers of a viewer near the serving region. CloudFront sets `cloudfront-viewer-country` from the viewer's IP;
+ * every rehearsal viewer is on loopback, so the client sends it. With one region there is nothing to choose;
+ * with several (staging, `regionChoice: health`) scenarios a–f, which watch the serving region's tasks and
+ * stores, must be viewers near it or the edge sends them to the region nearest to nobody in particular.
+ */
+export function viewerHeaders(ctx: ScenarioContext): Record<string, string> {
+  if (ctx.d.regions.length < 2) return {};
+  const near = ctx.d.synth.config.regions.find((r) => r.region === servingRegion(ctx).region)?.near[0];
+  return near ? { 'cloudfront-viewer-country': near } : {};
+}
+
 /** Admin API call through the edge's admin host with the master key. */
 export function admin(ctx: ScenarioContext, method: string, path: string, body?: unknown): Promise<Reply> {
   return call(ctx.d.cloudfront.url, ctx.d.hosts.admin, method, path, { token: ctx.masterKey, ...(body !== undefined ? { body } : {}) });

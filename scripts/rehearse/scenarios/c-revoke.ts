@@ -5,7 +5,7 @@
 import { request } from 'undici';
 import { EDGE_ANSWER_HEADER, ORIGIN_VERIFY_HEADER } from '../../../shared/contract/index.js';
 import { call, chatBody } from '../client.js';
-import { admin, servingRegion, sleep, type Scenario } from '../scenario.js';
+import { admin, servingRegion, viewerHeaders, sleep, type Scenario } from '../scenario.js';
 
 const LIMIT_MS = 1000;
 
@@ -43,14 +43,14 @@ export const revoke: Scenario = {
       }),
     );
     let edgeMs: number | undefined;
-    let edge = await call(ctx.d.cloudfront.url, ctx.d.hosts.api, 'POST', '/v1/chat/completions', { token: key.key, body: chatBody(ctx.state.model) });
+    let edge = await call(ctx.d.cloudfront.url, ctx.d.hosts.api, 'POST', '/v1/chat/completions', { token: key.key, body: chatBody(ctx.state.model), headers: viewerHeaders(ctx) });
     while (Date.now() - t0 < 10_000) {
       if (edge.status === 401 && edge.headers[EDGE_ANSWER_HEADER]) {
         edgeMs = Date.now() - t0;
         break;
       }
       await sleep(20);
-      edge = await call(ctx.d.cloudfront.url, ctx.d.hosts.api, 'POST', '/v1/chat/completions', { token: key.key, body: chatBody(ctx.state.model) });
+      edge = await call(ctx.d.cloudfront.url, ctx.d.hosts.api, 'POST', '/v1/chat/completions', { token: key.key, body: chatBody(ctx.state.model), headers: viewerHeaders(ctx) });
     }
     await tasks;
     const code = edge.status === 401 ? edge.json<{ error: { code: string } }>().error.code : '-';

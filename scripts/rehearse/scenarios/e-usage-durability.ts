@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { call, chatBody } from '../client.js';
 import { missingSource } from '../needs.js';
-import { createKey, servingRegion, sleep, type Scenario } from '../scenario.js';
+import { createKey, servingRegion, viewerHeaders, sleep, type Scenario } from '../scenario.js';
 
 const REQUESTS = 40;
 const SETTLE_MS = 60_000;
@@ -19,7 +19,7 @@ export const usageDurability: Scenario = {
   async run(ctx) {
     const region = servingRegion(ctx);
     const key = await createKey(ctx, { limits: { rpm: 100_000 } });
-    const send = () => call(ctx.d.cloudfront.url, ctx.d.hosts.api, 'POST', '/v1/chat/completions', { token: key.key, body: chatBody(ctx.state.model) });
+    const send = () => call(ctx.d.cloudfront.url, ctx.d.hosts.api, 'POST', '/v1/chat/completions', { token: key.key, body: chatBody(ctx.state.model), headers: viewerHeaders(ctx) });
     // Every api task knows the key before the database goes away (key cache), as in a running deployment.
     const warm = await Promise.all(Array.from({ length: 2 * region.api.tasks.length }, send));
     region.db.proxy.cut();

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { call, chatBody, type Reply } from '../client.js';
 import { missingSource } from '../needs.js';
-import { createKey, servingRegion, sleep, type Scenario } from '../scenario.js';
+import { createKey, servingRegion, viewerHeaders, sleep, type Scenario } from '../scenario.js';
 
 const RPM = 20;
 const BUDGET_USD = 0.25;
@@ -24,7 +24,7 @@ export const redisLoss: Scenario = {
     const replicas = Number(region.api.lastEnv.SKYWAY_REPLICAS ?? 1);
     const rpmKey = await createKey(ctx, { limits: { rpm: RPM } });
     const budgetKey = await createKey(ctx, { limits: { rpm: 100_000 }, budget: { max_usd: BUDGET_USD, period: 'monthly' } });
-    const send = (key: string) => call(ctx.d.cloudfront.url, ctx.d.hosts.api, 'POST', '/v1/chat/completions', { token: key, body: chatBody(ctx.state.model) });
+    const send = (key: string) => call(ctx.d.cloudfront.url, ctx.d.hosts.api, 'POST', '/v1/chat/completions', { token: key, body: chatBody(ctx.state.model), headers: viewerHeaders(ctx) });
     await Promise.all(region.api.tasks.map(() => send(rpmKey.key)));
     let spent = 0;
     let admittedBefore = 0;

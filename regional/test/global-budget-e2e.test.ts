@@ -31,6 +31,8 @@ test('a budget holds across two regions that share only the spend ledger', { tim
   try {
     const probe = await chat(c.a, 'a', c.a.masterKey, chatBody);
     assert.equal(probe.status, 200, JSON.stringify(probe.error));
+    const probeB = await chat(c.b, 'b', c.b.masterKey, chatBody);
+    assert.equal(probeB.status, 200, `region B serves: ${JSON.stringify(probeB.error)}`);
     const cost = probe.usage!.prompt_tokens + probe.usage!.completion_tokens;
     const N = 20;
     const key = await c.createKey({ alias: 'global-budget', budget: { max_usd: N * cost, period: 'daily' } });
@@ -52,7 +54,9 @@ test('a budget holds across two regions that share only the spend ledger', { tim
     assert.ok(admitted <= N + 2, `admitted ${admitted} > N + one per region (${N + 2})`);
     // Each region strands less than one reservation (the prompt estimate makes it about twice the actual cost).
     assert.ok(admitted >= N / 2, `the budget was used (${admitted} of ${N})`);
-    assert.ok(per.a > 0 && per.b > 0, 'both regions admitted some');
+    // Which region admits how many is a race, not a guarantee: leases are not returned mid-period (admission
+    // README), so a region whose first grants come first can hold the whole budget (CI runs: 8 + 9, 16 + 1,
+    // 18 + 0). What must hold is the total above, whichever region admitted it (region-a/region-b in the diagnostic).
   } finally {
     await c.close();
   }
